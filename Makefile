@@ -1,0 +1,129 @@
+# vigil: an operator console that keeps a gateway bot online.
+#
+# make            build build/vigil and build/vigil-sim
+# make run        build, then open the console (emulator unless VIGIL_TOKEN is set)
+# make check      build and run every test; the last line is "N passed, N failed"
+# make asan       the same tests built with ASan+UBSan (in build-asan/)
+# make install    PREFIX=/usr/local DESTDIR=
+# make deps       install missing Debian packages (make does it on its own)
+#
+# Sources are found by wildcard: a new file in src/<room>/ or tests/<layer>/
+# needs no edit here.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+VERSION := 0.1.0
+
+PKGS      := libwebsockets libcurl jansson ncursesw readline zlib
+TEST_PKGS := cmocka
+
+# A fresh machine has none of the libraries: install them before anything
+# asks pkg-config (skipped for targets that need no compiler).
+NODEPS_GOALS := clean deps help
+ifeq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+else
+DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) && test -f /usr/include/jsmn.h && echo ok)
+ifneq ($(DEPS_OK),ok)
+$(info deps: build dependencies are missing; running scripts/deps.sh)
+DEPS_RC := $(shell ./scripts/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_RC),0)
+$(error deps: scripts/deps.sh failed; see its message above)
+endif
+endif
+endif
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wno-format-nonliteral
+OPT     ?= -O2 -g
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+             -fno-omit-frame-pointer
+ifeq ($(SAN),1)
+OPT     := -O1 -g $(SAN_FLAGS)
+LDSAN   := $(SAN_FLAGS)
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+CPPFLAGS += -Isrc -D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
+            -DVIGIL_DATADIR='"$(PREFIX)/share/vigil"'
+CFLAGS   += -std=c11 $(WARN) $(OPT) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS  += $(LDSAN)
+LDLIBS   += $(PKG_LIBS) -lm
+
+# One archive for every room; the linker iterates inside a single archive,
+# so layer order does not matter.
+LIB_SRC  := $(wildcard src/bot/*.c) \
+            $(filter-out src/sim/vigil-sim.c,$(wildcard src/sim/*.c)) \
+            $(wildcard src/net/*.c) $(wildcard src/ui/*.c) \
+            $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libvigil.a
+
+BINS     := $(BUILD)/vigil $(if $(wildcard src/sim/vigil-sim.c),$(BUILD)/vigil-sim)
+
+UNIT_SRC  := $(wildcard tests/unit/test-*.c)
+INTEG_SRC := $(wildcard tests/integration/test-*.c)
+SIMT_SRC  := $(wildcard tests/sim/test-*.c)
+TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BINS := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
+             $(SIMT_SRC:tests/%.c=$(BUILD)/tests/%) \
+             $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
+TUI_TESTS := $(wildcard tests/tui/test-*.sh)
+
+.PHONY: all run check asan install uninstall clean deps help tests
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/vigil: $(BUILD)/obj/src/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/vigil-sim: $(BUILD)/obj/src/sim/vigil-sim.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+
+tests: $(TEST_BINS)
+
+# The console against the built-in emulator, or real Discord with VIGIL_TOKEN.
+run: $(BINS)
+	$(BUILD)/vigil $(ARGS)
+
+check: $(BINS) $(TEST_BINS)
+	@VIGIL_BUILD=$(BUILD) tests/run.sh $(TEST_BINS) $(TUI_TESTS)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 check
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vigil/themes
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	[ -z "$(wildcard themes/*.theme)" ] || install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/vigil/themes/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/vigil $(DESTDIR)$(PREFIX)/bin/vigil-sim
+	rm -rf $(DESTDIR)$(PREFIX)/share/vigil
+
+deps:
+	./scripts/deps.sh
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+help:
+	@sed -n '3,10p' Makefile
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
