@@ -1,16 +1,18 @@
 /*
  * jsmn tokenization plus a few accessors; see frame.h. jsmn is compiled here
- * once, in strict mode (primitives must be true/false/null/numbers).
+ * once, static, in strict mode (primitives must be true/false/null/numbers);
+ * it comes first so frame.h's declaration-only include is a no-op.
  */
+#define JSMN_STRICT
+#define JSMN_STATIC
+#include <jsmn.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bot/frame.h"
-
-#define JSMN_STATIC
-#include <jsmn.h>
 
 void
 frame_decoder_init(struct frame_decoder *dec)
@@ -64,6 +66,60 @@ jsmn_error_text(int rc)
 	case JSMN_ERROR_PART: return "truncated JSON";
 	default: return "not JSON";
 	}
+}
+
+/* JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool
+is_number(const char *s, size_t n)
+{
+	size_t i = 0, digits;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0')
+		i++;
+	else {
+		for (digits = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			digits++;
+		if (digits == 0)
+			return false;
+	}
+	if (i < n && s[i] == '.') {
+		for (i++, digits = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			digits++;
+		if (digits == 0)
+			return false;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (digits = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			digits++;
+		if (digits == 0)
+			return false;
+	}
+	return i == n;
+}
+
+/* jsmn's strict mode checks only a primitive's first byte ("tru" passes);
+ * the fast path must accept exactly what a JSON parser would. */
+static bool
+primitives_valid(const struct frame *f)
+{
+	for (int i = 0; i < f->ntok; i++) {
+		const char *s;
+		size_t n;
+
+		if (f->tok[i].type != JSMN_PRIMITIVE)
+			continue;
+		frame_span(f, i, &s, &n);
+		if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0) ||
+		    (n == 4 && memcmp(s, "null", 4) == 0) || is_number(s, n))
+			continue;
+		return false;
+	}
+	return true;
 }
 
 static int
@@ -135,6 +191,8 @@ frame_decode(struct frame *f, struct frame_decoder *dec, const char *buf, size_t
 		if (buf[k] != ' ' && buf[k] != '\n' && buf[k] != '\r' && buf[k] != '\t')
 			return fail(dec, err, errlen, "bytes after the JSON object");
 	}
+	if (!primitives_valid(f))
+		return fail(dec, err, errlen, "invalid JSON literal");
 	if (read_envelope(f, why, sizeof(why)) < 0)
 		return fail(dec, err, errlen, why);
 	return 0;

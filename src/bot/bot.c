@@ -1,0 +1,478 @@
+/*
+ * The facade: initialisation, the action FIFO the driver drains, routing of
+ * inputs to the session, REST and send queues, and the deadline the driver
+ * must wake the core at. Each entry point stamps the call's time first so
+ * listeners and log lines see it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/internal.h"
+
+void
+bot_config_defaults(struct bot_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	/* GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT: what the !ping bot reads. */
+	cfg->intents = (1 << 0) | (1 << 9) | (1 << 15);
+	cfg->shard_count = 1;
+	cfg->resume_window_ms = 3 * MS_PER_MIN;
+	cfg->hello_timeout_ms = 20 * MS_PER_S;
+	cfg->ready_timeout_ms = 30 * MS_PER_S;
+	cfg->fetch_timeout_ms = 15 * MS_PER_S;
+	cfg->close_timeout_ms = 6 * MS_PER_S;
+	cfg->budget_limit = BUDGET_DEFAULT_LIMIT;
+	cfg->budget_reserve = BUDGET_DEFAULT_RESERVE;
+	/* Discord's own count is read before every IDENTIFY anyway; this only
+	 * matters when it cannot be read. A quarter is cautious without
+	 * locking the bot out. */
+	cfg->budget_assume_on_corrupt = BUDGET_DEFAULT_LIMIT / 4;
+	cfg->log_capacity = LOG_RING_DEFAULT;
+	cfg->log_capture = LOG_DEBUG;
+	cache_limits_default(&cfg->cache);
+	cfg->pingbot = true;
+}
+
+static void
+enter(struct bot *b, struct vtime now)
+{
+	b->now = now;
+	logring_set_time(&b->log, now);
+}
+
+int
+bot_init(struct bot *b, const struct bot_config *cfg, struct vtime now, char *err, size_t errlen)
+{
+	memset(b, 0, sizeof(*b));
+	b->cfg = *cfg;
+	b->state = BOT_DISCONNECTED;
+	b->phase = PHASE_IDLE;
+	b->deadline = VTIME_NEVER;
+	b->persist_at = VTIME_NEVER;
+	rng_seed(&b->rng, cfg->seed);
+	if (logring_init(&b->log, cfg->log_capacity) < 0) {
+		snprintf(err, errlen, "out of memory for the log ring");
+		return -1;
+	}
+	b->log.capture = cfg->log_capture;
+	logring_set_secret(&b->log, cfg->token);
+	enter(b, now);
+	delay_default(&b->formula);
+	if (cfg->formula[0] != '\0' && delay_compile(&b->formula, cfg->formula, err, errlen) < 0)
+		goto fail;
+	budget_init(&b->budget, cfg->budget_limit, cfg->budget_reserve);
+	hb_init(&b->hb);
+	sendlimit_reset(&b->sendlimit, 0);
+	listeners_init(&b->listeners);
+	frame_decoder_init(&b->decoder);
+	b->cache = cache_new(&cfg->cache);
+	b->rest = rl_new(&b->rng, &b->log);
+	if (b->cache == NULL || b->rest == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (cfg->pingbot && pingbot_register(b) < 0) {
+		snprintf(err, errlen, "cannot register the ping listener");
+		goto fail;
+	}
+	return 0;
+fail:
+	bot_free(b);
+	return -1;
+}
+
+void
+bot_free(struct bot *b)
+{
+	struct action a;
+
+	while (bot_next_action(b, &a))
+		action_release(&a);
+	free(b->actions);
+	for (int i = 0; i < b->sendq_count; i++)
+		free(b->sendq[(b->sendq_head + i) % BOT_SEND_QUEUE].text);
+	rl_free(b->rest);
+	cache_free(b->cache);
+	frame_decoder_free(&b->decoder);
+	logring_free(&b->log);
+	memset(b->cfg.token, 0, sizeof(b->cfg.token));
+	memset(b, 0, sizeof(*b));
+}
+
+/* Appends to the FIFO. It is drained after every call, so it stays small;
+ * growth failing means the process is out of memory and the action is lost
+ * with a log line rather than a crash. */
+static struct action *
+push(struct bot *b, enum action_kind kind)
+{
+	struct action *a;
+
+	if (b->act_count == b->act_cap) {
+		size_t cap = b->act_cap ? b->act_cap * 2 : 16;
+		struct action *grown = malloc(cap * sizeof(*grown));
+		if (grown == NULL) {
+			LOGF(&b->log, LOG_ERROR, "bot", "out of memory: action %d lost", (int)kind);
+			return NULL;
+		}
+		for (size_t i = 0; i < b->act_count; i++)
+			grown[i] = b->actions[(b->act_head + i) % b->act_cap];
+		free(b->actions);
+		b->actions = grown;
+		b->act_cap = cap;
+		b->act_head = 0;
+	}
+	a = &b->actions[(b->act_head + b->act_count++) % b->act_cap];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	a->conn = b->conn;
+	return a;
+}
+
+void
+act_open(struct bot *b, const char *url)
+{
+	struct action *a = push(b, ACT_OPEN);
+
+	if (a != NULL)
+		snprintf(a->text, sizeof(a->text), "%s", url);
+}
+
+void
+act_send(struct bot *b, char *payload, size_t len)
+{
+	struct action *a = push(b, ACT_SEND);
+
+	if (a == NULL) {
+		free(payload);
+		return;
+	}
+	a->payload = payload;
+	a->payload_len = len;
+}
+
+void
+act_close(struct bot *b, int code, const char *reason)
+{
+	struct action *a = push(b, ACT_CLOSE);
+
+	if (a == NULL)
+		return;
+	a->close_code = code;
+	snprintf(a->text, sizeof(a->text), "%s", reason ? reason : "");
+}
+
+/* The driver serialises the state when it handles the action, so one
+ * queued persist covers every change made before it is drained. */
+void
+act_persist(struct bot *b)
+{
+	b->persist_at = VTIME_NEVER;
+	for (size_t i = 0; i < b->act_count; i++) {
+		if (b->actions[(b->act_head + i) % b->act_cap].kind == ACT_PERSIST)
+			return;
+	}
+	push(b, ACT_PERSIST);
+}
+
+void
+act_alert(struct bot *b, const char *fmt, ...)
+{
+	struct action *a = push(b, ACT_ALERT);
+	va_list ap;
+
+	if (a == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(a->text, sizeof(a->text), fmt, ap);
+	va_end(ap);
+}
+
+bool
+bot_next_action(struct bot *b, struct action *out)
+{
+	if (b->act_count == 0)
+		return false;
+	*out = b->actions[b->act_head];
+	b->act_head = (b->act_head + 1) % b->act_cap;
+	b->act_count--;
+	return true;
+}
+
+void
+action_release(struct action *a)
+{
+	free(a->payload);
+	a->payload = NULL;
+}
+
+int
+bot_send_now(struct bot *b, struct vtime now, char *text, size_t len, bool priority)
+{
+	if (text == NULL) {
+		LOGF(&b->log, LOG_ERROR, "gateway", "out of memory building a payload");
+		return -1;
+	}
+	if (len > GATEWAY_PAYLOAD_MAX || !b->conn_open ||
+	    sendlimit_next(&b->sendlimit, now, priority) > now.mono_ms) {
+		LOGF(&b->log, LOG_ERROR, "gateway", "payload refused (%zu bytes, %s)", len,
+		    len > GATEWAY_PAYLOAD_MAX ? "over 4096" :
+		    !b->conn_open ? "not connected" : "send limit reached");
+		b->stats.sends_refused++;
+		free(text);
+		return -1;
+	}
+	sendlimit_record(&b->sendlimit, now);
+	b->stats.sends++;
+	act_send(b, text, len);
+	return 0;
+}
+
+/* Hands out what may go now: REST requests and queued gateway payloads. */
+static void
+pump(struct bot *b, struct vtime now)
+{
+	struct rl_send s;
+
+	while (rl_next(b->rest, now, &s)) {
+		struct action *a = push(b, ACT_HTTP);
+		if (a == NULL)
+			break;
+		a->http_id = s.id;
+		a->method = s.method;
+		a->path = s.path;
+		a->body = s.body;
+		a->body_len = s.body_len;
+	}
+	while (b->sendq_count > 0 && b->phase == PHASE_CONNECTED &&
+	    sendlimit_next(&b->sendlimit, now, false) <= now.mono_ms) {
+		struct bot_send *q = &b->sendq[b->sendq_head];
+		b->sendq_head = (b->sendq_head + 1) % BOT_SEND_QUEUE;
+		b->sendq_count--;
+		bot_send_now(b, now, q->text, q->len, false);
+	}
+}
+
+void
+bot_start(struct bot *b, struct vtime now)
+{
+	enter(b, now);
+	session_start(b, now);
+	pump(b, now);
+}
+
+void
+bot_on_open(struct bot *b, struct vtime now, uint32_t conn)
+{
+	enter(b, now);
+	if (conn != b->conn)
+		return;
+	session_opened(b, now);
+	pump(b, now);
+}
+
+void
+bot_on_close(struct bot *b, struct vtime now, uint32_t conn, int code, const char *reason)
+{
+	enter(b, now);
+	if (conn != b->conn) {
+		LOGF(&b->log, LOG_DEBUG, "gateway", "close of old connection %u ignored", conn);
+		return;
+	}
+	session_closed(b, now, code, reason);
+	pump(b, now);
+}
+
+/* A bounded, printable excerpt of a bad frame for the log. */
+static void
+excerpt(const char *buf, size_t len, char *out, size_t outlen)
+{
+	size_t n = len < outlen - 1 ? len : outlen - 1;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (buf[i] >= 0x20 && buf[i] < 0x7f) ? buf[i] : '.';
+	out[n] = '\0';
+}
+
+static void
+track_seq(struct bot *b, struct vtime now, int64_t s)
+{
+	if (s <= b->seq)
+		return;
+	if (b->seq > 0 && s != b->seq + 1) {
+		b->stats.seq_gaps++;
+		LOGF(&b->log, LOG_WARN, "gateway", "sequence gap: %lld after %lld",
+		    (long long)s, (long long)b->seq);
+	}
+	b->seq = s;
+	/* The seq is persisted at most once a second: a crash then costs a
+	 * few duplicate events on resume, never a gap. */
+	if (b->persist_at == VTIME_NEVER)
+		b->persist_at = now.mono_ms + MS_PER_S;
+}
+
+void
+bot_on_frame(struct bot *b, struct vtime now, uint32_t conn, const char *buf, size_t len)
+{
+	char err[96], ex[81];
+
+	enter(b, now);
+	if (conn != b->conn || !b->conn_open || b->phase == PHASE_CLOSING)
+		return;
+	b->stats.frames++;
+	if (frame_decode(&b->frame, &b->decoder, buf, len, err, sizeof(err)) < 0) {
+		b->stats.malformed++;
+		excerpt(buf, len, ex, sizeof(ex));
+		LOGF(&b->log, LOG_WARN, "gateway", "malformed frame (%s, %zu bytes): %s", err, len, ex);
+		return;
+	}
+	b->last_seen_wall = now.wall_ms;
+	if (b->frame.has_s && b->frame.op == 0)
+		track_seq(b, now, b->frame.s);
+	session_frame(b, now, &b->frame);
+	pump(b, now);
+}
+
+void
+bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
+    const struct rl_headers *h, const char *body, size_t len, const char *err)
+{
+	struct rl_done done;
+
+	enter(b, now);
+	rl_complete(b->rest, now, http_id, status, h, body, len, err, &done);
+	if (done.outcome == RL_DONE_OK)
+		b->stats.rest_ok++;
+	else if (done.outcome == RL_DONE_FAILED)
+		b->stats.rest_failed++;
+	if (done.outcome != RL_RETRY && done.tag == TAG_GATEWAY_BOT)
+		session_fetched(b, now, &done, body, len);
+	else if (done.outcome == RL_DONE_FAILED)
+		LOGF(&b->log, LOG_WARN, "rest", "request %llu failed after %d attempts: %s",
+		    (unsigned long long)done.id, done.attempts, done.why);
+	pump(b, now);
+}
+
+void
+bot_tick(struct bot *b, struct vtime now)
+{
+	enter(b, now);
+	session_tick(b, now);
+	if (now.mono_ms >= b->persist_at)
+		act_persist(b);
+	pump(b, now);
+}
+
+static int64_t
+min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+int64_t
+bot_next_deadline(const struct bot *b, struct vtime now)
+{
+	int64_t t = min64(b->deadline, b->persist_at);
+
+	if (b->conn_open)
+		t = min64(t, hb_deadline(&b->hb));
+	if (b->sendq_count > 0 && b->phase == PHASE_CONNECTED)
+		t = min64(t, sendlimit_next(&b->sendlimit, now, false));
+	return min64(t, rl_next_deadline(b->rest, now));
+}
+
+int
+bot_cmd_resume(struct bot *b, struct vtime now, char *err, size_t errlen)
+{
+	int rc;
+
+	enter(b, now);
+	rc = session_cmd_resume(b, now, err, errlen);
+	pump(b, now);
+	return rc;
+}
+
+int
+bot_cmd_reconnect(struct bot *b, struct vtime now, char *err, size_t errlen)
+{
+	int rc;
+
+	enter(b, now);
+	rc = session_cmd_reconnect(b, now, err, errlen);
+	pump(b, now);
+	return rc;
+}
+
+int
+bot_cmd_stop(struct bot *b, struct vtime now, char *err, size_t errlen)
+{
+	enter(b, now);
+	return session_cmd_stop(b, now, err, errlen);
+}
+
+int
+bot_cmd_logout(struct bot *b, struct vtime now, char *err, size_t errlen)
+{
+	enter(b, now);
+	return session_cmd_logout(b, now, err, errlen);
+}
+
+int
+bot_set_formula(struct bot *b, const struct delay_formula *f)
+{
+	b->formula = *f;
+	LOGF(&b->log, LOG_INFO, "delay", "delay formula is now %s%s%s", f->text,
+	    f->preset[0] ? " (preset " : "", f->preset[0] ? f->preset : "");
+	return 0;
+}
+
+void
+bot_cache_flush(struct bot *b, struct vtime now)
+{
+	enter(b, now);
+	cache_flush(b->cache);
+	LOGF(&b->log, LOG_INFO, "cache", "cache flushed by the operator");
+}
+
+int
+bot_rest(struct bot *b, struct vtime now, const char *method, const char *path,
+    const char *body, char *err, size_t errlen)
+{
+	uint64_t id;
+
+	enter(b, now);
+	id = rl_submit(b->rest, now, method, path, body, TAG_USER, NULL, 0, err, errlen);
+	if (id == 0)
+		return -1;
+	pump(b, now);
+	return 0;
+}
+
+int
+bot_gateway_send(struct bot *b, struct vtime now, const char *json, char *err, size_t errlen)
+{
+	size_t len = strlen(json);
+	struct bot_send *q;
+
+	enter(b, now);
+	if (len > GATEWAY_PAYLOAD_MAX) {
+		snprintf(err, errlen, "payload is %zu bytes; the gateway takes at most %d", len,
+		    GATEWAY_PAYLOAD_MAX);
+		return -1;
+	}
+	if (b->sendq_count == BOT_SEND_QUEUE) {
+		snprintf(err, errlen, "gateway send queue full (%d payloads)", BOT_SEND_QUEUE);
+		return -1;
+	}
+	q = &b->sendq[(b->sendq_head + b->sendq_count) % BOT_SEND_QUEUE];
+	q->text = strdup(json);
+	if (q->text == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	q->len = len;
+	b->sendq_count++;
+	pump(b, now);
+	return 0;
+}

@@ -1,0 +1,314 @@
+/*
+ * The bot core's facade: one struct, inputs in, actions out, a view for the
+ * console. No I/O and no clock: every entry point takes `now`, and the
+ * caller performs the actions and calls bot_tick when bot_next_deadline
+ * comes. The network layer (src/net) and the deterministic simulation
+ * (tests/sim) are the two drivers.
+ *
+ * Driving it:
+ *   bot_init → (bot_load_state) → bot_start
+ *   loop: feed events (bot_on_open/close/frame/http), call bot_tick at the
+ *   deadline, then drain bot_next_action until false and perform each.
+ *
+ * Connections are numbered: every ACT_OPEN carries a new `conn`, and events
+ * name the conn they belong to; events for an older conn are ignored. The
+ * driver must report exactly one bot_on_close for every conn it was asked to
+ * open (also when the connect fails), and must close a conn when told to
+ * with ACT_CLOSE. The core never asks for a second connection before the
+ * first is reported closed (invariant 1).
+ */
+#ifndef VIGIL_BOT_BOT_H
+#define VIGIL_BOT_BOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bot/budget.h"
+#include "bot/cache.h"
+#include "bot/delay.h"
+#include "bot/frame.h"
+#include "bot/heartbeat.h"
+#include "bot/listeners.h"
+#include "bot/log.h"
+#include "bot/policy.h"
+#include "bot/ratelimit.h"
+#include "bot/rng.h"
+#include "bot/sendlimit.h"
+#include "bot/vtime.h"
+
+/* The four public states (the seed's diagram). */
+enum bot_state { BOT_CONNECTED, BOT_DISCONNECTED, BOT_RESUMING, BOT_RECONNECTING, BOT_STATES };
+
+/* Internal phases; the console may show them as detail. */
+enum bot_phase {
+	PHASE_IDLE,             /* before bot_start */
+	PHASE_WAIT,             /* waiting before the next attempt (see wait_reason) */
+	PHASE_FETCH,            /* GET /gateway/bot before an IDENTIFY */
+	PHASE_CONNECTING,       /* ACT_OPEN sent, transport not open yet */
+	PHASE_HELLO,            /* open, waiting for HELLO */
+	PHASE_IDENTIFYING,      /* IDENTIFY sent, waiting for READY */
+	PHASE_RESUMING,         /* RESUME sent, replaying until RESUMED */
+	PHASE_CONNECTED,
+	PHASE_CLOSING,          /* ACT_CLOSE sent, waiting for the transport to close */
+	PHASE_STOPPED,          /* fatal close code or operator stop */
+};
+
+enum bot_wait {
+	WAIT_NONE,
+	WAIT_BACKOFF,           /* the delay formula after a failed attempt */
+	WAIT_INVALID_SESSION,   /* a random 1-5 s after op 9 */
+	WAIT_BUDGET,            /* no session start left (or only the reserve) */
+	WAIT_SPACING,           /* identify concurrency: 5 s per bucket */
+};
+
+/* Client close codes. 4900 keeps the session resumable (JDA and Concord use
+ * it); 1000 ends it. */
+#define BOT_CLOSE_RESUMABLE 4900
+#define BOT_CLOSE_NORMAL    1000
+/* bot_on_close's code when the connection ended without a close frame. */
+#define BOT_CLOSE_NONE      (-1)
+/* ACT_CLOSE's code when the driver must drop the connection without a
+ * close handshake (it is stuck). */
+#define BOT_CLOSE_ABORT     (-1)
+
+#define BOT_URL_MAX         512
+#define BOT_SESSION_ID_MAX  128
+#define BOT_REASON_MAX      96
+#define BOT_HISTORY         64
+#define BOT_TOKEN_MAX       256
+#define BOT_SEND_QUEUE      32
+
+enum action_kind {
+	ACT_OPEN,               /* open a websocket to url, as conn */
+	ACT_SEND,               /* send payload (text) on conn */
+	ACT_CLOSE,              /* close conn with code (BOT_CLOSE_ABORT: drop it) */
+	ACT_HTTP,               /* perform REST request http_id */
+	ACT_PERSIST,            /* write bot_save_state() to the state file now */
+	ACT_ALERT,              /* tell the operator (bell, pane title): text says why */
+};
+
+struct action {
+	enum action_kind kind;
+	uint32_t conn;
+	int close_code;
+	char text[BOT_URL_MAX];         /* OPEN: url; CLOSE: reason; ALERT: message */
+	char *payload;                  /* SEND: owned by the receiver, free() it */
+	size_t payload_len;
+	uint64_t http_id;               /* HTTP: the request; method/path/body are */
+	const char *method;             /*   borrowed from the queue until */
+	const char *path;               /*   bot_on_http(http_id) */
+	const char *body;
+	size_t body_len;
+};
+
+struct bot_config {
+	char token[BOT_TOKEN_MAX];      /* the bot token (no "Bot " prefix) */
+	int64_t intents;
+	int shard_id, shard_count;
+	bool compress;                  /* ask for zlib-stream transport compression */
+	int64_t resume_window_ms;       /* how long a lost session is worth resuming */
+	int64_t hello_timeout_ms, ready_timeout_ms, fetch_timeout_ms, close_timeout_ms;
+	int budget_limit, budget_reserve;
+	int budget_assume_on_corrupt;   /* starts assumed used when the state file is corrupt */
+	size_t log_capacity;
+	enum log_level log_capture;
+	struct cache_limits cache;
+	uint64_t seed;
+	char formula[DELAY_EXPR_MAX];   /* "" = the default formula */
+	bool pingbot;                   /* answer "!ping" with "Pong!" */
+};
+
+struct bot_transition {
+	enum bot_state from, to;
+	int64_t mono_ms, wall_ms;
+	char reason[BOT_REASON_MAX];
+};
+
+struct bot_stats {
+	uint64_t frames, malformed, events, seq_gaps;
+	uint64_t identifies, resumes_sent, readies, resumed;
+	uint64_t connects, connect_failures, closes_by_server;
+	uint64_t zombies, op7, op9, listener_failures;
+	uint64_t rest_ok, rest_failed;
+	uint64_t sends, sends_refused;
+};
+
+/* The console's snapshot: copied out, so drawing never reads live state. */
+struct bot_view {
+	enum bot_state state;
+	enum bot_phase phase;
+	int64_t in_state_ms;
+	uint32_t counts[BOT_STATES][BOT_STATES];   /* transitions from → to */
+	bool has_last;
+	struct bot_transition last;
+	bool stopped;
+	char stop_reason[BOT_REASON_MAX];
+	/* countdown */
+	enum bot_wait wait;
+	int attempt;                    /* the attempt being waited for or made (1-based), 0 when connected */
+	int64_t wait_left_ms, wait_total_ms;
+	struct delay_formula formula;
+	/* budget */
+	int budget_used, budget_limit, budget_remaining, budget_reserve;
+	bool discord_known;
+	int d_total, d_remaining, d_max_concurrency;
+	int64_t d_reset_in_ms;
+	int64_t next_free_in_ms;        /* until the oldest counted start leaves the window; -1 none */
+	int projection;                 /* attempts 24 h of constant failure would make */
+	bool projection_exhausts;       /* projection > remaining - reserve */
+	struct budget_start recent[8];
+	int nrecent;
+	/* session */
+	bool has_session;
+	char session_id[BOT_SESSION_ID_MAX];
+	int64_t seq;
+	char gateway_url[BOT_URL_MAX];
+	char user[64];
+	int shard_id, shard_count;
+	int64_t hb_interval_ms, rtt_ms;  /* rtt -1 until known */
+	bool ack_pending;
+	struct bot_stats stats;
+	struct cache_stats cache;
+	struct rl_global rest;
+	uint64_t log_dropped;
+};
+
+/* Decided when a connection ends; carried out once the transport is closed. */
+struct bot_next {
+	enum policy_action action;
+	enum bot_wait wait;
+	int64_t wait_ms;
+	char why[BOT_REASON_MAX];
+};
+
+struct bot_send {                       /* a queued non-priority gateway payload */
+	char *text;
+	size_t len;
+};
+
+struct bot {
+	struct bot_config cfg;
+	struct vtime now;               /* the time of the call being handled */
+	struct rng rng;
+	struct logring log;
+	struct delay_formula formula;
+	struct budget budget;
+	struct heartbeat hb;
+	struct sendlimit sendlimit;
+	struct listeners listeners;
+	struct cache *cache;
+	struct rl_queue *rest;
+	struct frame_decoder decoder;
+	struct frame frame;             /* the frame being handled (big: kept here, not on the stack) */
+
+	/* session state (session.c) */
+	enum bot_state state;
+	enum bot_phase phase;
+	enum bot_wait wait;
+	int64_t state_since;            /* mono */
+	int64_t deadline;               /* the phase's deadline (mono), VTIME_NEVER if none */
+	int64_t wait_total_ms;
+	int failures;                   /* failed attempts since the last READY/RESUMED */
+	bool resume_plan;               /* the current or next attempt resumes */
+	struct bot_next next;           /* what to do once PHASE_CLOSING ends */
+	int close_escalations;          /* PHASE_CLOSING deadlines passed */
+	char identify_reason[BUDGET_REASON_MAX];
+	uint64_t replayed;              /* dispatches received while resuming */
+	uint32_t conn;                  /* the current connection, 0 when none */
+	bool conn_open;                 /* between bot_on_open and bot_on_close */
+	bool conn_pending;              /* ACT_OPEN sent, bot_on_close not yet seen */
+	char session_id[BOT_SESSION_ID_MAX];
+	char resume_url[BOT_URL_MAX];
+	int64_t seq;                    /* last sequence number; 0 = none */
+	int64_t lost_mono;              /* when the session lost its connection */
+	int64_t last_seen_wall;         /* last sign of life, persisted */
+	bool had_session;               /* a session existed before (READY → reconnect event) */
+	char gateway_url[BOT_URL_MAX];  /* from GET /gateway/bot */
+	int fetch_failures;
+	uint64_t fetch_id;
+	char stop_reason[BOT_REASON_MAX];
+	char user[64];
+	uint64_t user_id;
+	struct bot_transition history[BOT_HISTORY];
+	int history_head, history_count;
+	uint32_t counts[BOT_STATES][BOT_STATES];
+	struct bot_send sendq[BOT_SEND_QUEUE];
+	int sendq_head, sendq_count;
+
+	/* persistence */
+	int64_t persist_at;             /* throttled persist of seq; VTIME_NEVER when clean */
+
+	/* actions for the driver (a growable FIFO, drained after every call) */
+	struct action *actions;
+	size_t act_head, act_count, act_cap;
+
+	struct bot_stats stats;
+};
+
+void bot_config_defaults(struct bot_config *cfg);
+
+/* 0, or -1 with a message (bad formula, out of memory). */
+int bot_init(struct bot *b, const struct bot_config *cfg, struct vtime now, char *err, size_t errlen);
+/* Frees everything; undrained actions are released. */
+void bot_free(struct bot *b);
+
+/* Restores the budget and the resumable session from a state file's text.
+ * 0; or -1 with a message when the text is corrupt, in which case the budget
+ * assumes cfg.budget_assume_on_corrupt starts were used now (never a silent
+ * reset) and no session is restored. */
+int bot_load_state(struct bot *b, const char *json, size_t len, struct vtime now,
+    char *err, size_t errlen);
+/* The state file's text (malloc'd), or NULL when out of memory. */
+char *bot_save_state(const struct bot *b, struct vtime now);
+
+/* Begins connecting: resumes a fresh persisted session, else identifies. */
+void bot_start(struct bot *b, struct vtime now);
+
+void bot_on_open(struct bot *b, struct vtime now, uint32_t conn);
+/* The connection ended (or never opened): code is the server's close code,
+ * or BOT_CLOSE_NONE. reason may be NULL. */
+void bot_on_close(struct bot *b, struct vtime now, uint32_t conn, int code, const char *reason);
+/* One complete text message from the gateway (after any decompression). */
+void bot_on_frame(struct bot *b, struct vtime now, uint32_t conn, const char *buf, size_t len);
+/* A REST response: status 0 means a transport error (err says why). */
+void bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
+    const struct rl_headers *h, const char *body, size_t len, const char *err);
+/* Call when now >= bot_next_deadline (calling earlier is harmless). */
+void bot_tick(struct bot *b, struct vtime now);
+/* Mono ms of the next thing the core must do, or VTIME_NEVER. */
+int64_t bot_next_deadline(const struct bot *b, struct vtime now);
+
+/* Pops the next action; false when none. */
+bool bot_next_action(struct bot *b, struct action *out);
+/* Frees what an action owns (the SEND payload). */
+void action_release(struct action *a);
+
+/* Operator commands: 0, or -1 with a message (nothing changed). */
+int bot_cmd_resume(struct bot *b, struct vtime now, char *err, size_t errlen);
+int bot_cmd_reconnect(struct bot *b, struct vtime now, char *err, size_t errlen);
+/* Stops connecting; the session stays resumable (close 4900, persisted). */
+int bot_cmd_stop(struct bot *b, struct vtime now, char *err, size_t errlen);
+/* Ends the session for good (close 1000) and forgets it. */
+int bot_cmd_logout(struct bot *b, struct vtime now, char *err, size_t errlen);
+/* Replaces the delay formula (the old one stays on error). */
+int bot_set_formula(struct bot *b, const struct delay_formula *f);
+void bot_cache_flush(struct bot *b, struct vtime now);
+
+/* Queues a REST request (path like "/channels/1/messages"). Its outcome is
+ * logged. 0, or -1 with a message. */
+int bot_rest(struct bot *b, struct vtime now, const char *method, const char *path,
+    const char *body, char *err, size_t errlen);
+/* Queues a gateway payload (not heartbeat/identify/resume) under the send
+ * limit. 0, or -1 with a message (too big, queue full, not connected). */
+int bot_gateway_send(struct bot *b, struct vtime now, const char *json, char *err, size_t errlen);
+
+void bot_view(const struct bot *b, struct vtime now, struct bot_view *out);
+/* Transitions, oldest first: copies up to max, returns how many. */
+int bot_history(const struct bot *b, struct bot_transition *out, int max);
+
+const char *bot_state_name(enum bot_state s);
+const char *bot_phase_name(enum bot_phase p);
+const char *bot_wait_name(enum bot_wait w);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * Functions shared between the files of the bot core, not part of its
+ * public face (bot.h). Nothing outside src/bot includes this.
+ */
+#ifndef VIGIL_BOT_INTERNAL_H
+#define VIGIL_BOT_INTERNAL_H
+
+#include "bot/bot.h"
+
+/* REST request tags: who gets the response. */
+enum { TAG_USER = 1, TAG_GATEWAY_BOT = 2 };
+
+/* bot.c: the action FIFO. */
+void act_open(struct bot *b, const char *url);
+void act_send(struct bot *b, char *payload, size_t len);
+void act_close(struct bot *b, int code, const char *reason);
+void act_persist(struct bot *b);
+void act_alert(struct bot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sends a payload on the current connection under the send limit.
+ * Takes ownership of text. 0, or -1 (refused and logged). */
+int bot_send_now(struct bot *b, struct vtime now, char *text, size_t len, bool priority);
+
+/* session.c: the connection state machine. */
+void session_start(struct bot *b, struct vtime now);
+void session_opened(struct bot *b, struct vtime now);
+void session_closed(struct bot *b, struct vtime now, int code, const char *reason);
+void session_frame(struct bot *b, struct vtime now, const struct frame *f);
+void session_fetched(struct bot *b, struct vtime now, const struct rl_done *done,
+    const char *body, size_t len);
+void session_tick(struct bot *b, struct vtime now);
+int session_cmd_resume(struct bot *b, struct vtime now, char *err, size_t errlen);
+int session_cmd_reconnect(struct bot *b, struct vtime now, char *err, size_t errlen);
+int session_cmd_stop(struct bot *b, struct vtime now, char *err, size_t errlen);
+int session_cmd_logout(struct bot *b, struct vtime now, char *err, size_t errlen);
+bool session_has(const struct bot *b);
+
+/* payload.c: outbound gateway payloads (malloc'd JSON text, or NULL). */
+char *payload_identify(const struct bot *b, size_t *len);
+char *payload_resume(const struct bot *b, size_t *len);
+char *payload_heartbeat(const struct bot *b, size_t *len);
+/* "base/?v=10&encoding=json[&compress=zlib-stream]" into out. */
+void payload_gateway_url(const char *base, bool compress, char *out, size_t outlen);
+
+/* pingbot.c: the seed's example bot. */
+int pingbot_register(struct bot *b);
+
+#endif

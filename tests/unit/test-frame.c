@@ -1,0 +1,199 @@
+/* The jsmn fast path: envelope, accessors, escapes, big frames, bad input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/frame.h"
+
+static struct frame_decoder dec;
+static struct frame fr;
+static char err[96];
+
+static int
+decode(const char *s)
+{
+	return frame_decode(&fr, &dec, s, strlen(s), err, sizeof(err));
+}
+
+static void
+envelope_dispatch(void **state)
+{
+	(void)state;
+	assert_int_equal(decode("{\"t\":\"MESSAGE_CREATE\",\"s\":42,\"op\":0,"
+	    "\"d\":{\"content\":\"!ping\",\"channel_id\":\"123456789012345678\"}}"), 0);
+	assert_int_equal(fr.op, 0);
+	assert_true(fr.has_s);
+	assert_int_equal(fr.s, 42);
+	assert_string_equal(fr.t, "MESSAGE_CREATE");
+	assert_true(frame_streq(&fr, frame_get(&fr, fr.d, "content"), "!ping"));
+	uint64_t ch = 0;
+	assert_true(frame_u64(&fr, frame_get(&fr, fr.d, "channel_id"), &ch));
+	assert_true(ch == 123456789012345678ULL);
+}
+
+static void
+envelope_null_fields(void **state)
+{
+	(void)state;
+	assert_int_equal(decode("{\"op\":11,\"d\":null,\"s\":null,\"t\":null}"), 0);
+	assert_int_equal(fr.op, 11);
+	assert_false(fr.has_s);
+	assert_string_equal(fr.t, "");
+	assert_true(frame_is_null(&fr, fr.d));
+	assert_int_equal(decode("{\"op\":11}"), 0);
+	assert_int_equal(fr.d, -1);
+}
+
+static void
+nested_and_arrays(void **state)
+{
+	(void)state;
+	assert_int_equal(decode("{\"op\":0,\"t\":\"X\",\"s\":1,\"d\":{\"a\":[1,{\"b\":[2,3]},4],"
+	    "\"author\":{\"id\":\"77\",\"bot\":true,\"name\":\"x\"},\"z\":5}}"), 0);
+	int arr = frame_get(&fr, fr.d, "a");
+	assert_int_equal(frame_count(&fr, arr), 3);
+	int e = frame_first(&fr, arr);
+	int64_t v;
+	assert_true(frame_i64(&fr, e, &v));
+	assert_int_equal(v, 1);
+	e = frame_skip(&fr, e);
+	assert_int_equal(frame_count(&fr, frame_get(&fr, e, "b")), 2);
+	e = frame_skip(&fr, e);
+	assert_true(frame_i64(&fr, e, &v));
+	assert_int_equal(v, 4);
+	/* Skipping the nested array must land on the key after it. */
+	assert_true(frame_i64(&fr, frame_get(&fr, fr.d, "z"), &v));
+	assert_int_equal(v, 5);
+	bool b = false;
+	assert_true(frame_bool(&fr, frame_get(&fr, fr.d, "author.bot"), &b));
+	assert_true(b);
+	uint64_t id;
+	assert_true(frame_u64(&fr, frame_get(&fr, fr.d, "author.id"), &id));
+	assert_true(id == 77);
+	assert_int_equal(frame_get(&fr, fr.d, "author.missing"), -1);
+	assert_int_equal(frame_get(&fr, fr.d, "nope.id"), -1);
+}
+
+static void
+string_escapes(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(decode("{\"op\":0,\"d\":{\"s\":\"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\\u65e5\"}}"), 0);
+	int n = frame_copy_str(&fr, frame_get(&fr, fr.d, "s"), out, sizeof(out));
+	assert_string_equal(out, "a\"b\\c\n\xc3\xa9\xf0\x9f\x98\x80\xe6\x97\xa5");
+	assert_int_equal(n, (int)strlen(out));
+}
+
+static void
+truncation_keeps_whole_characters(void **state)
+{
+	char out[6];
+
+	(void)state;
+	/* "ab" + 日 (3 bytes) + 本 (3 bytes): only "ab日" fits in 6 with the NUL. */
+	assert_int_equal(decode("{\"op\":0,\"d\":{\"s\":\"ab\xe6\x97\xa5\xe6\x9c\xac\"}}"), 0);
+	assert_int_equal(frame_copy_str(&fr, frame_get(&fr, fr.d, "s"), out, sizeof(out)), 5);
+	assert_string_equal(out, "ab\xe6\x97\xa5");
+	assert_int_equal(decode("{\"op\":0,\"d\":{\"s\":\"x\\u65e5\\u672c\"}}"), 0);
+	assert_int_equal(frame_copy_str(&fr, frame_get(&fr, fr.d, "s"), out, 6), 4);
+}
+
+static void
+big_frame_grows_once(void **state)
+{
+	size_t n = 2000, cap = n * 16 + 64;
+	char *buf = malloc(cap);
+	size_t w = 0;
+
+	(void)state;
+	w += (size_t)snprintf(buf + w, cap - w, "{\"op\":0,\"t\":\"GUILD_CREATE\",\"s\":7,\"d\":{\"m\":[");
+	for (size_t i = 0; i < n; i++)
+		w += (size_t)snprintf(buf + w, cap - w, "%s%zu", i ? "," : "", i);
+	snprintf(buf + w, cap - w, "],\"last\":9}}");
+	uint64_t grown = dec.grown;
+	assert_int_equal(decode(buf), 0);
+	assert_int_equal(frame_count(&fr, frame_get(&fr, fr.d, "m")), (int)n);
+	int64_t v;
+	assert_true(frame_i64(&fr, frame_get(&fr, fr.d, "last"), &v));
+	assert_int_equal(v, 9);
+	assert_true(dec.grown == grown + 1);
+	/* The same size again reuses the buffer. */
+	assert_int_equal(decode(buf), 0);
+	assert_true(dec.grown == grown + 1);
+	free(buf);
+}
+
+static void
+malformed_frames(void **state)
+{
+	static const char *const bad[] = {
+		"", "   ", "not json", "[1,2]", "{\"op\":\"0\"}", "{\"d\":1}", "{\"op\":0",
+		"{\"op\":0}garbage", "{\"op\":0,\"s\":\"x\"}", "{\"op\":0,\"t\":5}", "{op:0}",
+		"{\"op\":-1}", "{\"op\":1.5}", "{\"op\":0,\"d\":tru}", "\"str\"",
+		"{\"op\":0,\"d\":01}", "{\"op\":0,\"d\":1.}", "{\"op\":0,\"d\":-}",
+		"{\"op\":0,\"d\":1e}", "{\"op\":0,\"d\":nulll}",
+	};
+	uint64_t before = dec.malformed;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(decode(bad[i]), -1);
+		assert_true(err[0] != '\0');
+	}
+	assert_true(dec.malformed == before + sizeof(bad) / sizeof(bad[0]));
+}
+
+static void
+valid_literals_accepted(void **state)
+{
+	(void)state;
+	assert_int_equal(decode("{\"op\":0,\"d\":[true,false,null,0,-0.5,1e5,2E-3,10]}"), 0);
+	assert_int_equal(frame_count(&fr, fr.d), 8);
+}
+
+static void
+snowflake_bounds(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(decode("{\"op\":0,\"d\":{\"a\":\"18446744073709551615\","
+	    "\"b\":\"18446744073709551616\",\"c\":\"12x\",\"e\":\"\",\"f\":123}}"), 0);
+	assert_true(frame_u64(&fr, frame_get(&fr, fr.d, "a"), &v));
+	assert_true(v == UINT64_MAX);
+	assert_false(frame_u64(&fr, frame_get(&fr, fr.d, "b"), &v));
+	assert_false(frame_u64(&fr, frame_get(&fr, fr.d, "c"), &v));
+	assert_false(frame_u64(&fr, frame_get(&fr, fr.d, "e"), &v));
+	assert_true(frame_u64(&fr, frame_get(&fr, fr.d, "f"), &v));
+	assert_true(v == 123);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(envelope_dispatch),
+		cmocka_unit_test(envelope_null_fields),
+		cmocka_unit_test(nested_and_arrays),
+		cmocka_unit_test(string_escapes),
+		cmocka_unit_test(truncation_keeps_whole_characters),
+		cmocka_unit_test(big_frame_grows_once),
+		cmocka_unit_test(malformed_frames),
+		cmocka_unit_test(valid_literals_accepted),
+		cmocka_unit_test(snowflake_bounds),
+	};
+	int rc;
+
+	frame_decoder_init(&dec);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	frame_decoder_free(&dec);
+	return rc;
+}
