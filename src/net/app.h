@@ -1,0 +1,94 @@
+/*
+ * The running vigil: one thread, one loop (the libwebsockets native loop),
+ * owning the bot core, the gateway websocket, the REST client (libcurl multi
+ * on the same loop), the state file, stdin and a signalfd, and, when no
+ * token and no --api are given, the emulator in-process.
+ *
+ * Two front ends drive it: the console (src/ui), through the hooks below,
+ * and headless mode (logs to stdout), with no hooks. Neither touches a
+ * socket: they call the bot's commands and then app_kick so the actions run.
+ */
+#ifndef VIGIL_NET_APP_H
+#define VIGIL_NET_APP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bot/bot.h"
+
+#define APP_URL_MAX 256
+
+struct app_config {
+	struct bot_config bot;
+	char api_base[APP_URL_MAX];     /* "https://discord.com/api", "http://127.0.0.1:P/api", or "" for the embedded emulator */
+	char state_dir[PATH_MAX];       /* state file, history; default $XDG_STATE_HOME/vigil */
+	char log_file[PATH_MAX];        /* "" = no log file */
+	bool headless;                  /* log to stdout instead of a console */
+	bool log_json;                  /* headless: one JSON object per line */
+	enum log_level stdout_level;    /* headless: lowest level printed */
+	bool logout;                    /* close with 1000 and forget the session, then exit */
+	/* The embedded emulator (ignored when api_base is set). */
+	int sim_heartbeat_ms;
+	double sim_chatter_per_s;
+	uint64_t sim_seed;
+};
+
+/* What the console gives the loop. Every hook may be NULL. */
+struct app_ui_hooks {
+	void *ud;
+	/* Bytes read from stdin (the console feeds them to readline). */
+	void (*on_input)(void *ud, const char *bytes, size_t n);
+	/* stdin reached EOF. */
+	void (*on_input_closed)(void *ud);
+	/* SIGWINCH arrived (through the signalfd). */
+	void (*on_resize)(void *ud);
+	/* The core raised ACT_ALERT (lost connection, fatal stop): bell, title. */
+	void (*on_alert)(void *ud, const char *text);
+	/* Once per loop turn that handled anything: draw what changed. */
+	void (*render)(void *ud, struct vtime now);
+	/* The console's own next wake-up (redraw throttle, the 1 s countdown
+	 * tick), mono ms or VTIME_NEVER. The loop sleeps until the earliest of
+	 * this, the core's deadline, curl's timer and fd activity. */
+	int64_t (*next_deadline)(void *ud, struct vtime now);
+};
+
+struct app;                             /* opaque */
+
+void app_config_defaults(struct app_config *cfg);
+/* Builds the loop, starts the emulator if embedded, loads the state file
+ * (a corrupt one is moved aside and reported, never silently reset).
+ * NULL with a message on failure. */
+struct app *app_new(const struct app_config *cfg, char *err, size_t errlen);
+void app_set_ui(struct app *a, const struct app_ui_hooks *hooks);
+/* Starts the bot and runs the loop until quit. Returns the exit status. */
+int app_run(struct app *a);
+/* Asks the loop to end: the session is closed with 4900 (resumable) and
+ * persisted, or with 1000 and forgotten when logout is true; the loop exits
+ * once the close completes (or times out). */
+void app_quit(struct app *a, bool logout);
+void app_free(struct app *a);
+
+/* The loop's time (monotonic and wall). */
+struct vtime app_now(const struct app *a);
+/* The core, for commands and views. After calling a bot_cmd_* or any other
+ * bot function that may produce actions, call app_kick. */
+struct bot *app_bot(struct app *a);
+void app_kick(struct app *a);
+
+/* Where vigil connects, for the status line: "emulator 127.0.0.1:8787" or
+ * "discord.com". */
+const char *app_endpoint_label(const struct app *a);
+/* True when the peer is vigil's emulator (its control API answers). */
+bool app_has_sim(const struct app *a);
+/* A request to the emulator's control API (/_ctl/...), outside the REST
+ * rate-limit queue. done is called once, on the loop, with the HTTP status
+ * (0 on a transport error) and the body. 0, or -1 with a message. */
+int app_sim_request(struct app *a, const char *method, const char *ctl_path, const char *json,
+    void (*done)(void *ud, int status, const char *body, size_t len), void *ud,
+    char *err, size_t errlen);
+/* The state directory in use (for the console's history file). */
+const char *app_state_dir(const struct app *a);
+
+#endif
