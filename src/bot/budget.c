@@ -273,8 +273,9 @@ budget_wait_ms(const struct budget *b, struct vtime now, int shard_id)
 	int64_t at = local > discord ? local : discord;
 	int64_t wait, spacing = spacing_wait(b, now, shard_id);
 
+	/* Callers add this to a clock: never hand them VTIME_NEVER. */
 	if (at == VTIME_NEVER)
-		return VTIME_NEVER;
+		return BUDGET_WINDOW_MS;
 	wait = at > now.wall_ms ? at - now.wall_ms : 0;
 	return wait > spacing ? wait : spacing;
 }

@@ -82,7 +82,9 @@ int budget_remaining(const struct budget *b, struct vtime now);
 bool budget_may_identify(const struct budget *b, struct vtime now, int shard_id);
 /* Milliseconds until budget_may_identify becomes true (0 if it is): the later
  * of the next freed slot (oldest start + 24 h, or Discord's reset) and the
- * 5 s spacing. VTIME_NEVER when Discord's total is not above the reserve. */
+ * 5 s spacing. Always finite: when no slot can ever free (Discord's total
+ * is not above the reserve) it is BUDGET_WINDOW_MS, by when a fresh reading
+ * may say otherwise. */
 int64_t budget_wait_ms(const struct budget *b, struct vtime now, int shard_id);
 /* Wall ms when the next slot of the 24 h window frees (oldest start + 24 h),
  * or 0 when no start is counted. */

@@ -167,9 +167,11 @@ test_discord_after_reset(void **state)
 	 * leave Discord's (now rolling, as far as vigil knows) count. */
 	assert_int_equal(budget_remaining(b, at(2 * MS_PER_MIN)), 2);
 	assert_int_equal(budget_wait_ms(b, at(2 * MS_PER_MIN), 0), MS_PER_DAY - MS_PER_MIN);
-	/* A total not above the reserve never lets it identify. */
+	/* A total not above the reserve never lets it identify: the wait is
+	 * still finite (a day), since callers add it to a clock. */
 	budget_update_discord(b, at(3 * MS_PER_MIN), 2, 2, MS_PER_MIN, 1);
-	assert_int_equal(budget_wait_ms(b, at(3 * MS_PER_MIN), 0), VTIME_NEVER);
+	assert_false(budget_may_identify(b, at(3 * MS_PER_MIN), 0));
+	assert_int_equal(budget_wait_ms(b, at(3 * MS_PER_MIN), 0), MS_PER_DAY);
 }
 
 static void
@@ -231,16 +233,19 @@ test_clock_moved_back(void **state)
 {
 	struct budget *b = &((struct fixture *)*state)->b;
 	struct vtime back = { .mono_ms = M0 + MS_PER_MIN, .wall_ms = T0 - MS_PER_H };
-	struct budget_start recent[2];
+	struct budget_start recent[3];
 
 	budget_record(b, at(0), 0, "before");
-	/* It happened no later than now: counted, and read as now. */
-	assert_int_equal(budget_used(b, back), 1);
+	budget_record(b, at(10 * MS_PER_S), 0, "before too");
+	/* They happened no later than now: counted, and read as now. */
+	assert_int_equal(budget_used(b, back), 2);
 	assert_int_equal(budget_next_free_wall(b, back), back.wall_ms + MS_PER_DAY);
 	budget_record(b, back, 0, "after");
-	assert_int_equal(budget_recent(b, back, recent, 2), 2);
-	assert_int_equal(recent[1].wall_ms, back.wall_ms);
-	assert_int_equal(budget_used(b, (struct vtime){ 0, back.wall_ms + MS_PER_DAY - 1 }), 2);
+	assert_int_equal(budget_recent(b, back, recent, 3), 3);
+	assert_string_equal(recent[2].reason, "before");
+	assert_int_equal(recent[2].wall_ms, back.wall_ms);
+	/* All three were stamped now, so all three expire together. */
+	assert_int_equal(budget_used(b, (struct vtime){ 0, back.wall_ms + MS_PER_DAY - 1 }), 3);
 	assert_int_equal(budget_used(b, (struct vtime){ 0, back.wall_ms + MS_PER_DAY }), 0);
 }
 
