@@ -178,6 +178,8 @@ add_v(struct logring *r, enum log_level level, int from, int to,
 	size_t n;
 	int rc;
 
+	if (r->cap == 0)
+		return;                /* not initialised, or freed */
 	if ((unsigned)level >= LOG_LEVEL_COUNT)
 		level = LOG_ERROR;
 	rc = vsnprintf(raw, sizeof(raw), fmt, ap);
