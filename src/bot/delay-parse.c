@@ -72,10 +72,25 @@ skip_space(struct parser *p)
 		p->pos++;
 }
 
+/* Bytes and characters agree: the first byte outside ASCII is an error. */
 static size_t
 column(const struct parser *p)
 {
 	return p->pos + 1;
+}
+
+/* Bytes of the (UTF-8) character at s, for quoting it whole. */
+static int
+char_len(const char *s)
+{
+	unsigned char c = (unsigned char)s[0];
+	int n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1, i;
+
+	for (i = 1; i < n; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			return i;
+	}
+	return n;
 }
 
 static int
@@ -188,7 +203,7 @@ parse_number(struct parser *p, bool *constant)
 	if (isalnum((unsigned char)next) || next == '_' || next == '.')
 		return fail(p, col, "malformed number");
 	if (number_value(p->s + p->pos, n, &v) < 0)
-		return fail(p, col, "number out of range");
+		return fail(p, col, "number out of range or too long");
 	p->pos += n;
 	*constant = true;
 	return emit(p, OP_NUM, v, col);
@@ -304,8 +319,8 @@ parse_atom(struct parser *p, bool *constant)
 	if (c == '\0')
 		return fail(p, column(p), "expected a number, 'a', a function or '(' "
 		    "but the expression ends");
-	return fail(p, column(p), "unexpected '%c': expected a number, 'a', a function or '('",
-	    c);
+	return fail(p, column(p), "unexpected '%.*s': expected a number, 'a', a function "
+	    "or '('", char_len(p->s + p->pos), p->s + p->pos);
 }
 
 /* Emits the binary operator `kind` once both operands are in place, folding
@@ -426,8 +441,8 @@ compile_into(struct delay_formula *f, struct parser *p)
 		return -1;
 	skip_space(p);
 	if (p->s[p->pos] != '\0')
-		return fail(p, column(p), "unexpected '%c' after the expression",
-		    p->s[p->pos]);
+		return fail(p, column(p), "unexpected '%.*s' after the expression",
+		    char_len(p->s + p->pos), p->s + p->pos);
 	f->ncode = p->n;
 	if (constant && f->code[0].num < 0)
 		return fail(p, 1, "the delay is a negative constant (%g s)", f->code[0].num);

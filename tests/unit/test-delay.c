@@ -151,7 +151,11 @@ test_syntax_errors(void **state)
 		{ "2*min", "column 6: expected '(' after 'min'" },
 		{ "2a", "column 1: malformed number" },
 		{ "1.2.3", "column 1: malformed number" },
-		{ "a + 1e999", "column 5: number out of range" },
+		{ "a + 1e999", "column 5: number out of range or too long" },
+		/* Columns count characters; a character is quoted whole. */
+		{ "a\xc3\x97" "2", "column 2: unexpected '\xc3\x97' after the expression" },
+		{ "\xc3\xa9\xc3\xa9 + \xe2\x82\xac", "column 1: unexpected '\xc3\xa9': expected "
+		    "a number, 'a', a function or '('" },
 		{ "a % 2", "column 3: unexpected '%' after the expression" },
 		{ "+a", "column 1: unexpected '+': expected a number, 'a', a function or '('" },
 	};
