@@ -101,27 +101,39 @@ bot_free(struct bot *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Appends to the FIFO. It is drained after every call, so it stays small;
- * growth failing means the process is out of memory and the action is lost
- * with a log line rather than a crash. */
+/* Makes room for one more action. The FIFO is drained after every call, so
+ * it stays small; false only when the process is out of memory. */
+static bool
+reserve(struct bot *b)
+{
+	struct action *grown;
+	size_t cap;
+
+	if (b->act_count < b->act_cap)
+		return true;
+	cap = b->act_cap ? b->act_cap * 2 : 16;
+	grown = malloc(cap * sizeof(*grown));
+	if (grown == NULL)
+		return false;
+	for (size_t i = 0; i < b->act_count; i++)
+		grown[i] = b->actions[(b->act_head + i) % b->act_cap];
+	free(b->actions);
+	b->actions = grown;
+	b->act_cap = cap;
+	b->act_head = 0;
+	return true;
+}
+
+/* Appends to the FIFO; out of memory, the action is lost with a log line
+ * rather than a crash. */
 static struct action *
 push(struct bot *b, enum action_kind kind)
 {
 	struct action *a;
 
-	if (b->act_count == b->act_cap) {
-		size_t cap = b->act_cap ? b->act_cap * 2 : 16;
-		struct action *grown = malloc(cap * sizeof(*grown));
-		if (grown == NULL) {
-			LOGF(&b->log, LOG_ERROR, "bot", "out of memory: action %d lost", (int)kind);
-			return NULL;
-		}
-		for (size_t i = 0; i < b->act_count; i++)
-			grown[i] = b->actions[(b->act_head + i) % b->act_cap];
-		free(b->actions);
-		b->actions = grown;
-		b->act_cap = cap;
-		b->act_head = 0;
+	if (!reserve(b)) {
+		LOGF(&b->log, LOG_ERROR, "bot", "out of memory: action %d lost", (int)kind);
+		return NULL;
 	}
 	a = &b->actions[(b->act_head + b->act_count++) % b->act_cap];
 	memset(a, 0, sizeof(*a));
@@ -235,10 +247,10 @@ pump(struct bot *b, struct vtime now)
 {
 	struct rl_send s;
 
-	while (rl_next(b->rest, now, &s)) {
+	/* Room first: a request handed out by rl_next must reach the driver,
+	 * or it would stay in flight forever. */
+	while (reserve(b) && rl_next(b->rest, now, &s)) {
 		struct action *a = push(b, ACT_HTTP);
-		if (a == NULL)
-			break;
 		a->http_id = s.id;
 		a->method = s.method;
 		a->path = s.path;
@@ -334,6 +346,24 @@ bot_on_frame(struct bot *b, struct vtime now, uint32_t conn, const char *buf, si
 	pump(b, now);
 }
 
+/* A REST request ended (or was failed by the queue after a 401). */
+static void
+http_done(struct bot *b, struct vtime now, const struct rl_done *done, const char *body,
+    size_t len)
+{
+	if (done->outcome == RL_RETRY)
+		return;
+	if (done->outcome == RL_DONE_OK)
+		b->stats.rest_ok++;
+	else
+		b->stats.rest_failed++;
+	if (done->tag == TAG_GATEWAY_BOT)
+		session_fetched(b, now, done, body, len);
+	else if (done->outcome == RL_DONE_FAILED)
+		LOGF(&b->log, LOG_WARN, "rest", "request %llu failed after %d attempts: %s",
+		    (unsigned long long)done->id, done->attempts, done->why);
+}
+
 void
 bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
     const struct rl_headers *h, const char *body, size_t len, const char *err)
@@ -342,15 +372,9 @@ bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
 
 	enter(b, now);
 	rl_complete(b->rest, now, http_id, status, h, body, len, err, &done);
-	if (done.outcome == RL_DONE_OK)
-		b->stats.rest_ok++;
-	else if (done.outcome == RL_DONE_FAILED)
-		b->stats.rest_failed++;
-	if (done.outcome != RL_RETRY && done.tag == TAG_GATEWAY_BOT)
-		session_fetched(b, now, &done, body, len);
-	else if (done.outcome == RL_DONE_FAILED)
-		LOGF(&b->log, LOG_WARN, "rest", "request %llu failed after %d attempts: %s",
-		    (unsigned long long)done.id, done.attempts, done.why);
+	http_done(b, now, &done, body, len);
+	while (rl_reap(b->rest, &done))
+		http_done(b, now, &done, NULL, 0);
 	pump(b, now);
 }
 
