@@ -68,7 +68,7 @@ bot_init(struct bot *b, const struct bot_config *cfg, struct vtime now, char *er
 	listeners_init(&b->listeners);
 	frame_decoder_init(&b->decoder);
 	b->cache = cache_new(&cfg->cache);
-	b->rest = rl_new(&b->rng, &b->log);
+	b->rest = rlq_new(&b->rng, &b->log);
 	if (b->cache == NULL || b->rest == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -93,7 +93,7 @@ bot_free(struct bot *b)
 	free(b->actions);
 	for (int i = 0; i < b->sendq_count; i++)
 		free(b->sendq[(b->sendq_head + i) % BOT_SEND_QUEUE].text);
-	rl_free(b->rest);
+	rlq_free(b->rest);
 	cache_free(b->cache);
 	frame_decoder_free(&b->decoder);
 	logring_free(&b->log);
@@ -245,11 +245,11 @@ bot_send_now(struct bot *b, struct vtime now, char *text, size_t len, bool prior
 static void
 pump(struct bot *b, struct vtime now)
 {
-	struct rl_send s;
+	struct rlq_send s;
 
-	/* Room first: a request handed out by rl_next must reach the driver,
+	/* Room first: a request handed out by rlq_next must reach the driver,
 	 * or it would stay in flight forever. */
-	while (reserve(b) && rl_next(b->rest, now, &s)) {
+	while (reserve(b) && rlq_next(b->rest, now, &s)) {
 		struct action *a = push(b, ACT_HTTP);
 		a->http_id = s.id;
 		a->method = s.method;
@@ -348,32 +348,32 @@ bot_on_frame(struct bot *b, struct vtime now, uint32_t conn, const char *buf, si
 
 /* A REST request ended (or was failed by the queue after a 401). */
 static void
-http_done(struct bot *b, struct vtime now, const struct rl_done *done, const char *body,
+http_done(struct bot *b, struct vtime now, const struct rlq_done *done, const char *body,
     size_t len)
 {
-	if (done->outcome == RL_RETRY)
+	if (done->outcome == RLQ_RETRY)
 		return;
-	if (done->outcome == RL_DONE_OK)
+	if (done->outcome == RLQ_DONE_OK)
 		b->stats.rest_ok++;
 	else
 		b->stats.rest_failed++;
 	if (done->tag == TAG_GATEWAY_BOT)
 		session_fetched(b, now, done, body, len);
-	else if (done->outcome == RL_DONE_FAILED)
+	else if (done->outcome == RLQ_DONE_FAILED)
 		LOGF(&b->log, LOG_WARN, "rest", "request %llu failed after %d attempts: %s",
 		    (unsigned long long)done->id, done->attempts, done->why);
 }
 
 void
 bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
-    const struct rl_headers *h, const char *body, size_t len, const char *err)
+    const struct rlq_headers *h, const char *body, size_t len, const char *err)
 {
-	struct rl_done done;
+	struct rlq_done done;
 
 	enter(b, now);
-	rl_complete(b->rest, now, http_id, status, h, body, len, err, &done);
+	rlq_complete(b->rest, now, http_id, status, h, body, len, err, &done);
 	http_done(b, now, &done, body, len);
-	while (rl_reap(b->rest, &done))
+	while (rlq_reap(b->rest, &done))
 		http_done(b, now, &done, NULL, 0);
 	pump(b, now);
 }
@@ -403,7 +403,7 @@ bot_next_deadline(const struct bot *b, struct vtime now)
 		t = min64(t, hb_deadline(&b->hb));
 	if (b->sendq_count > 0 && b->phase == PHASE_CONNECTED)
 		t = min64(t, sendlimit_next(&b->sendlimit, now, false));
-	return min64(t, rl_next_deadline(b->rest, now));
+	return min64(t, rlq_next_deadline(b->rest, now));
 }
 
 int
@@ -466,7 +466,7 @@ bot_rest(struct bot *b, struct vtime now, const char *method, const char *path,
 	uint64_t id;
 
 	enter(b, now);
-	id = rl_submit(b->rest, now, method, path, body, TAG_USER, NULL, 0, err, errlen);
+	id = rlq_submit(b->rest, now, method, path, body, TAG_USER, NULL, 0, err, errlen);
 	if (id == 0)
 		return -1;
 	pump(b, now);

@@ -148,10 +148,10 @@ static void
 answer_gateway_bot(struct rig *r, int remaining)
 {
 	char body[256];
-	struct rl_headers h;
+	struct rlq_headers h;
 
 	assert_string_equal(r->http_path, "GET /gateway/bot");
-	rl_headers_init(&h);
+	rlq_headers_init(&h);
 	snprintf(body, sizeof(body), "{\"url\":\"ws://gw.test\",\"shards\":1,\"session_start_limit\":"
 	    "{\"total\":1000,\"remaining\":%d,\"reset_after\":3600000,\"max_concurrency\":1}}", remaining);
 	bot_on_http(r->b, now_of(r), r->http_id, 200, &h, body, strlen(body), NULL);
@@ -535,14 +535,14 @@ rest_401_on_fetch_stops(void **state)
 {
 	struct bot_config cfg;
 	struct rig r;
-	struct rl_headers h;
+	struct rlq_headers h;
 
 	(void)state;
 	rig_config(&cfg);
 	rig_init(&r, &cfg);
 	bot_start(r.b, now_of(&r));
 	drain(&r);
-	rl_headers_init(&h);
+	rlq_headers_init(&h);
 	bot_on_http(r.b, now_of(&r), r.http_id, 401, &h, "{\"message\":\"401: Unauthorized\",\"code\":0}",
 	    40, NULL);
 	drain(&r);
@@ -556,8 +556,8 @@ rest_401_fails_every_queued_request(void **state)
 {
 	struct bot_config cfg;
 	struct rig r;
-	struct rl_headers h;
-	struct rl_global g;
+	struct rlq_headers h;
+	struct rlq_global g;
 	char err[128];
 
 	(void)state;
@@ -570,13 +570,13 @@ rest_401_fails_every_queued_request(void **state)
 	drain(&r);
 	/* Unknown route: one in flight, two queued behind it. */
 	assert_string_equal(r.http_path, "POST /channels/1/messages");
-	rl_headers_init(&h);
+	rlq_headers_init(&h);
 	bot_on_http(r.b, now_of(&r), r.http_id, 401, &h, "{\"message\":\"401: Unauthorized\"}", 31,
 	    NULL);
 	drain(&r);
 	/* None lost: all three end, reported as failed. */
 	assert_int_equal(r.b->stats.rest_failed, 3);
-	rl_global_view(r.b->rest, now_of(&r), &g);
+	rlq_global_view(r.b->rest, now_of(&r), &g);
 	assert_true(g.unauthorized);
 	assert_int_equal(g.pending, 0);
 	assert_int_equal(bot_rest(r.b, now_of(&r), "POST", "/channels/1/messages", "{}", err,
