@@ -4,6 +4,8 @@
 # make run        build, then open the console (emulator unless VIGIL_TOKEN is set)
 # make check      build and run every test; the last line is "N passed, N failed"
 # make asan       the same tests built with ASan+UBSan (in build-asan/)
+# make fuzz       every libFuzzer target for SECONDS (60) each (build-fuzz/)
+# make valgrind   the unit and integration tests under valgrind memcheck
 # make install    PREFIX=/usr/local DESTDIR=
 # make deps       install missing Debian packages (make does it on its own)
 #
@@ -75,6 +77,20 @@ TEST_BINS := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
 TUI_TESTS := $(wildcard tests/tui/test-*.sh)
 
+# Fuzzing (docs/fuzzing.md): clang's libFuzzer with ASan+UBSan, apart in
+# build-fuzz/. The library is instrumented for coverage (fuzzer-no-link);
+# only the targets link libFuzzer's main. The library's own warnings are
+# gcc's job in the normal build, so clang's do not stop this one.
+FUZZ_BUILD := build-fuzz
+FUZZ_CC    ?= clang
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+FUZZ_FLAGS := -std=c11 -O1 -g $(FUZZ_SAN) $(PKG_CFLAGS) -MMD -MP
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BINS  := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_LIB   := $(FUZZ_BUILD)/libvigil.a
+SECONDS    ?= 60
+
 # V=1 shows the full commands.
 ifeq ($(V),1)
 Q :=
@@ -84,7 +100,7 @@ Q := @
 SAY := @printf '  %-4s %s\n'
 endif
 
-.PHONY: all run check asan install uninstall clean deps help tests
+.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -116,11 +132,46 @@ tests: $(TEST_BINS)
 run: $(BINS)
 	$(BUILD)/vigil $(ARGS)
 
-check: $(BINS) $(TEST_BINS)
-	@VIGIL_BUILD=$(BUILD) tests/run.sh $(TEST_BINS) $(TUI_TESTS)
+# The fuzz replay (tests/fuzz/fuzz-check.sh) already runs under ASan+UBSan, so
+# `make asan` does not run it twice.
+FUZZ_CHECK := $(if $(filter 1,$(SAN)),,$(FUZZ_BINS) tests/fuzz/fuzz-check.sh)
+
+check: $(BINS) $(TEST_BINS) $(filter-out %.sh,$(FUZZ_CHECK))
+	@VIGIL_BUILD=$(BUILD) VIGIL_FUZZ_BUILD=$(FUZZ_BUILD) \
+	    tests/run.sh $(TEST_BINS) $(TUI_TESTS) $(filter %.sh,$(FUZZ_CHECK))
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 check
+
+$(FUZZ_BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(SAY) FZCC $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(WARN) -fsanitize=fuzzer -c -o $@ $<
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(SAY) FZCC $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -w -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB): $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+	@rm -f $@
+	$(SAY) AR $@
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz-%.o $(FUZZ_LIB)
+	$(SAY) LD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# SECONDS per target; new corpus entries stay in build-fuzz/corpus/, a
+# crash is copied into tests/fuzz/regress/<target>/ and fails the run.
+fuzz: $(FUZZ_BINS)
+	@VIGIL_FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh $(SECONDS) $(FUZZ_BINS)
+
+valgrind: $(TEST_BINS)
+	@VIGIL_BUILD=$(BUILD) tests/valgrind.sh $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
+	    $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vigil/themes
@@ -138,7 +189,7 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,13p' Makefile
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:
