@@ -49,15 +49,15 @@ apply_changes(struct sim *sim, struct vtime now, json_t *obj,
 }
 
 int
-sim_set(struct sim *sim, struct vtime now, json_t *obj, char *err,
-    size_t errlen)
+ctl_prepare_set(const struct sim *sim, json_t *obj, struct sim_config *next,
+    char *err, size_t errlen)
 {
-	struct sim_config next = sim->cfg, old = sim->cfg;
 	const struct sim_setting *st;
 	const char *key, *text;
 	char buf[64];
 	json_t *v;
 
+	*next = sim->cfg;
 	if (!json_is_object(obj) || json_object_size(obj) == 0) {
 		snprintf(err, errlen, "expected an object of settings, e.g. "
 		    "{\"heartbeat_interval\":1000}");
@@ -66,7 +66,7 @@ sim_set(struct sim *sim, struct vtime now, json_t *obj, char *err,
 	json_object_foreach(obj, key, v) {
 		if ((st = sim_setting_find(key)) != NULL && !st->live) {
 			snprintf(err, errlen, "%s can only be set at start "
-			    "(vigil-sim --%s)", st->name, st->name);
+			    "(a vigil-sim flag)", st->name);
 			return -1;
 		}
 		if ((text = value_text(v, buf, sizeof(buf))) == NULL) {
@@ -74,9 +74,20 @@ sim_set(struct sim *sim, struct vtime now, json_t *obj, char *err,
 			    "string", key);
 			return -1;
 		}
-		if (sim_config_set(&next, key, text, err, errlen) != 0)
+		if (sim_config_set(next, key, text, err, errlen) != 0)
 			return -1;
 	}
+	return 0;
+}
+
+int
+sim_set(struct sim *sim, struct vtime now, json_t *obj, char *err,
+    size_t errlen)
+{
+	struct sim_config next, old = sim->cfg;
+
+	if (ctl_prepare_set(sim, obj, &next, err, errlen) != 0)
+		return -1;
 	sim->cfg = next;
 	apply_changes(sim, now, obj, &old);
 	return 0;

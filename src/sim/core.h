@@ -309,6 +309,9 @@ const char *fault_name(int idx);
 int fault_args_from_line(const char *fault, const char *rest, json_t **args,
     char *err, size_t errlen);
 void fault_tick(struct sim *, struct vtime now);
+/* Checks settings as POST /_ctl/set would; *next gets the result. */
+int ctl_prepare_set(const struct sim *, json_t *obj, struct sim_config *next,
+    char *err, size_t errlen);
 int64_t fault_deadline(const struct sim *);
 void chaos_reschedule(struct sim *, struct vtime now);
 void chaos_tick(struct sim *, struct vtime now);

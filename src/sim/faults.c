@@ -13,66 +13,111 @@
 
 #define CONN_ARG { "conn", ARG_INT, NULL, 0, 4294967295.0, \
 	"connection id (GET /_ctl/sessions); default: every connection" }
-#define NO_ARGS { { NULL, ARG_INT, NULL, 0, 0, NULL } }
 #define SECS_ARG(def) { "secs", ARG_DOUBLE, def, 0.001, 86400, \
 	"how long, in seconds" }
 
+/* RFC 6455 keeps these for "no code" states: never on the wire. */
+static int
+check_close(json_t *args, char *err, size_t errlen)
+{
+	json_int_t code = json_integer_value(json_object_get(args, "code"));
+
+	if ((code < 1004 || code > 1006) && (code < 1015 || code >= 3000))
+		return 0;
+	snprintf(err, errlen, "close: code %lld may not be sent in a close "
+	    "frame", (long long)code);
+	return -1;
+}
+
+static int
+check_scope(json_t *args, char *err, size_t errlen)
+{
+	const char *scope = json_string_value(json_object_get(args, "scope"));
+
+	if (strcmp(scope, "user") == 0 || strcmp(scope, "shared") == 0)
+		return 0;
+	snprintf(err, errlen, "rest_429: scope must be user or shared");
+	return -1;
+}
+
+static int
+check_status(json_t *args, char *err, size_t errlen)
+{
+	if (json_integer_value(json_object_get(args, "status")) != 501)
+		return 0;
+	snprintf(err, errlen, "rest_5xx: status must be 500, 502, 503 or 504");
+	return -1;
+}
+
 static const struct fault catalog[] = {
-	{ "drop", "close the TCP connection with no close frame",
-	  NULL, conn_drop, FAULT_ANY, { CONN_ARG, { "rst", ARG_BOOL, "false", 0, 1,
+	{ .name = "drop", .help = "close the TCP connection with no close "
+	  "frame", .each = conn_drop, .states = FAULT_ANY,
+	  .args = { CONN_ARG, { "rst", ARG_BOOL, "false", 0, 1,
 	  "reset (RST) rather than FIN" } } },
-	{ "close", "send a close frame with any code, then close",
-	  inject_close, NULL, 0, { { "code", ARG_INT, "4000", 1000, 4999,
-	  "close code (1000-4999, not 1004-1006 or 1015)" },
+	{ .name = "close", .help = "send a close frame with any code, then "
+	  "close", .each = conn_close, .states = FAULT_ANY,
+	  .check = check_close,
+	  .args = { { "code", ARG_INT, "4000", 1000, 4999,
+	  "close code (1000-4999, not 1004-1006 or 1015-2999)" },
 	  { "reason", ARG_STR, "", 0, SIM_REASON_MAX - 1,
 	  "reason text (default: Discord's for the code)" }, CONN_ARG,
 	  { "resumable", ARG_BOOL, NULL, 0, 1, "whether the session survives "
 	  "(default: as Discord decides for the code)" } } },
-	{ "zombie", "stop ACKing heartbeats (the connection stays open)",
-	  NULL, conn_zombie, FAULT_OPEN, { CONN_ARG } },
-	{ "blackhole", "read nothing and send nothing, keep the socket open",
-	  NULL, conn_blackhole, FAULT_ANY, { CONN_ARG } },
-	{ "reconnect", "send op 7 RECONNECT, close later if the client does not",
-	  NULL, conn_reconnect, FAULT_OPEN, { CONN_ARG } },
-	{ "invalid_session", "send op 9 INVALID_SESSION",
-	  NULL, conn_invalid_session, FAULT_OPEN, { { "resumable", ARG_BOOL, "false", 0, 1,
+	{ .name = "zombie", .help = "stop ACKing heartbeats (the connection "
+	  "stays open)", .each = conn_zombie, .states = FAULT_OPEN,
+	  .args = { CONN_ARG } },
+	{ .name = "blackhole", .help = "read nothing and send nothing, keep "
+	  "the socket open", .each = conn_blackhole, .states = FAULT_ANY,
+	  .args = { CONN_ARG } },
+	{ .name = "reconnect", .help = "send op 7 RECONNECT, close later if "
+	  "the client does not", .each = conn_reconnect,
+	  .states = FAULT_OPEN, .args = { CONN_ARG } },
+	{ .name = "invalid_session", .help = "send op 9 INVALID_SESSION",
+	  .each = conn_invalid_session, .states = FAULT_OPEN,
+	  .args = { { "resumable", ARG_BOOL, "false", 0, 1,
 	  "op 9's d: whether the session may be resumed" }, CONN_ARG } },
-	{ "heartbeat_request", "send op 1: ask for a heartbeat now",
-	  NULL, conn_heartbeat_request, FAULT_OPEN, { CONN_ARG } },
-	{ "refuse", "refuse websocket handshakes", inject_refuse, NULL, 0,
-	  { SECS_ARG("10") } },
-	{ "stall", "accept TCP connections but answer nothing (handshake, "
-	  "REST, control) until the time is up", inject_stall, NULL, 0,
-	  { SECS_ARG("10") } },
-	{ "malformed", "send a text frame that is not valid JSON",
-	  NULL, conn_malformed, FAULT_OPEN, { CONN_ARG } },
-	{ "oversize", "send a GUILD_CREATE padded to this many bytes",
-	  NULL, conn_oversize, FAULT_LIVE, { { "bytes", ARG_INT, "1048576", 4096, 33554432,
+	{ .name = "heartbeat_request", .help = "send op 1: ask for a heartbeat "
+	  "now", .each = conn_heartbeat_request, .states = FAULT_OPEN,
+	  .args = { CONN_ARG } },
+	{ .name = "refuse", .help = "refuse websocket handshakes",
+	  .fn = inject_refuse, .args = { SECS_ARG("10") } },
+	{ .name = "stall", .help = "accept TCP connections but answer nothing "
+	  "(handshake, REST, control) until the time is up",
+	  .fn = inject_stall, .args = { SECS_ARG("10") } },
+	{ .name = "malformed", .help = "send a text frame that is not valid "
+	  "JSON", .each = conn_malformed, .states = FAULT_OPEN,
+	  .args = { CONN_ARG } },
+	{ .name = "oversize", .help = "send a GUILD_CREATE padded to this many "
+	  "bytes", .each = conn_oversize, .states = FAULT_LIVE,
+	  .args = { { "bytes", ARG_INT, "1048576", 4096, 33554432,
 	  "frame size" }, CONN_ARG } },
-	{ "rest_429", "answer every REST request 429 (a storm)", inject_rest_429,
-	  NULL, 0, { SECS_ARG("10"), { "scope", ARG_STR, "user", 0, 8,
+	{ .name = "rest_429", .help = "answer every REST request 429 (a storm)",
+	  .fn = inject_rest_429, .check = check_scope,
+	  .args = { SECS_ARG("10"), { "scope", ARG_STR, "user", 0, 8,
 	  "X-RateLimit-Scope: user or shared" }, { "retry_after", ARG_DOUBLE,
 	  "1.0", 0, 86400, "retry_after in the body, seconds" } } },
-	{ "global_429", "answer every REST request with a global 429",
-	  inject_global_429, NULL, 0, { SECS_ARG("5") } },
-	{ "rest_5xx", "answer the next REST requests with a server error",
-	  inject_rest_5xx, NULL, 0, { { "count", ARG_INT, "1", 1, 1000000,
+	{ .name = "global_429", .help = "answer every REST request with a "
+	  "global 429", .fn = inject_global_429, .args = { SECS_ARG("5") } },
+	{ .name = "rest_5xx", .help = "answer the next REST requests with a "
+	  "server error", .fn = inject_rest_5xx, .check = check_status,
+	  .args = { { "count", ARG_INT, "1", 1, 1000000,
 	  "how many requests" }, { "status", ARG_INT, "502", 500, 504,
 	  "500, 502, 503 or 504" } } },
-	{ "cf_ban", "Cloudflare ban: 429 with no rate-limit headers",
-	  inject_cf_ban, NULL, 0, { SECS_ARG("60") } },
-	{ "expire_sessions", "make every session unresumable (RESUME gets op 9)",
-	  inject_expire, NULL, 0, NO_ARGS },
-	{ "token_reset", "reset the token as Discord does past the session "
-	  "limit: every session closes 4004, REST answers 401 (POST /_ctl/set "
-	  "{\"token\":...} to issue a new one)", inject_token_reset,
-	  NULL, 0, NO_ARGS },
-	{ "burst", "send N MESSAGE_CREATE events of ~1.5 KB as fast as the "
-	  "connection takes them", inject_burst, NULL, 0, { { "count",
-	  ARG_INT, "1000", 1, 100000000, "events" }, CONN_ARG, { "channel", ARG_STR, NULL, 1,
-	  20, "channel id (default: the first guild's #general)" } } },
-	{ "clear", "end every timed fault (refuse, stall, REST faults, ban) "
-	  "and every zombie", inject_clear, NULL, 0, NO_ARGS },
+	{ .name = "cf_ban", .help = "Cloudflare ban: 429 with no rate-limit "
+	  "headers", .fn = inject_cf_ban, .args = { SECS_ARG("60") } },
+	{ .name = "expire_sessions", .help = "make every session unresumable "
+	  "(RESUME gets op 9)", .fn = inject_expire },
+	{ .name = "token_reset", .help = "reset the token as Discord does past "
+	  "the session limit: every session closes 4004, REST answers 401 "
+	  "(POST /_ctl/set {\"token\":...} to issue a new one)",
+	  .fn = inject_token_reset },
+	{ .name = "burst", .help = "send N MESSAGE_CREATE events of ~1.5 KB as "
+	  "fast as the connection takes them", .fn = inject_burst,
+	  .args = { { "count", ARG_INT, "1000", 1, 100000000, "events" },
+	  CONN_ARG, { "channel", ARG_STR, NULL, 1, 20,
+	  "channel id (default: the first guild's #general)" } } },
+	{ .name = "clear", .help = "end every timed fault (refuse, stall, REST "
+	  "faults, ban) and every zombie", .fn = inject_clear },
 };
 
 #define NFAULTS ((int)(sizeof(catalog) / sizeof(catalog[0])))
@@ -210,6 +255,8 @@ resolve_args(const struct fault *f, json_t *args, char *err, size_t errlen)
 		if (fault_arg_parse(a, a->def, &v, e, sizeof(e)) == 0)
 			json_object_set_new(out, a->name, v);
 	}
+	if (f->check != NULL && f->check(out, err, errlen) != 0)
+		goto fail;
 	return out;
 fail:
 	json_decref(out);
@@ -226,9 +273,10 @@ fault_check(const char *name, json_t *args, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown fault \"%s\"", name);
 		return -1;
 	}
-	resolved = resolve_args(&catalog[idx], args, err, errlen);
+	if ((resolved = resolve_args(&catalog[idx], args, err, errlen)) == NULL)
+		return -1;
 	json_decref(resolved);
-	return resolved != NULL ? 0 : -1;
+	return 0;
 }
 
 int
@@ -252,7 +300,7 @@ sim_fault(struct sim *sim, struct vtime now, const char *name, json_t *args,
 		return -1;
 	if (catalog[idx].fn != NULL)
 		n = catalog[idx].fn(sim, now, resolved, err, errlen);
-	else
+	else /* a connection fault */
 		n = fault_each(sim, now, resolved, catalog[idx].states,
 		    catalog[idx].each, err, errlen);
 	json_decref(resolved);

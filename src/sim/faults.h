@@ -40,6 +40,8 @@ struct fault {
 	fault_fn *fn;                 /* fires the fault, or NULL: */
 	conn_fault_fn *each;          /* applied to each target connection */
 	unsigned states;              /* in one of these states */
+	/* Checks what ranges cannot (0, or -1 with err); may be NULL. */
+	int (*check)(json_t *args, char *err, size_t errlen);
 	struct fault_arg args[FAULT_ARGS_MAX];
 };
 
@@ -57,10 +59,10 @@ int fault_arg_parse(const struct fault_arg *a, const char *text, json_t **v,
 int fault_each(struct sim *, struct vtime now, json_t *args, unsigned states,
     conn_fault_fn *each, char *err, size_t errlen);
 
-conn_fault_fn conn_drop, conn_zombie, conn_blackhole, conn_reconnect,
+conn_fault_fn conn_drop, conn_close, conn_zombie, conn_blackhole, conn_reconnect,
     conn_invalid_session, conn_heartbeat_request, conn_malformed,
     conn_oversize;
-fault_fn inject_close, inject_refuse, inject_stall, inject_rest_429,
+fault_fn inject_refuse, inject_stall, inject_rest_429,
     inject_global_429, inject_rest_5xx, inject_cf_ban, inject_expire,
     inject_token_reset, inject_burst, inject_clear;
 

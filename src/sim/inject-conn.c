@@ -55,7 +55,7 @@ conn_drop(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *a)
 	gw_drop(sim, now, c, json_is_true(json_object_get(a, "rst")));
 }
 
-static void
+void
 conn_close(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *a)
 {
 	json_t *resumable = json_object_get(a, "resumable");
@@ -68,21 +68,6 @@ conn_close(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *a)
 	}
 	gw_close(sim, now, c, (int)arg_int(a, "code"),
 	    reason != NULL && reason[0] != '\0' ? reason : NULL);
-}
-
-int
-inject_close(struct sim *sim, struct vtime now, json_t *args, char *err,
-    size_t errlen)
-{
-	int64_t code = arg_int(args, "code");
-
-	/* RFC 6455 keeps these for "no code" states: never on the wire. */
-	if ((code >= 1004 && code <= 1006) || (code >= 1015 && code < 3000)) {
-		snprintf(err, errlen, "close: code %lld may not be sent in a "
-		    "close frame", (long long)code);
-		return -1;
-	}
-	return fault_each(sim, now, args, FAULT_ANY, conn_close, err, errlen);
 }
 
 void

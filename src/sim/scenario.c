@@ -72,21 +72,16 @@ set_args(const char *rest, char *err, size_t errlen)
 static int
 check_line(const struct sim *sim, const char *text, char *err, size_t errlen)
 {
-	struct sim_config probe = sim->cfg;
+	struct sim_config probe;
 	char name[32];
 	size_t n = strcspn(text, " \t");
-	json_t *args, *v;
-	const char *key;
-	int rc = 0;
+	json_t *args;
+	int rc;
 
 	if (n == 3 && strncmp(text, "set", 3) == 0) {
 		if ((args = set_args(text + 3, err, errlen)) == NULL)
 			return -1;
-		json_object_foreach(args, key, v) {
-			if (rc == 0)
-				rc = sim_config_set(&probe, key,
-				    json_string_value(v), err, errlen);
-		}
+		rc = ctl_prepare_set(sim, args, &probe, err, errlen);
 		json_decref(args);
 		return rc;
 	}
