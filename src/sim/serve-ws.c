@@ -189,6 +189,7 @@ on_receive(struct gw_pss *pss, struct lws *wsi, const void *in, size_t len)
 	srv_drain(pss->srv);
 }
 
+/* Writes what the socket takes now: how many frames, or -1. */
 static int
 write_queue(struct gw_pss *pss)
 {
@@ -208,17 +209,21 @@ write_queue(struct gw_pss *pss)
 		pss->queued -= b->len;
 		free(b);
 	}
-	return 0;
+	return n;
 }
 
 static int
 on_writeable(struct gw_pss *pss)
 {
+	int n;
+
 	if (pss->blackholed)
 		return 0;
-	if (write_queue(pss) != 0)
+	if ((n = write_queue(pss)) < 0)
 		return -1;
-	if (pss->head != NULL) {
+	/* The close frame waits for a turn of its own: lws drops it if
+	 * frames written just now are still in its buffer. */
+	if (pss->head != NULL || (pss->closing && n > 0)) {
 		lws_callback_on_writable(pss->wsi);
 		return 0;
 	}
@@ -262,9 +267,11 @@ srv_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason) {
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-		if (srv != NULL && !srv->stopping &&
-		    sim_tcp_accept(srv->sim, srv_now()) == SIM_ADMIT_HOLD)
-			srv_hold(srv, wsi);
+		if (srv == NULL || srv->stopping ||
+		    sim_tcp_accept(srv->sim, srv_now()) != SIM_ADMIT_HOLD)
+			return 0;
+		srv_hold(srv, wsi);
+		srv_drain(srv);         /* the release is a new deadline */
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
 		if (srv != NULL)
