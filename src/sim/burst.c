@@ -21,7 +21,8 @@ static const char embed_text[] =
     "instances replaced, 0 failed, p99 latency 212 ms (was 230 ms). "
     "Rollback window open for 30 minutes. Changes: retry budget per "
     "bucket, jitter on reconnect, structured close codes in logs. "
-    "Runbook: check the resume ratio first, then the identify budget.";
+    "Runbook: check the resume ratio first, then the identify budget, "
+    "then the REST queue depth per bucket.";
 
 struct burst_parts {
 	char *author, *member;
@@ -67,7 +68,7 @@ print_one(struct sim *sim, struct vtime now, struct sim_conn *c,
 	    PRIu64 "\",\"description\":\"%s\",\"color\":5793266,"
 	    "\"fields\":[{\"name\":\"status\",\"value\":\"ok\","
 	    "\"inline\":true},{\"name\":\"duration\",\"value\":\"4m 12s\","
-	    "\"inline\":true}]}],\"components\":[],\"pinned\":false,"
+	    "\"inline\":true}],\"footer\":{\"text\":\"vigil-sim benchmark\"}}],\"components\":[],\"pinned\":false,"
 	    "\"flags\":0,\"sticker_items\":[],\"nonce\":\"%" PRIu64 "\","
 	    "\"guild_id\":\"%s\",\"member\":%s}",
 	    id, c->burst_seq, p->channel, p->author, ts, c->burst_seq,

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "sim/adapter.h"
@@ -257,6 +259,16 @@ on_closed(struct gw_pss *pss)
 	srv_drain(srv);
 }
 
+/* Small frames (compressed ones above all) must not wait for Nagle. */
+static void
+nodelay(struct lws *wsi)
+{
+	int one = 1;
+
+	setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one));
+}
+
 int
 srv_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len)
@@ -267,6 +279,7 @@ srv_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason) {
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		nodelay(wsi);
 		if (srv == NULL || srv->stopping ||
 		    sim_tcp_accept(srv->sim, srv_now()) != SIM_ADMIT_HOLD)
 			return 0;
