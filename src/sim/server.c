@@ -303,8 +303,16 @@ sim_server_scenario(struct sim_server *srv, const char *text, char *err,
 void
 sim_server_stop(struct sim_server *srv)
 {
+	size_t i;
+
 	srv->stopping = true;
 	lws_sul_cancel(&srv->sul);
 	release_held(srv);
+	/* lws would close them only at its next periodic check: now. */
+	for (i = 0; i < srv->nconns; i++) {
+		if (srv->conns[i] != NULL)
+			ws_drop(srv->conns[i], false);
+	}
 	lws_vhost_destroy(srv->vh);
+	lws_cancel_service(srv->ctx);
 }
