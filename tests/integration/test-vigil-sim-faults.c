@@ -23,19 +23,7 @@
 
 static struct simproc sp;
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return simproc_start(&sp, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return simproc_stop(&sp) == 0 ? 0 : -1;
-}
+SIMPROC_FIXTURES(sp, NULL)
 
 static struct wsc *
 identify(void)

@@ -21,21 +21,9 @@
 static struct simproc sp;
 static char channel[32];
 
-static int
-setup(void **state)
-{
-	static const char *const args[] = { "--seed", "9", NULL };
+static const char *const args[] = { "--seed", "9", NULL };
 
-	(void)state;
-	return simproc_start(&sp, args);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return simproc_stop(&sp) == 0 ? 0 : -1;
-}
+SIMPROC_FIXTURES(sp, args)
 
 static struct wsc *
 identify(void)
