@@ -108,27 +108,31 @@ send_ready(struct sim *sim, struct vtime now, int idx)
 	}
 }
 
+/* 0, or the close code an IDENTIFY deserves; the shard into probe. */
+static int
+refusal(const struct sim *sim, json_t *d, struct sim_session *probe)
+{
+	int code;
+
+	if (!json_is_object(d) ||
+	    !json_is_object(json_object_get(d, "properties")))
+		return 4001;
+	if (!token_ok(sim, json_object_get(d, "token")))
+		return 4004;
+	if ((code = check_intents(sim, json_object_get(d, "intents"))) != 0)
+		return code;
+	return read_shard(json_object_get(d, "shard"), probe) != 0 ? 4010 : 0;
+}
+
 void
 gw_identify(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *d)
 {
-	struct sim_session probe;
+	struct sim_session probe, *s;
 	int code, idx;
 
-	if (!json_is_object(d) ||
-	    !json_is_object(json_object_get(d, "properties"))) {
-		gw_close(sim, now, c, 4001, "Invalid IDENTIFY payload.");
-		return;
-	}
-	if (!token_ok(sim, json_object_get(d, "token"))) {
-		gw_close(sim, now, c, 4004, NULL);
-		return;
-	}
-	if ((code = check_intents(sim, json_object_get(d, "intents"))) != 0) {
-		gw_close(sim, now, c, code, NULL);
-		return;
-	}
-	if (read_shard(json_object_get(d, "shard"), &probe) != 0) {
-		gw_close(sim, now, c, 4010, NULL);
+	if ((code = refusal(sim, d, &probe)) != 0) {
+		gw_close(sim, now, c, code, code == 4001 ?
+		    "Invalid IDENTIFY payload." : NULL);
 		return;
 	}
 	switch (budget_take(sim, now, probe.shard_id)) {
@@ -146,11 +150,12 @@ gw_identify(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *d)
 		gw_invalid_session(sim, now, c, false);
 		return;
 	}
-	sim->sessions[idx].intents =
-	    (uint32_t)json_integer_value(json_object_get(d, "intents"));
-	sim->sessions[idx].has_shard = probe.has_shard;
-	sim->sessions[idx].shard_id = probe.shard_id;
-	sim->sessions[idx].shard_count = probe.shard_count;
+	s = &sim->sessions[idx];
+	s->intents = (uint32_t)json_integer_value(json_object_get(d,
+	    "intents"));
+	s->has_shard = probe.has_shard;
+	s->shard_id = probe.shard_id;
+	s->shard_count = probe.shard_count;
 	sess_attach(sim, idx, c);
 	send_ready(sim, now, idx);
 }

@@ -3,7 +3,6 @@
  * caller drains. Payloads are reference-counted frames so that one dispatch
  * is serialized once and shared by the replay buffer and the send action.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

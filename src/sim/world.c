@@ -15,8 +15,6 @@
 
 #define DISCORD_EPOCH_MS 1420070400000LL
 #define WORLD_BASE_MS    1577836800000LL  /* 2020-01-01: ids look lived-in */
-#define EVERYONE_PERMS   "1071698660929"
-#define SEND_MESSAGES    "2048"
 
 static const char *const guild_names[] = {
 	"Night Watch", "Harbor Lights", "The Lighthouse", "Tidewater",
