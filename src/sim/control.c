@@ -271,11 +271,13 @@ sim_http(struct sim *sim, struct vtime now, const struct sim_http_req *req,
 
 	memset(r, 0, sizeof(*r));
 	if (req->body_len > SIM_BODY_MAX) {
-		if (ctl)
+		if (ctl) {
 			resp_ctl_error(r, 413, "body larger than %d bytes",
 			    SIM_BODY_MAX);
-		else
-			resp_error(r, 413, 40005, "Request entity too large");
+			return;
+		}
+		resp_error(r, 413, 40005, "Request entity too large");
+		resp_header(r, "Via", "1.1 google");
 		return;
 	}
 	if (ctl)
