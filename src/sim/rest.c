@@ -158,15 +158,18 @@ route(struct sim *sim, struct vtime now, const struct sim_http_req *req,
 			resp_error(r, 404, 0, "404: Not Found");
 		return;
 	}
+	if (routes[i].auth && !authorized(sim, req->authorization)) {
+		resp_error(r, 401, 0, "401: Unauthorized");
+		return;
+	}
+	if (rl_faults(sim, now, r) != 0)
+		return;
+	/* Unauthenticated routes are limited per IP, not per bot. */
 	if (!routes[i].auth) {
 		routes[i].fn(&rr);
 		return;
 	}
-	if (!authorized(sim, req->authorization)) {
-		resp_error(r, 401, 0, "401: Unauthorized");
-		return;
-	}
-	if (rl_faults(sim, now, r) != 0 || rl_global(sim, now, r) != 0)
+	if (rl_global(sim, now, r) != 0)
 		return;
 	if (routes[i].rl.limit > 0 && rl_check(sim, now, i, &routes[i].rl,
 	    routes[i].major ? rr.id : 0, r) != 0)

@@ -312,6 +312,7 @@ srv_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		on_closed(pss);
 		return 0;
 	default:
-		return 0;
+		/* Plain HTTP on "/" gets lws's 404 rather than silence. */
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
 }

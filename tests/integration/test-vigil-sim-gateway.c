@@ -108,6 +108,19 @@ close_after(const char *path, const char *first, const char *second)
 	return code;
 }
 
+/* A URL the gateway refuses is closed before HELLO. */
+static int
+close_at_open(const char *path)
+{
+	struct wsc *c = wsc_connect(sp.port, path, WAIT);
+	int code;
+
+	assert_non_null(c);
+	code = wsc_wait_closed(c, WAIT);
+	wsc_free(c);
+	return code;
+}
+
 static void
 test_close_codes(void **state)
 {
@@ -125,14 +138,8 @@ test_close_codes(void **state)
 	big[sizeof(big) - 1] = '\0';
 	memcpy(big, "{\"op\":1,\"d\":null}", 17);
 	assert_int_equal(close_after(PATH, big, NULL), 4002);
-	{
-		/* A bad version is closed before HELLO. */
-		struct wsc *c = wsc_connect(sp.port, "/?v=8", WAIT);
-
-		assert_non_null(c);
-		assert_int_equal(wsc_wait_closed(c, WAIT), 4012);
-		wsc_free(c);
-	}
+	assert_int_equal(close_at_open("/?v=8"), 4012);
+	assert_int_equal(close_at_open("/?v=10&encoding=etf"), 1003);
 	snprintf(bad, sizeof(bad), IDENTIFY, "sim-token", 1 << 30);
 	assert_int_equal(close_after(PATH, bad, NULL), 4013);
 	snprintf(bad, sizeof(bad), "{\"op\":2,\"d\":{\"token\":\"sim-token\","
