@@ -116,7 +116,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJ) $(LIBS)
 	$(SAY) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(LIB_LINK) $(LDLIBS) $(TEST_LIBS)
 
-tests: $(TEST_BINS)
+tests: $(BINS) $(TEST_BINS)
 
 # The console against the built-in emulator, or real Discord with VIGIL_TOKEN.
 run: $(BINS)

@@ -21,7 +21,8 @@ count() { # count FILE PATTERN -> the number in the last matching line, or 0
 }
 
 for suite in "$@"; do
-	name=$(basename "$suite")
+	# unit/test-x and integration/test-x must not share a log
+	name=$(echo "$suite" | sed 's|.*tests/||; s|\.sh$||; s|/|-|g')
 	log="$logdir/$name.log"
 	start=$(date +%s)
 	case "$suite" in

@@ -46,7 +46,7 @@ outbuf_new(struct gw_pss *pss, const char *data, size_t len)
 		return b;
 	}
 	/* Compressed in place behind room for the struct and LWS_PRE. */
-	z = zstream_message(&pss->z, data, len,
+	z = sim_zstream_message(&pss->z, data, len,
 	    offsetof(struct outbuf, data) + LWS_PRE, &zlen);
 	if ((b = (struct outbuf *)(void *)z) == NULL)
 		return NULL;
@@ -59,12 +59,12 @@ outbuf_new(struct gw_pss *pss, const char *data, size_t len)
 static void
 detach(struct gw_pss *pss)
 {
-	srv_conn_del(pss->srv, pss);
+	sim_srv_conn_del(pss->srv, pss);
 	pss->conn = 0;
 }
 
 void
-ws_queue(struct gw_pss *pss, const char *data, size_t len)
+sim_ws_queue(struct gw_pss *pss, const char *data, size_t len)
 {
 	struct outbuf *b;
 
@@ -74,8 +74,8 @@ ws_queue(struct gw_pss *pss, const char *data, size_t len)
 		/* A client this far behind is gone in all but name. */
 		uint32_t id = pss->conn;
 
-		ws_drop(pss, false);
-		sim_conn_closed(pss->srv->sim, srv_now(), id, -1);
+		sim_ws_drop(pss, false);
+		sim_conn_closed(pss->srv->sim, sim_srv_now(), id, -1);
 		return;
 	}
 	if ((b = outbuf_new(pss, data, len)) == NULL)
@@ -92,7 +92,7 @@ ws_queue(struct gw_pss *pss, const char *data, size_t len)
 }
 
 void
-ws_close(struct gw_pss *pss, int code, const char *reason)
+sim_ws_close(struct gw_pss *pss, int code, const char *reason)
 {
 	pss->closing = true;
 	pss->close_code = code;
@@ -103,7 +103,7 @@ ws_close(struct gw_pss *pss, int code, const char *reason)
 }
 
 void
-ws_drop(struct gw_pss *pss, bool rst)
+sim_ws_drop(struct gw_pss *pss, bool rst)
 {
 	struct linger lg = { 1, 0 };
 
@@ -117,7 +117,7 @@ ws_drop(struct gw_pss *pss, bool rst)
 }
 
 void
-ws_blackhole(struct gw_pss *pss)
+sim_ws_blackhole(struct gw_pss *pss)
 {
 	pss->blackholed = true;
 	queue_free(pss);
@@ -156,9 +156,9 @@ on_filter(struct sim_server *srv, struct lws *wsi, struct gw_pss *pss)
 	uint32_t id;
 
 	request_url(wsi, url, sizeof(url));
-	id = sim_conn_open(srv->sim, srv_now(), url, &info);
+	id = sim_conn_open(srv->sim, sim_srv_now(), url, &info);
 	if (id == 0) {
-		srv_drain(srv);
+		sim_srv_drain(srv);
 		return -1;
 	}
 	memset(pss, 0, sizeof(*pss));
@@ -166,9 +166,9 @@ on_filter(struct sim_server *srv, struct lws *wsi, struct gw_pss *pss)
 	pss->wsi = wsi;
 	pss->conn = id;
 	pss->peer_code = -1;
-	pss->zlib = info.zlib && zstream_init(&pss->z) == 0;
-	srv_conn_add(srv, pss);
-	srv_drain(srv);
+	pss->zlib = info.zlib && sim_zstream_init(&pss->z) == 0;
+	sim_srv_conn_add(srv, pss);
+	sim_srv_drain(srv);
 	return 0;
 }
 
@@ -185,10 +185,10 @@ on_receive(struct gw_pss *pss, struct lws *wsi, const void *in, size_t len)
 	if (!lws_is_final_fragment(wsi))
 		return;
 	/* Too long to keep: the core refuses it on its length. */
-	sim_conn_text(pss->srv->sim, srv_now(), pss->conn,
+	sim_conn_text(pss->srv->sim, sim_srv_now(), pss->conn,
 	    pss->in_total == pss->in_len ? pss->in : NULL, pss->in_total);
 	pss->in_len = pss->in_total = 0;
-	srv_drain(pss->srv);
+	sim_srv_drain(pss->srv);
 }
 
 /* Writes what the socket takes now: how many frames, or -1. */
@@ -236,8 +236,8 @@ on_writeable(struct gw_pss *pss)
 		return -1;
 	}
 	if (pss->conn != 0) {
-		sim_conn_drained(pss->srv->sim, srv_now(), pss->conn);
-		srv_drain(pss->srv);
+		sim_conn_drained(pss->srv->sim, sim_srv_now(), pss->conn);
+		sim_srv_drain(pss->srv);
 	}
 	return 0;
 }
@@ -250,13 +250,13 @@ on_closed(struct gw_pss *pss)
 	if (srv == NULL)
 		return;
 	if (pss->conn != 0 && !srv->stopping)
-		sim_conn_closed(srv->sim, srv_now(), pss->conn, pss->peer_code);
+		sim_conn_closed(srv->sim, sim_srv_now(), pss->conn, pss->peer_code);
 	detach(pss);
 	queue_free(pss);
 	if (pss->zlib)
-		zstream_end(&pss->z);
+		sim_zstream_end(&pss->z);
 	pss->srv = NULL;
-	srv_drain(srv);
+	sim_srv_drain(srv);
 }
 
 /* Small frames (compressed ones above all) must not wait for Nagle. */
@@ -270,10 +270,10 @@ nodelay(struct lws *wsi)
 }
 
 int
-srv_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
+sim_srv_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len)
 {
-	struct sim_server *srv = srv_of(wsi);
+	struct sim_server *srv = sim_srv_of(wsi);
 	struct gw_pss *pss = user;
 	const unsigned char *code = in;
 
@@ -281,14 +281,14 @@ srv_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
 		nodelay(wsi);
 		if (srv == NULL || srv->stopping ||
-		    sim_tcp_accept(srv->sim, srv_now()) != SIM_ADMIT_HOLD)
+		    sim_tcp_accept(srv->sim, sim_srv_now()) != SIM_ADMIT_HOLD)
 			return 0;
-		srv_hold(srv, wsi);
-		srv_drain(srv);         /* the release is a new deadline */
+		sim_srv_hold(srv, wsi);
+		sim_srv_drain(srv);         /* the release is a new deadline */
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
 		if (srv != NULL)
-			srv_forget(srv, wsi);
+			sim_srv_forget(srv, wsi);
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (srv == NULL || srv->stopping || pss == NULL)
