@@ -54,7 +54,7 @@ for suite in "$@"; do
 		cat "$log"
 		echo "---- end of $name ----"
 	fi
-	printf '%-32s %4d passed, %d failed  (%ds)\n' "$name" "$pass" "$fail" "$secs"
+	printf '%-44s %4d passed, %d failed  (%ds)\n' "$name" "$pass" "$fail" "$secs"
 done
 
 [ -z "$failed_suites" ] || echo "failing suites:$failed_suites (logs in $logdir)"
