@@ -91,7 +91,7 @@ FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_FLAGS := -std=c11 -O1 -g $(FUZZ_SAN) $(PKG_CFLAGS) -MMD -MP
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BINS  := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
-FUZZ_LIB   := $(FUZZ_BUILD)/libvigil.a
+FUZZ_LIBS  := $(foreach r,$(ROOMS),$(if $(ROOM_SRC_$(r)),$(FUZZ_BUILD)/libvigil-$(r).a))
 SECONDS    ?= 60
 
 # V=1 shows the full commands.
@@ -111,13 +111,15 @@ $(BUILD)/obj/%.o: %.c
 	$(SAY) CC $<
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# room_lib ROOM BUILDDIR (the fuzz build has its own archives)
 define room_lib
-$(BUILD)/libvigil-$(1).a: $$(ROOM_SRC_$(1):%.c=$(BUILD)/obj/%.o)
+$(2)/libvigil-$(1).a: $$(ROOM_SRC_$(1):%.c=$(2)/obj/%.o)
 	@rm -f $$@
 	$$(SAY) AR $$@
 	$$(Q)$$(AR) rcs $$@ $$^
 endef
-$(foreach r,$(ROOMS),$(eval $(call room_lib,$(r))))
+$(foreach r,$(ROOMS),$(eval $(call room_lib,$(r),$(BUILD))))
+$(foreach r,$(ROOMS),$(eval $(call room_lib,$(r),$(FUZZ_BUILD))))
 
 $(BUILD)/vigil: $(BUILD)/obj/src/main.o $(LIBS)
 	$(SAY) LD $@
@@ -138,9 +140,9 @@ tests: $(BINS) $(TEST_BINS)
 run: $(BINS)
 	$(BUILD)/vigil $(ARGS)
 
-# The fuzz replay (tests/fuzz/fuzz-check.sh) already runs under ASan+UBSan, so
+# The fuzz replay (tests/fuzz/check.sh) already runs under ASan+UBSan, so
 # `make asan` does not run it twice.
-FUZZ_CHECK := $(if $(filter 1,$(SAN)),,$(FUZZ_BINS) tests/fuzz/fuzz-check.sh)
+FUZZ_CHECK := $(if $(filter 1,$(SAN)),,$(FUZZ_BINS) tests/fuzz/check.sh)
 
 check: $(BINS) $(TEST_BINS) $(filter-out %.sh,$(FUZZ_CHECK))
 	@VIGIL_BUILD=$(BUILD) VIGIL_FUZZ_BUILD=$(FUZZ_BUILD) \
@@ -159,14 +161,10 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	$(SAY) FZCC $<
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -w -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_LIB): $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
-	@rm -f $@
-	$(SAY) AR $@
-	$(Q)$(AR) rcs $@ $^
-
-$(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz-%.o $(FUZZ_LIB)
+$(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz-%.o $(FUZZ_LIBS)
 	$(SAY) LD $@
-	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+	    -Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
