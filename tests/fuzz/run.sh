@@ -79,13 +79,15 @@ explore() { # explore SECONDS BIN
 	# shellcheck disable=SC2046
 	"$2" $(dict_of "$t") -max_total_time="$1" -timeout="$TIMEOUT" -print_final_stats=1 \
 	    -artifact_prefix="$art/" "$scratch" $(dirs_of "$t") >"$log" 2>&1
+	rc=$?
 	keep_artifacts "$t" "$art"
 	found=$(cat "$art/.kept")
 	printf '%-14s %10s runs %8s exec/s  cov/ft %-11s corpus +%-5s crashes %s\n' "fuzz-$t" \
 	    "$(stat_of "$log" number_of_executed_units)" "$(stat_of "$log" average_exec_per_sec)" \
 	    "$(last_cov "$log")" "$(stat_of "$log" new_units_added)" "$found"
-	if [ "$found" -gt 0 ]; then
-		grep -E -A3 'ERROR|check failed|runtime error' "$log" | head -n 12
+	if [ "$found" -gt 0 ] || [ "$rc" -ne 0 ]; then
+		[ "$found" -gt 0 ] || echo "fuzz-$t exited with status $rc and saved no input"
+		grep -a -E -A3 'ERROR|check failed|runtime error' "$log" | head -n 12
 		echo "(full log: $log)"
 		failed=$((failed + 1))
 	fi
