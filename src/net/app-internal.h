@@ -33,8 +33,7 @@ struct app {
 	bool draining, quitting, done;
 	bool bot_ready, loop_ready;
 	int status;
-	int signals;
-	int64_t ui_deadline, quit_deadline, logout_deadline;
+	int64_t ui_deadline, quit_started, quit_deadline, logout_deadline;
 	uint64_t persist_failures;
 };
 

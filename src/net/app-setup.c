@@ -49,7 +49,7 @@ on_signal(void *ud, const struct signalfd_siginfo *si)
 	int sig = (int)si->ssi_signo;
 
 	if (sig == loop_resolve_signal()) {
-		gw_on_resolved(a->gw, si);
+		gateway_on_resolved(a->gw, si);
 		return;
 	}
 	if (sig == SIGWINCH) {
@@ -58,8 +58,10 @@ on_signal(void *ud, const struct signalfd_siginfo *si)
 		return;
 	}
 	LOGF(&a->bot.log, LOG_INFO, "app", "%s received", strsignal(sig));
-	if (a->quitting && ++a->signals >= 2) {
-		/* A second request: stop waiting for the close handshake. */
+	/* A second request, not the echo of the first (timeout(1) signals
+	 * the child and then its group): stop waiting for the close. */
+	if (a->quitting && loop_now().mono_ms - a->quit_started >= 500) {
+		LOGF(&a->bot.log, LOG_WARN, "app", "quitting now, without waiting for the close");
 		a->done = true;
 		return;
 	}
@@ -284,7 +286,7 @@ start_parts(struct app *a, char *err, size_t errlen)
 	struct gw_options go = { a->cfg.ws_idle_ping_s, a->cfg.ws_idle_hangup_s };
 	char api[APP_URL_MAX];
 
-	if (loop_init(&a->loop, gw_protocol(), &a->bot.log, &lh, err, errlen) < 0)
+	if (loop_init(&a->loop, gateway_protocol(), &a->bot.log, &lh, err, errlen) < 0)
 		return -1;
 	a->loop_ready = true;
 	snprintf(api, sizeof(api), "%s", a->cfg.api_base);
@@ -298,7 +300,7 @@ start_parts(struct app *a, char *err, size_t errlen)
 		return -1;
 	if (a->sim != NULL)
 		snprintf(a->label, sizeof(a->label), "emulator %s", a->root + strlen("http://"));
-	a->gw = gw_new(&a->loop, &a->bot.log, &ge, &go);
+	a->gw = gateway_new(&a->loop, &a->bot.log, &ge, &go);
 	a->rest = rest_new(&a->loop, &a->bot.log, a->api, a->cfg.bot.token, rest_done, a, err, errlen);
 	if (a->gw == NULL || a->rest == NULL) {
 		if (a->gw == NULL)
@@ -351,7 +353,7 @@ app_free(struct app *a)
 	/* Transports first (they close their wsi and curl's sockets), then
 	 * the emulator, then the context, then the core. */
 	rest_free(a->rest);
-	gw_free(a->gw);
+	gateway_free(a->gw);
 	embed_stop(a->sim);
 	if (a->loop_ready)
 		loop_free(&a->loop);

@@ -88,14 +88,14 @@ perform(struct app *a, struct action *act)
 {
 	switch (act->kind) {
 	case ACT_OPEN:
-		gw_open(a->gw, act->conn, act->text);
+		gateway_open(a->gw, act->conn, act->text);
 		break;
 	case ACT_SEND:
-		gw_send(a->gw, act->conn, act->payload, act->payload_len);
+		gateway_send(a->gw, act->conn, act->payload, act->payload_len);
 		act->payload = NULL;
 		break;
 	case ACT_CLOSE:
-		gw_close(a->gw, act->conn, act->close_code, act->text);
+		gateway_close(a->gw, act->conn, act->close_code, act->text);
 		break;
 	case ACT_HTTP:
 		rest_perform(a->rest, act->http_id, act->method, act->path, act->body, act->body_len);
@@ -137,6 +137,7 @@ app_quit(struct app *a, bool logout)
 	if (a->quitting && !logout)
 		return;
 	a->quitting = true;
+	a->quit_started = now.mono_ms;
 	a->quit_deadline = now.mono_ms + 2 * a->cfg.bot.close_timeout_ms + 1000;
 	rc = logout ? bot_cmd_logout(&a->bot, now, err, sizeof(err)) :
 	    bot_cmd_stop(&a->bot, now, err, sizeof(err));
@@ -152,7 +153,7 @@ quit_done(const struct app *a, struct vtime now)
 {
 	if (now.mono_ms >= a->quit_deadline)
 		return true;
-	return gw_idle(a->gw) && !a->bot.conn_open && !a->bot.conn_pending;
+	return gateway_idle(a->gw) && !a->bot.conn_open && !a->bot.conn_pending;
 }
 
 /* --logout: resume the saved session, then end it with 1000. */

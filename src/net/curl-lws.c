@@ -58,6 +58,7 @@ action(struct curl_lws *cl, curl_socket_t s, int ev)
 	int running;
 
 	cl->loop->busy = true;
+	loop_stamp(cl->loop);
 	curl_multi_socket_action(cl->multi, s, ev, &running);
 	drain(cl);
 }

@@ -72,13 +72,13 @@ static const struct lws_protocols gw_proto = {
 };
 
 const struct lws_protocols *
-gw_protocol(void)
+gateway_protocol(void)
 {
 	return &gw_proto;
 }
 
 struct gateway *
-gw_new(struct loop *loop, struct logring *log, const struct gw_events *ev,
+gateway_new(struct loop *loop, struct logring *log, const struct gw_events *ev,
     const struct gw_options *opt)
 {
 	struct gateway *gw = calloc(1, sizeof(*gw));
@@ -211,7 +211,7 @@ parse_url(struct gw_conn *c, const char *url, char *err, size_t errlen)
 }
 
 void
-gw_open(struct gateway *gw, uint32_t conn, const char *url)
+gateway_open(struct gateway *gw, uint32_t conn, const char *url)
 {
 	struct gw_conn *c = calloc(1, sizeof(*c));
 	char err[160];
@@ -241,7 +241,7 @@ gw_open(struct gateway *gw, uint32_t conn, const char *url)
 }
 
 void
-gw_on_resolved(struct gateway *gw, const struct signalfd_siginfo *si)
+gateway_on_resolved(struct gateway *gw, const struct signalfd_siginfo *si)
 {
 	struct gw_conn *c;
 	char err[160];
@@ -266,7 +266,7 @@ gw_on_resolved(struct gateway *gw, const struct signalfd_siginfo *si)
 }
 
 void
-gw_send(struct gateway *gw, uint32_t conn, char *payload, size_t len)
+gateway_send(struct gateway *gw, uint32_t conn, char *payload, size_t len)
 {
 	struct gw_conn *c = find(gw, conn);
 
@@ -287,7 +287,7 @@ gw_send(struct gateway *gw, uint32_t conn, char *payload, size_t len)
 }
 
 void
-gw_close(struct gateway *gw, uint32_t conn, int code, const char *reason)
+gateway_close(struct gateway *gw, uint32_t conn, int code, const char *reason)
 {
 	struct gw_conn *c = find(gw, conn);
 
@@ -312,19 +312,19 @@ gw_close(struct gateway *gw, uint32_t conn, int code, const char *reason)
 }
 
 bool
-gw_idle(const struct gateway *gw)
+gateway_idle(const struct gateway *gw)
 {
 	return gw->conns == NULL;
 }
 
 const struct gw_stats *
-gw_stats(const struct gateway *gw)
+gateway_stats(const struct gateway *gw)
 {
 	return &gw->stats;
 }
 
 void
-gw_free(struct gateway *gw)
+gateway_free(struct gateway *gw)
 {
 	if (gw == NULL)
 		return;
@@ -528,6 +528,8 @@ gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 	if (c == NULL)
 		return 0;
 	c->gw->loop->busy = true;
+	if (reason != LWS_CALLBACK_CLIENT_RECEIVE)
+		loop_stamp(c->gw->loop);        /* RECEIVE goes straight to the core, which stamps */
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		snprintf(why, sizeof(why), "%s", in != NULL ? (const char *)in : "connect failed");

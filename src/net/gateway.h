@@ -48,25 +48,25 @@ struct gw_stats {
 struct gateway;
 
 /* The protocol entry for the client vhost (loop_init's gw_proto). */
-const struct lws_protocols *gw_protocol(void);
+const struct lws_protocols *gateway_protocol(void);
 
 /* NULL when out of memory. loop and log are borrowed. */
-struct gateway *gw_new(struct loop *loop, struct logring *log, const struct gw_events *ev,
+struct gateway *gateway_new(struct loop *loop, struct logring *log, const struct gw_events *ev,
     const struct gw_options *opt);
 /* Closes every connection without reporting, and frees. Call before
  * loop_free. */
-void gw_free(struct gateway *gw);
+void gateway_free(struct gateway *gw);
 
-void gw_open(struct gateway *gw, uint32_t conn, const char *url);
+void gateway_open(struct gateway *gw, uint32_t conn, const char *url);
 /* Takes ownership of payload (malloc'd). Dropped, with a log line, when the
  * connection is not open or the queue is full. */
-void gw_send(struct gateway *gw, uint32_t conn, char *payload, size_t len);
+void gateway_send(struct gateway *gw, uint32_t conn, char *payload, size_t len);
 /* code -1 drops the connection without a close frame. */
-void gw_close(struct gateway *gw, uint32_t conn, int code, const char *reason);
+void gateway_close(struct gateway *gw, uint32_t conn, int code, const char *reason);
 /* The loop's signalfd saw loop_resolve_signal(). */
-void gw_on_resolved(struct gateway *gw, const struct signalfd_siginfo *si);
+void gateway_on_resolved(struct gateway *gw, const struct signalfd_siginfo *si);
 /* True when no connection (or lookup) is alive. */
-bool gw_idle(const struct gateway *gw);
-const struct gw_stats *gw_stats(const struct gateway *gw);
+bool gateway_idle(const struct gateway *gw);
+const struct gw_stats *gateway_stats(const struct gateway *gw);
 
 #endif

@@ -111,6 +111,9 @@ raw_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, 
 	(void)len;
 	if (r == NULL)
 		return 0;
+	if (reason == LWS_CALLBACK_RAW_RX_FILE || reason == LWS_CALLBACK_RAW_WRITEABLE_FILE ||
+	    reason == LWS_CALLBACK_RAW_CLOSE_FILE)
+		loop_stamp(l);
 	switch (reason) {
 	case LWS_CALLBACK_RAW_RX_FILE:
 		l->busy = true;
@@ -217,6 +220,7 @@ loop_init(struct loop *l, const struct lws_protocols *gw_proto, struct logring *
 
 	memset(l, 0, sizeof(*l));
 	l->hooks = *hooks;
+	l->ring = ring;
 	l->timer_at = VTIME_NEVER;
 	l->sigfd = -1;
 	lws_log_ring = ring;
@@ -293,8 +297,16 @@ timer_cb(lws_sorted_usec_list_t *sul)
 
 	l->timer_at = VTIME_NEVER;
 	l->busy = true;
+	loop_stamp(l);
 	if (!l->dying && l->hooks.on_timer != NULL)
 		l->hooks.on_timer(l->hooks.ud);
+}
+
+void
+loop_stamp(struct loop *l)
+{
+	if (l->ring != NULL)
+		logring_set_time(l->ring, loop_now());
 }
 
 void

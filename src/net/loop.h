@@ -42,6 +42,7 @@ struct loop {
 	struct lws_vhost *vh;           /* the client vhost: gateway and raw files */
 	struct lws_protocols protos[3]; /* the vhost's table (gateway, raw, end) */
 	struct loop_hooks hooks;
+	struct logring *ring;           /* stamped with the time of each event */
 	lws_sorted_usec_list_t timer;
 	int64_t timer_at;               /* mono ms armed, or VTIME_NEVER */
 	int sigfd;
@@ -79,6 +80,9 @@ struct lws *loop_adopt(struct loop *l, int fd, struct loop_raw *r);
 struct vtime loop_now(void);
 /* Microseconds on CLOCK_MONOTONIC. */
 int64_t loop_now_us(void);
+/* Stamps the log ring with now, so lines logged while handling an event
+ * carry its time (the core stamps only its own calls). */
+void loop_stamp(struct loop *l);
 /* Arms the one timer at mono ms `at` (VTIME_NEVER cancels). Re-arming at
  * the same time is free. */
 void loop_arm(struct loop *l, int64_t at);
