@@ -1,0 +1,98 @@
+/*
+ * The lws adapter's private parts, shared by server.c (lifecycle, clock,
+ * timer, actions), serve-ws.c (the gateway protocol) and serve-http.c (REST
+ * and control). Only those three include this.
+ */
+#ifndef VIGIL_SIM_ADAPTER_H
+#define VIGIL_SIM_ADAPTER_H
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+
+#include "sim/server.h"
+#include "sim/sim.h"
+#include "sim/zstream.h"
+
+/* What one slow client may have queued before it is dropped. */
+#define OUTQ_MAX   (64u << 20)
+/* Client messages above SIM_MAX_PAYLOAD are refused by length alone, so
+ * the adapter keeps only this much of one. */
+#define INBUF_MAX  (SIM_MAX_PAYLOAD + 1)
+#define HELD_MAX   256
+
+struct outbuf {
+	struct outbuf *next;
+	size_t len;
+	bool binary;
+	unsigned char data[];         /* LWS_PRE, then len bytes */
+};
+
+struct gw_pss {
+	struct sim_server *srv;
+	struct lws *wsi;
+	uint32_t conn;
+	bool established, blackholed, closing;
+	int close_code;
+	char close_reason[SIM_REASON_MAX];
+	int peer_code;                /* from the client's close frame, or -1 */
+	bool zlib;
+	struct zstream z;
+	struct outbuf *head, *tail;
+	size_t queued;
+	char in[INBUF_MAX];
+	size_t in_len, in_total;
+};
+
+struct http_pss {
+	char method[8];
+	char path[512];
+	char query[512];
+	char auth[SIM_TOKEN_MAX + 16];
+	bool has_auth;
+	char *body;
+	size_t body_len;
+	bool too_big;                 /* answer, then close: body unread */
+	bool answered;
+	int stage;                    /* 0: headers next, 1: body next */
+	struct sim_http_resp resp;
+};
+
+struct sim_server {
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	struct sim *sim;
+	struct lws_protocols protocols[3];
+	struct lws_http_mount mounts[2];
+	lws_sorted_usec_list_t sul;
+	int port;
+	char url[SIM_URL_MAX];
+	bool stopping;
+	bool creating, finalized;     /* see on_finalize() */
+	struct gw_pss **conns;        /* by slot; id lookup is a scan */
+	size_t nconns;
+	struct lws *held[HELD_MAX];   /* TCP connections the stall holds */
+	size_t nheld;
+};
+
+struct vtime srv_now(void);
+/* Applies every pending core action, then re-arms the timer. */
+void srv_drain(struct sim_server *);
+struct sim_server *srv_of(struct lws *);
+void srv_conn_add(struct sim_server *, struct gw_pss *);
+void srv_conn_del(struct sim_server *, struct gw_pss *);
+void srv_hold(struct sim_server *, struct lws *);
+void srv_forget(struct sim_server *, struct lws *);
+
+/* serve-ws.c */
+int srv_ws_callback(struct lws *, enum lws_callback_reasons, void *user,
+    void *in, size_t len);
+void ws_queue(struct gw_pss *, const char *data, size_t len);
+void ws_close(struct gw_pss *, int code, const char *reason);
+void ws_drop(struct gw_pss *, bool rst);
+void ws_blackhole(struct gw_pss *);
+
+/* serve-http.c */
+int srv_http_callback(struct lws *, enum lws_callback_reasons, void *user,
+    void *in, size_t len);
+
+#endif
