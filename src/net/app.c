@@ -211,6 +211,25 @@ logout_needed(struct app *a)
 	return false;
 }
 
+/* One line of counters at exit, for operators and the integration tests. */
+static void
+log_stats(struct app *a)
+{
+	const struct bot_stats *s = &a->bot.stats;
+	struct cache_stats cs;
+
+	cache_get_stats(a->bot.cache, &cs);
+	LOGF(&a->bot.log, LOG_INFO, "app", "stats: events=%llu malformed=%llu seq_gaps=%llu "
+	    "identifies=%llu resumes=%llu resumed=%llu zombies=%llu rest_ok=%llu rest_failed=%llu "
+	    "guilds=%zu channels=%zu messages=%zu cache_wipes=%llu",
+	    (unsigned long long)s->events, (unsigned long long)s->malformed,
+	    (unsigned long long)s->seq_gaps, (unsigned long long)s->identifies,
+	    (unsigned long long)s->resumes_sent, (unsigned long long)s->resumed,
+	    (unsigned long long)s->zombies, (unsigned long long)s->rest_ok,
+	    (unsigned long long)s->rest_failed, cs.entries[CACHE_GUILD], cs.entries[CACHE_CHANNEL],
+	    cs.entries[CACHE_MESSAGE], (unsigned long long)cs.wipes);
+}
+
 int
 app_run(struct app *a)
 {
@@ -236,6 +255,7 @@ app_run(struct app *a)
 		turn_end(a);
 	/* The last word on disk: the latest seq, the session kept or ended. */
 	app_persist(a);
+	log_stats(a);
 	LOGF(&a->bot.log, LOG_INFO, "app", "stopped (exit status %d)", a->status);
 	app_flush_logs(a);
 	return a->status;
