@@ -54,14 +54,17 @@ CFLAGS   += -std=c11 $(WARN) $(OPT) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  += $(LDSAN)
 LDLIBS   += $(PKG_LIBS) -lm
 
-# One archive for every room; the linker iterates inside a single archive,
-# so layer order does not matter.
-LIB_SRC  := $(wildcard src/bot/*.c) \
-            $(filter-out src/sim/vigil-sim.c,$(wildcard src/sim/*.c)) \
-            $(wildcard src/net/*.c) $(wildcard src/ui/*.c) \
-            $(filter-out src/main.c,$(wildcard src/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-LIB      := $(BUILD)/libvigil.a
+# One archive per room: ar names members by basename, so two rooms' files
+# of the same name (sim/budget.c, bot/budget.c) must not share an archive.
+# Linked as a group, so the order between rooms does not matter.
+ROOM_SRC_bot := $(wildcard src/bot/*.c)
+ROOM_SRC_sim := $(filter-out src/sim/vigil-sim.c,$(wildcard src/sim/*.c))
+ROOM_SRC_net := $(wildcard src/net/*.c)
+ROOM_SRC_ui  := $(wildcard src/ui/*.c)
+ROOM_SRC_app := $(filter-out src/main.c,$(wildcard src/*.c))
+ROOMS    := app ui net sim bot
+LIBS     := $(foreach r,$(ROOMS),$(if $(ROOM_SRC_$(r)),$(BUILD)/libvigil-$(r).a))
+LIB_LINK := -Wl,--start-group $(LIBS) -Wl,--end-group
 
 BINS     := $(BUILD)/vigil $(if $(wildcard src/sim/vigil-sim.c),$(BUILD)/vigil-sim)
 
@@ -92,25 +95,28 @@ $(BUILD)/obj/%.o: %.c
 	$(SAY) CC $<
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIB): $(LIB_OBJ)
-	@rm -f $@
-	$(SAY) AR $@
-	$(Q)$(AR) rcs $@ $^
+define room_lib
+$(BUILD)/libvigil-$(1).a: $$(ROOM_SRC_$(1):%.c=$(BUILD)/obj/%.o)
+	@rm -f $$@
+	$$(SAY) AR $$@
+	$$(Q)$$(AR) rcs $$@ $$^
+endef
+$(foreach r,$(ROOMS),$(eval $(call room_lib,$(r))))
 
-$(BUILD)/vigil: $(BUILD)/obj/src/main.o $(LIB)
+$(BUILD)/vigil: $(BUILD)/obj/src/main.o $(LIBS)
 	$(SAY) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_LINK) $(LDLIBS)
 
-$(BUILD)/vigil-sim: $(BUILD)/obj/src/sim/vigil-sim.o $(LIB)
+$(BUILD)/vigil-sim: $(BUILD)/obj/src/sim/vigil-sim.o $(LIBS)
 	$(SAY) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_LINK) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJ) $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJ) $(LIBS)
 	@mkdir -p $(@D)
 	$(SAY) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(LIB_LINK) $(LDLIBS) $(TEST_LIBS)
 
-tests: $(TEST_BINS)
+tests: $(BINS) $(TEST_BINS)
 
 # The console against the built-in emulator, or real Discord with VIGIL_TOKEN.
 run: $(BINS)

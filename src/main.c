@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "config.h"
 #include "net/app.h"
 #include "net/loop.h"
@@ -20,6 +21,7 @@ usage(FILE *out)
 	    "             [--theme NAME] [--no-color] [--no-bell] [--no-title] [--mouse]\n"
 	    "             [--resume-window DURATION] [--sim-chatter RATE] [--sim-heartbeat MS]\n"
 	    "       vigil --logout        end the saved session (close 1000) and forget it\n"
+	    "       vigil formula [EXPR | preset NAME ARGS...] [--attempts N]\n"
 	    "       vigil --help | --version\n"
 	    "\n"
 	    "vigil keeps a Discord gateway bot online and shows why it is (or is not).\n"
@@ -63,6 +65,8 @@ main(int argc, char **argv)
 	struct vigil_options o;
 	char err[512];
 
+	if (argc > 1 && strcmp(argv[1], "formula") == 0)
+		return cli_formula(argc - 1, argv + 1, stdout, stderr);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("vigil %s\n", VIGIL_VERSION);

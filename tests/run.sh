@@ -21,7 +21,8 @@ count() { # count FILE PATTERN -> the number in the last matching line, or 0
 }
 
 for suite in "$@"; do
-	name=$(basename "$suite")
+	# unit/test-x and integration/test-x must not share a log
+	name=$(echo "$suite" | sed 's|.*tests/||; s|\.sh$||; s|/|-|g')
 	log="$logdir/$name.log"
 	start=$(date +%s)
 	case "$suite" in
@@ -53,7 +54,7 @@ for suite in "$@"; do
 		cat "$log"
 		echo "---- end of $name ----"
 	fi
-	printf '%-32s %4d passed, %d failed  (%ds)\n' "$name" "$pass" "$fail" "$secs"
+	printf '%-44s %4d passed, %d failed  (%ds)\n' "$name" "$pass" "$fail" "$secs"
 done
 
 [ -z "$failed_suites" ] || echo "failing suites:$failed_suites (logs in $logdir)"

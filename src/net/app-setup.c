@@ -114,14 +114,14 @@ gw_closed(void *ud, uint32_t conn, int code, const char *reason)
 }
 
 static void
-rest_done(void *ud, uint64_t id, int status, const struct rl_headers *h, const char *body,
+rest_done(void *ud, uint64_t id, int status, const struct rlq_headers *h, const char *body,
     size_t len, const char *err)
 {
 	struct app *a = ud;
-	struct rl_headers none;
+	struct rlq_headers none;
 
 	if (h == NULL) {
-		rl_headers_init(&none);
+		rlq_headers_init(&none);
 		h = &none;
 	}
 	bot_on_http(&a->bot, loop_now(), id, status, h, body, len, err);

@@ -1,6 +1,6 @@
 /*
  * One request = one easy handle, its parsed rate-limit headers and a
- * bounded body. Header lines go straight into rl_headers_line as curl
+ * bounded body. Header lines go straight into rlq_headers_line as curl
  * delivers them; a status line starts a new response (redirects, 100
  * Continue), so only the last response's headers count.
  */
@@ -18,7 +18,7 @@ struct rest_req {
 	uint64_t id;
 	rest_ctl_fn ctl;                /* non-NULL for a control request */
 	void *ctl_ud;
-	struct rl_headers h;
+	struct rlq_headers h;
 	char *body;
 	size_t len, cap;
 	char errbuf[CURL_ERROR_SIZE];
@@ -56,9 +56,9 @@ on_header(char *buf, size_t size, size_t n, void *ud)
 	size_t len = size * n;
 
 	if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0)
-		rl_headers_init(&q->h);
+		rlq_headers_init(&q->h);
 	else
-		rl_headers_line(&q->h, buf, len);
+		rlq_headers_line(&q->h, buf, len);
 	return len;
 }
 
@@ -142,7 +142,7 @@ req_new(struct rest *r, const char *method, const char *url, const char *body, s
 		return NULL;
 	}
 	q->r = r;
-	rl_headers_init(&q->h);
+	rlq_headers_init(&q->h);
 	curl_easy_setopt(q->easy, CURLOPT_URL, url);
 	curl_easy_setopt(q->easy, CURLOPT_PRIVATE, q);
 	curl_easy_setopt(q->easy, CURLOPT_ERRORBUFFER, q->errbuf);

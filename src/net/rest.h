@@ -22,7 +22,7 @@
 
 /* A queued request's response; status 0 with err on a transport error.
  * Everything is borrowed for the call. */
-typedef void (*rest_done_fn)(void *ud, uint64_t id, int status, const struct rl_headers *h,
+typedef void (*rest_done_fn)(void *ud, uint64_t id, int status, const struct rlq_headers *h,
     const char *body, size_t len, const char *err);
 /* A control request's response (status 0 on a transport error). */
 typedef void (*rest_ctl_fn)(void *ud, int status, const char *body, size_t len);

@@ -74,25 +74,25 @@ struct sim_server {
 	size_t nheld;
 };
 
-struct vtime srv_now(void);
+struct vtime sim_srv_now(void);
 /* Applies every pending core action, then re-arms the timer. */
-void srv_drain(struct sim_server *);
-struct sim_server *srv_of(struct lws *);
-void srv_conn_add(struct sim_server *, struct gw_pss *);
-void srv_conn_del(struct sim_server *, struct gw_pss *);
-void srv_hold(struct sim_server *, struct lws *);
-void srv_forget(struct sim_server *, struct lws *);
+void sim_srv_drain(struct sim_server *);
+struct sim_server *sim_srv_of(struct lws *);
+void sim_srv_conn_add(struct sim_server *, struct gw_pss *);
+void sim_srv_conn_del(struct sim_server *, struct gw_pss *);
+void sim_srv_hold(struct sim_server *, struct lws *);
+void sim_srv_forget(struct sim_server *, struct lws *);
 
 /* serve-ws.c */
-int srv_ws_callback(struct lws *, enum lws_callback_reasons, void *user,
+int sim_srv_ws_callback(struct lws *, enum lws_callback_reasons, void *user,
     void *in, size_t len);
-void ws_queue(struct gw_pss *, const char *data, size_t len);
-void ws_close(struct gw_pss *, int code, const char *reason);
-void ws_drop(struct gw_pss *, bool rst);
-void ws_blackhole(struct gw_pss *);
+void sim_ws_queue(struct gw_pss *, const char *data, size_t len);
+void sim_ws_close(struct gw_pss *, int code, const char *reason);
+void sim_ws_drop(struct gw_pss *, bool rst);
+void sim_ws_blackhole(struct gw_pss *);
 
 /* serve-http.c */
-int srv_http_callback(struct lws *, enum lws_callback_reasons, void *user,
+int sim_srv_http_callback(struct lws *, enum lws_callback_reasons, void *user,
     void *in, size_t len);
 
 #endif

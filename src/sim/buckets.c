@@ -53,19 +53,19 @@ bucket_headers(struct sim_http_resp *r, struct vtime now,
 {
 	int64_t after = b->reset_at - now.mono_ms;
 
-	resp_header(r, "X-RateLimit-Limit", "%lld", (long long)rt->limit);
-	resp_header(r, "X-RateLimit-Remaining", "%lld",
+	sim_resp_header(r, "X-RateLimit-Limit", "%lld", (long long)rt->limit);
+	sim_resp_header(r, "X-RateLimit-Remaining", "%lld",
 	    (long long)b->remaining);
-	resp_header(r, "X-RateLimit-Reset", "%.3f",
+	sim_resp_header(r, "X-RateLimit-Reset", "%.3f",
 	    (double)(now.wall_ms + after) / 1000.0);
-	resp_header(r, "X-RateLimit-Reset-After", "%.3f",
+	sim_resp_header(r, "X-RateLimit-Reset-After", "%.3f",
 	    (double)after / 1000.0);
-	resp_header(r, "X-RateLimit-Bucket", "%s", rt->bucket);
+	sim_resp_header(r, "X-RateLimit-Bucket", "%s", rt->bucket);
 }
 
 /* 0 and the bucket's headers, or -1 with a 429 in r. */
 int
-rl_check(struct sim *sim, struct vtime now, int route,
+sim_rl_check(struct sim *sim, struct vtime now, int route,
     const struct rl_route *rt, uint64_t major, struct sim_http_resp *r)
 {
 	struct sim_bucket *b = bucket_find(sim, now, route, major);
@@ -75,7 +75,7 @@ rl_check(struct sim *sim, struct vtime now, int route,
 		b->reset_at = now.mono_ms + rt->window;
 	}
 	if (b->remaining <= 0) {
-		resp_too_many(r, (double)(b->reset_at - now.mono_ms) / 1000.0,
+		sim_resp_too_many(r, (double)(b->reset_at - now.mono_ms) / 1000.0,
 		    false, "user");
 		bucket_headers(r, now, rt, b);
 		return -1;
@@ -87,7 +87,7 @@ rl_check(struct sim *sim, struct vtime now, int route,
 
 /* The global limit over a sliding second: 0, or -1 with a global 429. */
 int
-rl_global(struct sim *sim, struct vtime now, struct sim_http_resp *r)
+sim_rl_global(struct sim *sim, struct vtime now, struct sim_http_resp *r)
 {
 	struct sim_rest *rs = &sim->rest;
 	int64_t oldest;
@@ -99,7 +99,7 @@ rl_global(struct sim *sim, struct vtime now, struct sim_http_resp *r)
 	}
 	if (rs->global_len >= sim->cfg.global_limit) {
 		oldest = rs->global_ring[rs->global_head];
-		resp_too_many(r, (double)(oldest + 1000 - now.mono_ms) / 1000.0,
+		sim_resp_too_many(r, (double)(oldest + 1000 - now.mono_ms) / 1000.0,
 		    true, "global");
 		return -1;
 	}
@@ -120,7 +120,7 @@ server_error(struct sim_http_resp *r, int status)
 	char body[256];
 
 	if (status == 500) {
-		resp_error(r, 500, 0, "500: Internal Server Error");
+		sim_resp_error(r, 500, 0, "500: Internal Server Error");
 		return;
 	}
 	/* Discord's edge answers these in HTML, not JSON. */
@@ -134,17 +134,17 @@ server_error(struct sim_http_resp *r, int status)
 
 /* 0, or -1 with the answer an active REST fault gives. */
 int
-rl_faults(struct sim *sim, struct vtime now, struct sim_http_resp *r)
+sim_rl_faults(struct sim *sim, struct vtime now, struct sim_http_resp *r)
 {
 	struct sim_rest *rs = &sim->rest;
 
 	if (now.mono_ms < rs->global429_until) {
-		resp_too_many(r, (double)(rs->global429_until - now.mono_ms) /
+		sim_resp_too_many(r, (double)(rs->global429_until - now.mono_ms) /
 		    1000.0, true, "global");
 		return -1;
 	}
 	if (now.mono_ms < rs->storm_until) {
-		resp_too_many(r, rs->storm_retry, false,
+		sim_resp_too_many(r, rs->storm_retry, false,
 		    rs->storm_shared ? "shared" : "user");
 		return -1;
 	}
@@ -171,7 +171,7 @@ invalid_advance(struct sim_rest *rs, int64_t sec)
 }
 
 int64_t
-rl_invalid_total(const struct sim *sim, struct vtime now)
+sim_rl_invalid_total(const struct sim *sim, struct vtime now)
 {
 	const struct sim_rest *rs = &sim->rest;
 	int64_t sec = now.mono_ms / 1000, total = 0, s;
@@ -183,7 +183,7 @@ rl_invalid_total(const struct sim *sim, struct vtime now)
 }
 
 void
-rl_count_invalid(struct sim *sim, struct vtime now, int status, bool shared)
+sim_rl_count_invalid(struct sim *sim, struct vtime now, int status, bool shared)
 {
 	struct sim_rest *rs = &sim->rest;
 	int64_t sec = now.mono_ms / 1000;
@@ -192,7 +192,7 @@ rl_count_invalid(struct sim *sim, struct vtime now, int status, bool shared)
 		return;
 	invalid_advance(rs, sec);
 	rs->invalid[sec % INVALID_WINDOW_S]++;
-	if (rl_invalid_total(sim, now) < sim->cfg.invalid_limit)
+	if (sim_rl_invalid_total(sim, now) < sim->cfg.invalid_limit)
 		return;
 	rs->ban_until = now.mono_ms + sim->cfg.ban_duration;
 	sim->counters.bans++;
@@ -202,8 +202,8 @@ rl_count_invalid(struct sim *sim, struct vtime now, int status, bool shared)
 
 /* A Cloudflare ban: 429 with no X-RateLimit-*, no Retry-After, no Via. */
 void
-rl_banned(struct sim *sim, struct sim_http_resp *r)
+sim_rl_banned(struct sim *sim, struct sim_http_resp *r)
 {
 	sim->counters.rest_banned++;
-	resp_error(r, 429, 0, ban_message);
+	sim_resp_error(r, 429, 0, ban_message);
 }

@@ -12,7 +12,7 @@
 #define NEVER_IDENTIFIED INT64_MIN
 
 void
-budget_init(struct sim *sim)
+sim_budget_init(struct sim *sim)
 {
 	struct sim_budget *b = &sim->budget;
 	int i;
@@ -38,7 +38,7 @@ refresh(struct sim *sim, struct vtime now)
 }
 
 enum budget_verdict
-budget_take(struct sim *sim, struct vtime now, int shard_id)
+sim_budget_take(struct sim *sim, struct vtime now, int shard_id)
 {
 	struct sim_budget *b = &sim->budget;
 	int key = shard_id % (int)sim->cfg.max_concurrency;
@@ -58,7 +58,7 @@ budget_take(struct sim *sim, struct vtime now, int shard_id)
 }
 
 void
-budget_set_remaining(struct sim *sim, int64_t remaining)
+sim_budget_set_remaining(struct sim *sim, int64_t remaining)
 {
 	if (remaining < 0 || remaining > sim->cfg.session_limit)
 		remaining = sim->cfg.session_limit;
@@ -66,7 +66,7 @@ budget_set_remaining(struct sim *sim, int64_t remaining)
 }
 
 int64_t
-budget_remaining(const struct sim *sim, struct vtime now)
+sim_budget_remaining(const struct sim *sim, struct vtime now)
 {
 	const struct sim_budget *b = &sim->budget;
 
@@ -76,7 +76,7 @@ budget_remaining(const struct sim *sim, struct vtime now)
 }
 
 json_t *
-budget_json(struct sim *sim, struct vtime now)
+sim_budget_json(struct sim *sim, struct vtime now)
 {
 	struct sim_budget *b = &sim->budget;
 	int64_t reset_after;

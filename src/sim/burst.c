@@ -21,7 +21,8 @@ static const char embed_text[] =
     "instances replaced, 0 failed, p99 latency 212 ms (was 230 ms). "
     "Rollback window open for 30 minutes. Changes: retry budget per "
     "bucket, jitter on reconnect, structured close codes in logs. "
-    "Runbook: check the resume ratio first, then the identify budget.";
+    "Runbook: check the resume ratio first, then the identify budget, "
+    "then the REST queue depth per bucket.";
 
 struct burst_parts {
 	char *author, *member;
@@ -31,15 +32,15 @@ struct burst_parts {
 static int
 parts_init(struct sim *sim, struct sim_conn *c, struct burst_parts *p)
 {
-	const struct sim_channel *ch = world_channel(sim, c->channel);
+	const struct sim_channel *ch = sim_world_channel(sim, c->channel);
 	const struct sim_guild *g;
 	json_t *a, *m;
 
 	if (ch == NULL)
 		ch = &sim->world.channels[0];
-	g = world_guild(sim, ch->guild_id);
-	a = world_user_json(sim, 1);
-	m = world_member_json(sim, g, 1);
+	g = sim_world_guild(sim, ch->guild_id);
+	a = sim_world_user_json(sim, 1);
+	m = sim_world_member_json(sim, g, 1);
 	p->author = json_dumps(a, JSON_COMPACT);
 	p->member = json_dumps(m, JSON_COMPACT);
 	json_decref(a);
@@ -53,10 +54,10 @@ static int
 print_one(struct sim *sim, struct vtime now, struct sim_conn *c,
     const struct burst_parts *p, char *buf, size_t len)
 {
-	uint64_t id = world_snowflake(&sim->world, now.wall_ms);
+	uint64_t id = sim_world_snowflake(&sim->world, now.wall_ms);
 	char ts[40];
 
-	world_iso8601(now.wall_ms, ts, sizeof(ts));
+	sim_world_iso8601(now.wall_ms, ts, sizeof(ts));
 	return snprintf(buf, len,
 	    "{\"id\":\"%" PRIu64 "\",\"type\":0,\"content\":\"burst %" PRIu64
 	    " of a benchmark run: the quick brown fox jumps over the lazy dog"
@@ -67,7 +68,7 @@ print_one(struct sim *sim, struct vtime now, struct sim_conn *c,
 	    PRIu64 "\",\"description\":\"%s\",\"color\":5793266,"
 	    "\"fields\":[{\"name\":\"status\",\"value\":\"ok\","
 	    "\"inline\":true},{\"name\":\"duration\",\"value\":\"4m 12s\","
-	    "\"inline\":true}]}],\"components\":[],\"pinned\":false,"
+	    "\"inline\":true}],\"footer\":{\"text\":\"vigil-sim benchmark\"}}],\"components\":[],\"pinned\":false,"
 	    "\"flags\":0,\"sticker_items\":[],\"nonce\":\"%" PRIu64 "\","
 	    "\"guild_id\":\"%s\",\"member\":%s}",
 	    id, c->burst_seq, p->channel, p->author, ts, c->burst_seq,
@@ -75,7 +76,7 @@ print_one(struct sim *sim, struct vtime now, struct sim_conn *c,
 }
 
 void
-msg_burst_pump(struct sim *sim, struct vtime now, struct sim_conn *c)
+sim_msg_burst_pump(struct sim *sim, struct vtime now, struct sim_conn *c)
 {
 	struct burst_parts p;
 	char buf[BURST_FRAME_MAX];
@@ -90,7 +91,7 @@ msg_burst_pump(struct sim *sim, struct vtime now, struct sim_conn *c)
 		n = print_one(sim, now, c, &p, buf, sizeof(buf));
 		if (n < 0 || (size_t)n >= sizeof(buf))
 			break;
-		sess_dispatch(sim, now, c->sess, "MESSAGE_CREATE", buf,
+		sim_sess_dispatch(sim, now, c->sess, "MESSAGE_CREATE", buf,
 		    (size_t)n);
 	}
 out:

@@ -48,7 +48,7 @@ gap(struct sim *sim)
 }
 
 void
-chaos_reschedule(struct sim *sim, struct vtime now)
+sim_chaos_reschedule(struct sim *sim, struct vtime now)
 {
 	sim->chaos_at = sim->cfg.chaos > 0 ? now.mono_ms + gap(sim) :
 	    VTIME_NEVER;
@@ -69,14 +69,14 @@ pick(struct sim *sim)
 }
 
 void
-chaos_tick(struct sim *sim, struct vtime now)
+sim_chaos_tick(struct sim *sim, struct vtime now)
 {
 	char err[128];
 	int n;
 
 	for (n = 0; sim->chaos_at <= now.mono_ms; n++) {
 		if (n == CHAOS_CATCH_UP_MAX) {
-			chaos_reschedule(sim, now);
+			sim_chaos_reschedule(sim, now);
 			return;
 		}
 		if (sim_fault_line(sim, now, pick(sim), err, sizeof(err)) >= 0)

@@ -39,17 +39,17 @@ apply_changes(struct sim *sim, struct vtime now, json_t *obj,
 	if (json_object_get(obj, "token") != NULL)
 		sim->token_revoked = false;
 	if (json_object_get(obj, "session_remaining") != NULL)
-		budget_set_remaining(sim, sim->cfg.session_remaining);
+		sim_budget_set_remaining(sim, sim->cfg.session_remaining);
 	else if (sim->budget.remaining > sim->cfg.session_limit)
-		budget_set_remaining(sim, sim->cfg.session_limit);
+		sim_budget_set_remaining(sim, sim->cfg.session_limit);
 	if (sim->cfg.chatter != old->chatter)
-		msg_chatter_reschedule(sim, now);
+		sim_msg_chatter_reschedule(sim, now);
 	if (sim->cfg.chaos != old->chaos)
-		chaos_reschedule(sim, now);
+		sim_chaos_reschedule(sim, now);
 }
 
 int
-ctl_prepare_set(const struct sim *sim, json_t *obj, struct sim_config *next,
+sim_ctl_prepare_set(const struct sim *sim, json_t *obj, struct sim_config *next,
     char *err, size_t errlen)
 {
 	const struct sim_setting *st;
@@ -86,7 +86,7 @@ sim_set(struct sim *sim, struct vtime now, json_t *obj, char *err,
 {
 	struct sim_config next, old = sim->cfg;
 
-	if (ctl_prepare_set(sim, obj, &next, err, errlen) != 0)
+	if (sim_ctl_prepare_set(sim, obj, &next, err, errlen) != 0)
 		return -1;
 	sim->cfg = next;
 	apply_changes(sim, now, obj, &old);
@@ -122,17 +122,17 @@ post_fault(struct sim *sim, struct vtime now, json_t *body,
 	int n;
 
 	if (!json_is_string(name)) {
-		resp_ctl_error(r, 400, "expected {\"fault\": NAME, ...args}; "
+		sim_resp_ctl_error(r, 400, "expected {\"fault\": NAME, ...args}; "
 		    "GET /_ctl/faults lists the faults");
 		return;
 	}
 	n = sim_fault(sim, now, json_string_value(name), body, err,
 	    sizeof(err));
 	if (n < 0) {
-		resp_ctl_error(r, 400, "%s", err);
+		sim_resp_ctl_error(r, 400, "%s", err);
 		return;
 	}
-	resp_json(r, 200, json_pack("{s:b, s:O, s:i}", "ok", 1, "fault", name,
+	sim_resp_json(r, 200, json_pack("{s:b, s:O, s:i}", "ok", 1, "fault", name,
 	    "affected", n));
 }
 
@@ -143,9 +143,9 @@ post_set(struct sim *sim, struct vtime now, json_t *body,
 	char err[256];
 
 	if (sim_set(sim, now, body, err, sizeof(err)) != 0)
-		resp_ctl_error(r, 400, "%s", err);
+		sim_resp_ctl_error(r, 400, "%s", err);
 	else
-		resp_json(r, 200, json_pack("{s:b, s:o}", "ok", 1,
+		sim_resp_json(r, 200, json_pack("{s:b, s:o}", "ok", 1,
 		    "settings", sim_settings_json(sim)));
 }
 
@@ -159,7 +159,7 @@ post_scenario(struct sim *sim, struct vtime now,
 	/* The body is not NUL-terminated; the parser wants a string. */
 	text = malloc(req->body_len + 1);
 	if (text == NULL) {
-		resp_ctl_error(r, 500, "out of memory");
+		sim_resp_ctl_error(r, 500, "out of memory");
 		return;
 	}
 	memcpy(text, req->body != NULL ? req->body : "", req->body_len);
@@ -167,9 +167,9 @@ post_scenario(struct sim *sim, struct vtime now,
 	n = sim_scenario_load(sim, now, text, err, sizeof(err));
 	free(text);
 	if (n < 0)
-		resp_ctl_error(r, 400, "scenario: %s", err);
+		sim_resp_ctl_error(r, 400, "scenario: %s", err);
 	else
-		resp_json(r, 200, json_pack("{s:b, s:i}", "ok", 1, "lines", n));
+		sim_resp_json(r, 200, json_pack("{s:b, s:i}", "ok", 1, "lines", n));
 }
 
 /* The body as a JSON object, or NULL with a 400 in r. */
@@ -182,13 +182,13 @@ body_object(const struct sim_http_req *req, struct sim_http_resp *r)
 	o = json_loadb(req->body != NULL ? req->body : "", req->body_len, 0,
 	    &e);
 	if (o == NULL) {
-		resp_ctl_error(r, 400, "body is not JSON: %s (line %d, "
+		sim_resp_ctl_error(r, 400, "body is not JSON: %s (line %d, "
 		    "column %d)", e.text, e.line, e.column);
 		return NULL;
 	}
 	if (!json_is_object(o)) {
 		json_decref(o);
-		resp_ctl_error(r, 400, "body must be a JSON object");
+		sim_resp_ctl_error(r, 400, "body must be a JSON object");
 		return NULL;
 	}
 	return o;
@@ -244,9 +244,9 @@ ctl_handle(struct sim *sim, struct vtime now, const struct sim_http_req *req,
 		if (strcmp(what, gets[i]) != 0)
 			continue;
 		if (is_get)
-			resp_json(r, 200, get(sim, now, i));
+			sim_resp_json(r, 200, get(sim, now, i));
 		else
-			resp_ctl_error(r, 405, "use GET for /_ctl/%s", what);
+			sim_resp_ctl_error(r, 405, "use GET for /_ctl/%s", what);
 		return;
 	}
 	for (i = 0; i < sizeof(posts) / sizeof(posts[0]); i++) {
@@ -255,10 +255,10 @@ ctl_handle(struct sim *sim, struct vtime now, const struct sim_http_req *req,
 		if (is_post)
 			post(sim, now, what, req, r);
 		else
-			resp_ctl_error(r, 405, "use POST for /_ctl/%s", what);
+			sim_resp_ctl_error(r, 405, "use POST for /_ctl/%s", what);
 		return;
 	}
-	resp_ctl_error(r, 404, "no control endpoint %s; there are GET "
+	sim_resp_ctl_error(r, 404, "no control endpoint %s; there are GET "
 	    "/_ctl/{faults,settings,counters,sessions} and POST "
 	    "/_ctl/{fault,set,scenario}", req->path);
 }
@@ -271,17 +271,19 @@ sim_http(struct sim *sim, struct vtime now, const struct sim_http_req *req,
 
 	memset(r, 0, sizeof(*r));
 	if (req->body_len > SIM_BODY_MAX) {
-		if (ctl)
-			resp_ctl_error(r, 413, "body larger than %d bytes",
+		if (ctl) {
+			sim_resp_ctl_error(r, 413, "body larger than %d bytes",
 			    SIM_BODY_MAX);
-		else
-			resp_error(r, 413, 40005, "Request entity too large");
+			return;
+		}
+		sim_resp_error(r, 413, 40005, "Request entity too large");
+		sim_resp_header(r, "Via", "1.1 google");
 		return;
 	}
 	if (ctl)
 		ctl_handle(sim, now, req, r);
 	else if (strncmp(req->path, "/api/", 5) == 0)
-		rest_handle(sim, now, req, r);
+		sim_rest_handle(sim, now, req, r);
 	else
-		resp_error(r, 404, 0, "404: Not Found");
+		sim_resp_error(r, 404, 0, "404: Not Found");
 }

@@ -200,123 +200,123 @@ void sim_push_kind(struct sim *, enum sim_action_kind, uint32_t conn);
 int64_t sim_min_deadline(int64_t a, int64_t b);
 
 /* gateway.c: connections */
-struct sim_conn *gw_conn(struct sim *, uint32_t id);
-void gw_send_op(struct sim *, struct sim_conn *, int op, json_t *d);
-void gw_close(struct sim *, struct vtime now, struct sim_conn *, int code,
+struct sim_conn *sim_gw_conn(struct sim *, uint32_t id);
+void sim_gw_send_op(struct sim *, struct sim_conn *, int op, json_t *d);
+void sim_gw_close(struct sim *, struct vtime now, struct sim_conn *, int code,
     const char *reason);
-void gw_drop(struct sim *, struct vtime now, struct sim_conn *, bool rst);
-void gw_blackhole(struct sim *, struct vtime now, struct sim_conn *);
-void gw_reconnect(struct sim *, struct vtime now, struct sim_conn *);
-void gw_invalid_session(struct sim *, struct vtime now, struct sim_conn *,
+void sim_gw_drop(struct sim *, struct vtime now, struct sim_conn *, bool rst);
+void sim_gw_blackhole(struct sim *, struct vtime now, struct sim_conn *);
+void sim_gw_reconnect(struct sim *, struct vtime now, struct sim_conn *);
+void sim_gw_invalid_session(struct sim *, struct vtime now, struct sim_conn *,
     bool resumable);
-void gw_tick(struct sim *, struct vtime now);
-int64_t gw_deadline(const struct sim *);
-int gw_close_keeps_session(int code);
+void sim_gw_tick(struct sim *, struct vtime now);
+int64_t sim_gw_deadline(const struct sim *);
+int sim_gw_close_keeps_session(int code);
 
 /* identify.c: IDENTIFY, RESUME, READY */
-void gw_identify(struct sim *, struct vtime now, struct sim_conn *, json_t *d);
-void gw_resume(struct sim *, struct vtime now, struct sim_conn *, json_t *d);
-void gw_token_reset(struct sim *, struct vtime now);
+void sim_gw_identify(struct sim *, struct vtime now, struct sim_conn *, json_t *d);
+void sim_gw_resume(struct sim *, struct vtime now, struct sim_conn *, json_t *d);
+void sim_gw_token_reset(struct sim *, struct vtime now);
 
 /* members.c: op 8 REQUEST_GUILD_MEMBERS */
-void gw_request_members(struct sim *, struct vtime now, struct sim_conn *,
+void sim_gw_request_members(struct sim *, struct vtime now, struct sim_conn *,
     json_t *d);
-void sess_dispatch_json(struct sim *, struct vtime now, int idx,
+void sim_sess_dispatch_json(struct sim *, struct vtime now, int idx,
     const char *t, json_t *d);
 
 /* session.c: sessions, sequence numbers, replay buffers */
-int sess_new(struct sim *, struct vtime now);
-int sess_find(const struct sim *, const char *id);
-void sess_attach(struct sim *, int idx, struct sim_conn *);
-void sess_detach(struct sim *, struct vtime now, int idx, bool resumable);
-void sess_invalidate(struct sim *, int idx);
-void sess_dispatch(struct sim *, struct vtime now, int idx, const char *t,
+int sim_sess_new(struct sim *, struct vtime now);
+int sim_sess_find(const struct sim *, const char *id);
+void sim_sess_attach(struct sim *, int idx, struct sim_conn *);
+void sim_sess_detach(struct sim *, struct vtime now, int idx, bool resumable);
+void sim_sess_invalidate(struct sim *, int idx);
+void sim_sess_dispatch(struct sim *, struct vtime now, int idx, const char *t,
     const char *d, size_t dlen);
 /* Fans an event out to every session that should see it: guild_id routes
  * it to a shard (0: shard 0), intent filters it (0: everyone). d_redacted,
  * when not NULL, goes to sessions without the MESSAGE_CONTENT intent. */
-void sess_broadcast(struct sim *, struct vtime now, const char *t,
+void sim_sess_broadcast(struct sim *, struct vtime now, const char *t,
     const char *d, const char *d_redacted, uint64_t guild_id,
     uint32_t intent);
 /* 0 when replayed, -1 when seq is not in the buffer (4007). */
-int sess_replay(struct sim *, int idx, struct sim_conn *, int64_t seq);
-void sess_expire_all(struct sim *, struct vtime now);
-void sess_tick(struct sim *, struct vtime now);
-int64_t sess_deadline(const struct sim *);
-bool sess_on_shard(const struct sim_session *, uint64_t guild_id);
+int sim_sess_replay(struct sim *, int idx, struct sim_conn *, int64_t seq);
+void sim_sess_expire_all(struct sim *, struct vtime now);
+void sim_sess_tick(struct sim *, struct vtime now);
+int64_t sim_sess_deadline(const struct sim *);
+bool sim_sess_on_shard(const struct sim_session *, uint64_t guild_id);
 
 /* budget.c: session_start_limit and identify concurrency */
 enum budget_verdict { BUDGET_OK, BUDGET_CONCURRENCY, BUDGET_EXHAUSTED };
-void budget_init(struct sim *);
-enum budget_verdict budget_take(struct sim *, struct vtime now, int shard_id);
-json_t *budget_json(struct sim *, struct vtime now);
-void budget_set_remaining(struct sim *, int64_t remaining);
-int64_t budget_remaining(const struct sim *, struct vtime now);
+void sim_budget_init(struct sim *);
+enum budget_verdict sim_budget_take(struct sim *, struct vtime now, int shard_id);
+json_t *sim_budget_json(struct sim *, struct vtime now);
+void sim_budget_set_remaining(struct sim *, int64_t remaining);
+int64_t sim_budget_remaining(const struct sim *, struct vtime now);
 
 /* world.c: the demo world */
-int world_build(struct sim *, struct vtime now, char *err, size_t errlen);
-void world_free(struct sim_world *);
-uint64_t world_snowflake(struct sim_world *, int64_t wall_ms);
-const struct sim_channel *world_channel(const struct sim *, uint64_t id);
-const struct sim_guild *world_guild(const struct sim *, uint64_t id);
-int world_user(const struct sim *, uint64_t id);
-json_t *world_user_json(const struct sim *, int user);
-json_t *world_member_json(const struct sim *, const struct sim_guild *, int user);
-json_t *world_channel_json(const struct sim *, const struct sim_channel *);
-json_t *world_guild_json(const struct sim *, const struct sim_guild *, bool full);
-bool world_is_member(const struct sim_guild *, int user);
-void world_iso8601(int64_t wall_ms, char *buf, size_t len);
-json_t *world_snowflake_json(uint64_t id);
+int sim_world_build(struct sim *, struct vtime now, char *err, size_t errlen);
+void sim_world_free(struct sim_world *);
+uint64_t sim_world_snowflake(struct sim_world *, int64_t wall_ms);
+const struct sim_channel *sim_world_channel(const struct sim *, uint64_t id);
+const struct sim_guild *sim_world_guild(const struct sim *, uint64_t id);
+int sim_world_user(const struct sim *, uint64_t id);
+json_t *sim_world_user_json(const struct sim *, int user);
+json_t *sim_world_member_json(const struct sim *, const struct sim_guild *, int user);
+json_t *sim_world_channel_json(const struct sim *, const struct sim_channel *);
+json_t *sim_world_guild_json(const struct sim *, const struct sim_guild *, bool full);
+bool sim_world_is_member(const struct sim_guild *, int user);
+void sim_world_iso8601(int64_t wall_ms, char *buf, size_t len);
+json_t *sim_world_snowflake_json(uint64_t id);
 
 /* message.c: messages, chatter, the burst fault */
-json_t *msg_create(struct sim *, struct vtime now, const struct sim_channel *,
+json_t *sim_msg_create(struct sim *, struct vtime now, const struct sim_channel *,
     int author, const char *content, const char *nonce);
-json_t *msg_list(struct sim *, uint64_t channel_id, int limit, uint64_t after,
+json_t *sim_msg_list(struct sim *, uint64_t channel_id, int limit, uint64_t after,
     uint64_t before);
-void msg_chatter_tick(struct sim *, struct vtime now);
-void msg_chatter_reschedule(struct sim *, struct vtime now);
-void msg_burst_pump(struct sim *, struct vtime now, struct sim_conn *);
-json_t *msg_json(const struct sim *, const struct sim_message *, bool content);
+void sim_msg_chatter_tick(struct sim *, struct vtime now);
+void sim_msg_chatter_reschedule(struct sim *, struct vtime now);
+void sim_msg_burst_pump(struct sim *, struct vtime now, struct sim_conn *);
+json_t *sim_msg_json(const struct sim *, const struct sim_message *, bool content);
 
 /* rest.c, buckets.c, reply.c: REST */
-void rest_handle(struct sim *, struct vtime now, const struct sim_http_req *,
+void sim_rest_handle(struct sim *, struct vtime now, const struct sim_http_req *,
     struct sim_http_resp *);
 struct rl_route {
 	const char *bucket;           /* X-RateLimit-Bucket */
 	int64_t limit;
 	int64_t window;               /* ms */
 };
-int rl_check(struct sim *, struct vtime now, int route,
+int sim_rl_check(struct sim *, struct vtime now, int route,
     const struct rl_route *, uint64_t major, struct sim_http_resp *);
-int rl_global(struct sim *, struct vtime now, struct sim_http_resp *);
-int rl_faults(struct sim *, struct vtime now, struct sim_http_resp *);
-void rl_count_invalid(struct sim *, struct vtime now, int status, bool shared);
-int64_t rl_invalid_total(const struct sim *, struct vtime now);
-void rl_banned(struct sim *, struct sim_http_resp *);
-void resp_header(struct sim_http_resp *, const char *name, const char *fmt, ...)
+int sim_rl_global(struct sim *, struct vtime now, struct sim_http_resp *);
+int sim_rl_faults(struct sim *, struct vtime now, struct sim_http_resp *);
+void sim_rl_count_invalid(struct sim *, struct vtime now, int status, bool shared);
+int64_t sim_rl_invalid_total(const struct sim *, struct vtime now);
+void sim_rl_banned(struct sim *, struct sim_http_resp *);
+void sim_resp_header(struct sim_http_resp *, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void resp_json(struct sim_http_resp *, int status, json_t *body);
-void resp_error(struct sim_http_resp *, int status, int code,
+void sim_resp_json(struct sim_http_resp *, int status, json_t *body);
+void sim_resp_error(struct sim_http_resp *, int status, int code,
     const char *message);
-void resp_ctl_error(struct sim_http_resp *, int status, const char *fmt, ...)
+void sim_resp_ctl_error(struct sim_http_resp *, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void resp_too_many(struct sim_http_resp *, double retry_after, bool global,
+void sim_resp_too_many(struct sim_http_resp *, double retry_after, bool global,
     const char *scope);
 
 /* faults.c, chaos.c, scenario.c, control.c */
-int fault_index(const char *name);
-const char *fault_name(int idx);
-int fault_args_from_line(const char *fault, const char *rest, json_t **args,
+int sim_fault_index(const char *name);
+const char *sim_fault_name(int idx);
+int sim_fault_args_from_line(const char *fault, const char *rest, json_t **args,
     char *err, size_t errlen);
-void fault_tick(struct sim *, struct vtime now);
+void sim_fault_tick(struct sim *, struct vtime now);
 /* Checks settings as POST /_ctl/set would; *next gets the result. */
-int ctl_prepare_set(const struct sim *, json_t *obj, struct sim_config *next,
+int sim_ctl_prepare_set(const struct sim *, json_t *obj, struct sim_config *next,
     char *err, size_t errlen);
-int64_t fault_deadline(const struct sim *);
-void chaos_reschedule(struct sim *, struct vtime now);
-void chaos_tick(struct sim *, struct vtime now);
-void scenario_tick(struct sim *, struct vtime now);
-int64_t scenario_deadline(const struct sim *);
-void scenario_free(struct sim_scenario *);
+int64_t sim_fault_deadline(const struct sim *);
+void sim_chaos_reschedule(struct sim *, struct vtime now);
+void sim_chaos_tick(struct sim *, struct vtime now);
+void sim_scenario_tick(struct sim *, struct vtime now);
+int64_t sim_scenario_deadline(const struct sim *);
+void sim_scenario_free(struct sim_scenario *);
 
 #endif

@@ -14,7 +14,7 @@
 #define TOKEN_MAX 256
 
 int
-fault_arg_parse(const struct fault_arg *a, const char *text, json_t **v,
+sim_fault_arg_parse(const struct fault_arg *a, const char *text, json_t **v,
     char *err, size_t errlen)
 {
 	int64_t i;
@@ -85,7 +85,7 @@ token_arg(const struct fault *f, char *tok, const char **value, int *pos)
 
 	if (eq != NULL) {
 		*eq = '\0';
-		a = fault_find_arg(f, tok);
+		a = sim_fault_find_arg(f, tok);
 		if (a != NULL) {
 			*value = eq + 1;
 			return a;
@@ -99,10 +99,10 @@ token_arg(const struct fault *f, char *tok, const char **value, int *pos)
 }
 
 int
-fault_args_from_line(const char *fault, const char *rest, json_t **args,
+sim_fault_args_from_line(const char *fault, const char *rest, json_t **args,
     char *err, size_t errlen)
 {
-	const struct fault *f = fault_get(fault_index(fault));
+	const struct fault *f = sim_fault_get(sim_fault_index(fault));
 	char tok[TOKEN_MAX];
 	const char *p = rest, *value;
 	bool bad = false;
@@ -123,7 +123,7 @@ fault_args_from_line(const char *fault, const char *rest, json_t **args,
 			    a->name);
 			goto fail;
 		}
-		if (fault_arg_parse(a, value, &v, err, errlen) != 0)
+		if (sim_fault_arg_parse(a, value, &v, err, errlen) != 0)
 			goto fail;
 		json_object_set_new(*args, a->name, v);
 	}

@@ -51,11 +51,11 @@ check_status(json_t *args, char *err, size_t errlen)
 
 static const struct fault catalog[] = {
 	{ .name = "drop", .help = "close the TCP connection with no close "
-	  "frame", .each = conn_drop, .states = FAULT_ANY,
+	  "frame", .each = sim_conn_drop, .states = FAULT_ANY,
 	  .args = { CONN_ARG, { "rst", ARG_BOOL, "false", 0, 1,
 	  "reset (RST) rather than FIN" } } },
 	{ .name = "close", .help = "send a close frame with any code, then "
-	  "close", .each = conn_close, .states = FAULT_ANY,
+	  "close", .each = sim_conn_close, .states = FAULT_ANY,
 	  .check = check_close,
 	  .args = { { "code", ARG_INT, "4000", 1000, 4999,
 	  "close code (1000-4999, not 1004-1006 or 1015-2999)" },
@@ -64,66 +64,66 @@ static const struct fault catalog[] = {
 	  { "resumable", ARG_BOOL, NULL, 0, 1, "whether the session survives "
 	  "(default: as Discord decides for the code)" } } },
 	{ .name = "zombie", .help = "stop ACKing heartbeats (the connection "
-	  "stays open)", .each = conn_zombie, .states = FAULT_OPEN,
+	  "stays open)", .each = sim_conn_zombie, .states = FAULT_OPEN,
 	  .args = { CONN_ARG } },
 	{ .name = "blackhole", .help = "read nothing and send nothing, keep "
-	  "the socket open", .each = conn_blackhole, .states = FAULT_ANY,
+	  "the socket open", .each = sim_conn_blackhole, .states = FAULT_ANY,
 	  .args = { CONN_ARG } },
 	{ .name = "reconnect", .help = "send op 7 RECONNECT, close later if "
-	  "the client does not", .each = conn_reconnect,
+	  "the client does not", .each = sim_conn_reconnect,
 	  .states = FAULT_OPEN, .args = { CONN_ARG } },
 	{ .name = "invalid_session", .help = "send op 9 INVALID_SESSION",
-	  .each = conn_invalid_session, .states = FAULT_OPEN,
+	  .each = sim_conn_invalid_session, .states = FAULT_OPEN,
 	  .args = { { "resumable", ARG_BOOL, "false", 0, 1,
 	  "op 9's d: whether the session may be resumed" }, CONN_ARG } },
 	{ .name = "heartbeat_request", .help = "send op 1: ask for a heartbeat "
-	  "now", .each = conn_heartbeat_request, .states = FAULT_OPEN,
+	  "now", .each = sim_conn_heartbeat_request, .states = FAULT_OPEN,
 	  .args = { CONN_ARG } },
 	{ .name = "refuse", .help = "refuse websocket handshakes",
-	  .fn = inject_refuse, .args = { SECS_ARG("10") } },
+	  .fn = sim_inject_refuse, .args = { SECS_ARG("10") } },
 	{ .name = "stall", .help = "accept TCP connections but answer nothing "
 	  "(handshake, REST, control) until the time is up",
-	  .fn = inject_stall, .args = { SECS_ARG("10") } },
+	  .fn = sim_inject_stall, .args = { SECS_ARG("10") } },
 	{ .name = "malformed", .help = "send a text frame that is not valid "
-	  "JSON", .each = conn_malformed, .states = FAULT_OPEN,
+	  "JSON", .each = sim_conn_malformed, .states = FAULT_OPEN,
 	  .args = { CONN_ARG } },
 	{ .name = "oversize", .help = "send a GUILD_CREATE padded to this many "
-	  "bytes", .each = conn_oversize, .states = FAULT_LIVE,
+	  "bytes", .each = sim_conn_oversize, .states = FAULT_LIVE,
 	  .args = { { "bytes", ARG_INT, "1048576", 4096, 33554432,
 	  "frame size" }, CONN_ARG } },
 	{ .name = "rest_429", .help = "answer every REST request 429 (a storm)",
-	  .fn = inject_rest_429, .check = check_scope,
+	  .fn = sim_inject_rest_429, .check = check_scope,
 	  .args = { SECS_ARG("10"), { "scope", ARG_STR, "user", 0, 8,
 	  "X-RateLimit-Scope: user or shared" }, { "retry_after", ARG_DOUBLE,
 	  "1.0", 0, 86400, "retry_after in the body, seconds" } } },
 	{ .name = "global_429", .help = "answer every REST request with a "
-	  "global 429", .fn = inject_global_429, .args = { SECS_ARG("5") } },
+	  "global 429", .fn = sim_inject_global_429, .args = { SECS_ARG("5") } },
 	{ .name = "rest_5xx", .help = "answer the next REST requests with a "
-	  "server error", .fn = inject_rest_5xx, .check = check_status,
+	  "server error", .fn = sim_inject_rest_5xx, .check = check_status,
 	  .args = { { "count", ARG_INT, "1", 1, 1000000,
 	  "how many requests" }, { "status", ARG_INT, "502", 500, 504,
 	  "500, 502, 503 or 504" } } },
 	{ .name = "cf_ban", .help = "Cloudflare ban: 429 with no rate-limit "
-	  "headers", .fn = inject_cf_ban, .args = { SECS_ARG("60") } },
+	  "headers", .fn = sim_inject_cf_ban, .args = { SECS_ARG("60") } },
 	{ .name = "expire_sessions", .help = "make every session unresumable "
-	  "(RESUME gets op 9)", .fn = inject_expire },
+	  "(RESUME gets op 9)", .fn = sim_inject_expire },
 	{ .name = "token_reset", .help = "reset the token as Discord does past "
 	  "the session limit: every session closes 4004, REST answers 401 "
 	  "(POST /_ctl/set {\"token\":...} to issue a new one)",
-	  .fn = inject_token_reset },
+	  .fn = sim_inject_token_reset },
 	{ .name = "burst", .help = "send N MESSAGE_CREATE events of ~1.5 KB as "
-	  "fast as the connection takes them", .fn = inject_burst,
+	  "fast as the connection takes them", .fn = sim_inject_burst,
 	  .args = { { "count", ARG_INT, "1000", 1, 100000000, "events" },
 	  CONN_ARG, { "channel", ARG_STR, NULL, 1, 20,
 	  "channel id (default: the first guild's #general)" } } },
 	{ .name = "clear", .help = "end every timed fault (refuse, stall, REST "
-	  "faults, ban) and every zombie", .fn = inject_clear },
+	  "faults, ban) and every zombie", .fn = sim_inject_clear },
 };
 
 #define NFAULTS ((int)(sizeof(catalog) / sizeof(catalog[0])))
 
 int
-fault_index(const char *name)
+sim_fault_index(const char *name)
 {
 	int i;
 
@@ -135,19 +135,19 @@ fault_index(const char *name)
 }
 
 const char *
-fault_name(int idx)
+sim_fault_name(int idx)
 {
 	return idx >= 0 && idx < NFAULTS ? catalog[idx].name : "?";
 }
 
 int
-fault_count(void)
+sim_fault_count(void)
 {
 	return NFAULTS;
 }
 
 const struct fault_arg *
-fault_find_arg(const struct fault *f, const char *name)
+sim_fault_find_arg(const struct fault *f, const char *name)
 {
 	int i;
 
@@ -233,7 +233,7 @@ resolve_args(const struct fault *f, json_t *args, char *err, size_t errlen)
 	int i;
 
 	json_object_foreach(args, key, v) {
-		const struct fault_arg *a = fault_find_arg(f, key);
+		const struct fault_arg *a = sim_fault_find_arg(f, key);
 
 		if (strcmp(key, "fault") == 0)
 			continue;
@@ -252,7 +252,7 @@ resolve_args(const struct fault *f, json_t *args, char *err, size_t errlen)
 
 		if (json_object_get(out, a->name) != NULL || a->def == NULL)
 			continue;
-		if (fault_arg_parse(a, a->def, &v, e, sizeof(e)) == 0)
+		if (sim_fault_arg_parse(a, a->def, &v, e, sizeof(e)) == 0)
 			json_object_set_new(out, a->name, v);
 	}
 	if (f->check != NULL && f->check(out, err, errlen) != 0)
@@ -264,9 +264,9 @@ fail:
 }
 
 int
-fault_check(const char *name, json_t *args, char *err, size_t errlen)
+sim_fault_check(const char *name, json_t *args, char *err, size_t errlen)
 {
-	int idx = fault_index(name);
+	int idx = sim_fault_index(name);
 	json_t *resolved;
 
 	if (idx < 0) {
@@ -283,7 +283,7 @@ int
 sim_fault(struct sim *sim, struct vtime now, const char *name, json_t *args,
     char *err, size_t errlen)
 {
-	int idx = name != NULL ? fault_index(name) : -1, n;
+	int idx = name != NULL ? sim_fault_index(name) : -1, n;
 	json_t *resolved;
 
 	if (idx < 0) {
@@ -301,7 +301,7 @@ sim_fault(struct sim *sim, struct vtime now, const char *name, json_t *args,
 	if (catalog[idx].fn != NULL)
 		n = catalog[idx].fn(sim, now, resolved, err, errlen);
 	else /* a connection fault */
-		n = fault_each(sim, now, resolved, catalog[idx].states,
+		n = sim_fault_each(sim, now, resolved, catalog[idx].states,
 		    catalog[idx].each, err, errlen);
 	json_decref(resolved);
 	if (n < 0)
@@ -331,11 +331,11 @@ sim_fault_line(struct sim *sim, struct vtime now, const char *line,
 	memcpy(name, line, n);
 	name[n] = '\0';
 	rest = line + n;
-	if (fault_index(name) < 0) {
+	if (sim_fault_index(name) < 0) {
 		snprintf(err, errlen, "unknown fault \"%s\"", name);
 		return -1;
 	}
-	if (fault_args_from_line(name, rest, &args, err, errlen) != 0)
+	if (sim_fault_args_from_line(name, rest, &args, err, errlen) != 0)
 		return -1;
 	rc = sim_fault(sim, now, name, args, err, errlen);
 	json_decref(args);
@@ -343,13 +343,13 @@ sim_fault_line(struct sim *sim, struct vtime now, const char *line,
 }
 
 const struct fault *
-fault_get(int idx)
+sim_fault_get(int idx)
 {
 	return &catalog[idx];
 }
 
 void
-fault_tick(struct sim *sim, struct vtime now)
+sim_fault_tick(struct sim *sim, struct vtime now)
 {
 	if (sim->holding && now.mono_ms >= sim->stall_until) {
 		sim->holding = false;
@@ -358,7 +358,7 @@ fault_tick(struct sim *sim, struct vtime now)
 }
 
 int64_t
-fault_deadline(const struct sim *sim)
+sim_fault_deadline(const struct sim *sim)
 {
 	return sim->holding ? sim->stall_until : VTIME_NEVER;
 }

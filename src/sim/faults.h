@@ -45,25 +45,25 @@ struct fault {
 	struct fault_arg args[FAULT_ARGS_MAX];
 };
 
-const struct fault *fault_get(int idx);
+const struct fault *sim_fault_get(int idx);
 /* Checks a fault's args as sim_fault() would, without firing it. */
-int fault_check(const char *name, json_t *args, char *err, size_t errlen);
-int fault_count(void);
-const struct fault_arg *fault_find_arg(const struct fault *, const char *name);
+int sim_fault_check(const char *name, json_t *args, char *err, size_t errlen);
+int sim_fault_count(void);
+const struct fault_arg *sim_fault_find_arg(const struct fault *, const char *name);
 /* Parses text as a's type into *v (a new reference); 0 or -1 with err. */
-int fault_arg_parse(const struct fault_arg *a, const char *text, json_t **v,
+int sim_fault_arg_parse(const struct fault_arg *a, const char *text, json_t **v,
     char *err, size_t errlen);
 
 /* Applies each to the connection named by args' "conn", or to every
  * connection in states: how many, or -1 with err. */
-int fault_each(struct sim *, struct vtime now, json_t *args, unsigned states,
+int sim_fault_each(struct sim *, struct vtime now, json_t *args, unsigned states,
     conn_fault_fn *each, char *err, size_t errlen);
 
-conn_fault_fn conn_drop, conn_close, conn_zombie, conn_blackhole, conn_reconnect,
-    conn_invalid_session, conn_heartbeat_request, conn_malformed,
-    conn_oversize;
-fault_fn inject_refuse, inject_stall, inject_rest_429,
-    inject_global_429, inject_rest_5xx, inject_cf_ban, inject_expire,
-    inject_token_reset, inject_burst, inject_clear;
+conn_fault_fn sim_conn_drop, sim_conn_close, sim_conn_zombie, sim_conn_blackhole, sim_conn_reconnect,
+    sim_conn_invalid_session, sim_conn_heartbeat_request, sim_conn_malformed,
+    sim_conn_oversize;
+fault_fn sim_inject_refuse, sim_inject_stall, sim_inject_rest_429,
+    sim_inject_global_429, sim_inject_rest_5xx, sim_inject_cf_ban, sim_inject_expire,
+    sim_inject_token_reset, sim_inject_burst, sim_inject_clear;
 
 #endif

@@ -37,7 +37,7 @@ close_text(int code)
 
 /* Codes after which Discord wants a new session (PROTOCOL.md 1.9). */
 int
-gw_close_keeps_session(int code)
+sim_gw_close_keeps_session(int code)
 {
 	switch (code) {
 	case 4003: case 4004: case 4005: case 4006: case 4007: case 4009:
@@ -49,7 +49,7 @@ gw_close_keeps_session(int code)
 }
 
 struct sim_conn *
-gw_conn(struct sim *sim, uint32_t id)
+sim_gw_conn(struct sim *sim, uint32_t id)
 {
 	int64_t i;
 
@@ -70,7 +70,7 @@ hb_timeout(const struct sim *sim)
 }
 
 void
-gw_send_op(struct sim *sim, struct sim_conn *c, int op, json_t *d)
+sim_gw_send_op(struct sim *sim, struct sim_conn *c, int op, json_t *d)
 {
 	struct sim_frame *f;
 
@@ -91,31 +91,31 @@ conn_free(struct sim_conn *c)
 }
 
 void
-gw_close(struct sim *sim, struct vtime now, struct sim_conn *c, int code,
+sim_gw_close(struct sim *sim, struct vtime now, struct sim_conn *c, int code,
     const char *reason)
 {
 	if (c->sess >= 0)
-		sess_detach(sim, now, c->sess, gw_close_keeps_session(code));
+		sim_sess_detach(sim, now, c->sess, sim_gw_close_keeps_session(code));
 	sim_push_close(sim, c->id, code, reason != NULL ? reason :
 	    close_text(code));
 	conn_free(c);
 }
 
 void
-gw_drop(struct sim *sim, struct vtime now, struct sim_conn *c, bool rst)
+sim_gw_drop(struct sim *sim, struct vtime now, struct sim_conn *c, bool rst)
 {
 	if (c->sess >= 0)
-		sess_detach(sim, now, c->sess, true);
+		sim_sess_detach(sim, now, c->sess, true);
 	sim_push_drop(sim, c->id, rst);
 	conn_free(c);
 }
 
 void
-gw_blackhole(struct sim *sim, struct vtime now, struct sim_conn *c)
+sim_gw_blackhole(struct sim *sim, struct vtime now, struct sim_conn *c)
 {
 	/* The session lives on: what it misses goes to its replay buffer. */
 	if (c->sess >= 0)
-		sess_detach(sim, now, c->sess, true);
+		sim_sess_detach(sim, now, c->sess, true);
 	c->sess = -1;
 	c->state = SIM_CONN_BLACKHOLE;
 	c->close_at = now.mono_ms + BLACKHOLE_MAX_MS;
@@ -123,11 +123,11 @@ gw_blackhole(struct sim *sim, struct vtime now, struct sim_conn *c)
 }
 
 void
-gw_reconnect(struct sim *sim, struct vtime now, struct sim_conn *c)
+sim_gw_reconnect(struct sim *sim, struct vtime now, struct sim_conn *c)
 {
-	gw_send_op(sim, c, 7, NULL);
+	sim_gw_send_op(sim, c, 7, NULL);
 	if (c->sess >= 0)
-		sess_detach(sim, now, c->sess, true);
+		sim_sess_detach(sim, now, c->sess, true);
 	c->sess = -1;
 	c->state = SIM_CONN_CLOSING;
 	c->close_at = now.mono_ms + sim->cfg.reconnect_grace;
@@ -135,12 +135,12 @@ gw_reconnect(struct sim *sim, struct vtime now, struct sim_conn *c)
 }
 
 void
-gw_invalid_session(struct sim *sim, struct vtime now, struct sim_conn *c,
+sim_gw_invalid_session(struct sim *sim, struct vtime now, struct sim_conn *c,
     bool resumable)
 {
-	gw_send_op(sim, c, 9, json_boolean(resumable));
+	sim_gw_send_op(sim, c, 9, json_boolean(resumable));
 	if (c->sess >= 0)
-		sess_detach(sim, now, c->sess, resumable);
+		sim_sess_detach(sim, now, c->sess, resumable);
 	/* The socket stays open: the client may IDENTIFY or RESUME on it. */
 	c->sess = -1;
 	c->state = SIM_CONN_AUTH;
@@ -198,16 +198,16 @@ check_query(struct sim *sim, struct vtime now, struct sim_conn *c,
     const struct query *q)
 {
 	if (strcmp(q->v, "10") != 0 && strcmp(q->v, "9") != 0) {
-		gw_close(sim, now, c, 4012, NULL);
+		sim_gw_close(sim, now, c, 4012, NULL);
 		return -1;
 	}
 	/* Real Discord serves these; the emulator does not, and says so. */
 	if (q->encoding[0] != '\0' && strcmp(q->encoding, "json") != 0) {
-		gw_close(sim, now, c, 1003, "vigil-sim: only encoding=json");
+		sim_gw_close(sim, now, c, 1003, "vigil-sim: only encoding=json");
 		return -1;
 	}
 	if (q->compress[0] != '\0' && strcmp(q->compress, "zlib-stream") != 0) {
-		gw_close(sim, now, c, 1003, "vigil-sim: only zlib-stream");
+		sim_gw_close(sim, now, c, 1003, "vigil-sim: only zlib-stream");
 		return -1;
 	}
 	return 0;
@@ -253,7 +253,7 @@ sim_conn_open(struct sim *sim, struct vtime now, const char *path_query,
 	c->zlib = info->zlib;
 	if (check_query(sim, now, c, &q) != 0)
 		return id;
-	gw_send_op(sim, c, 10, json_pack("{s:I, s:[s]}", "heartbeat_interval",
+	sim_gw_send_op(sim, c, 10, json_pack("{s:I, s:[s]}", "heartbeat_interval",
 	    (json_int_t)sim->cfg.heartbeat_interval, "_trace",
 	    "[\"vigil-sim\",{\"micros\":0.0}]"));
 	return id;
@@ -281,14 +281,14 @@ static void
 heartbeat(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *d)
 {
 	if (d != NULL && !json_is_null(d) && !json_is_integer(d)) {
-		gw_close(sim, now, c, 4001, "Invalid heartbeat payload.");
+		sim_gw_close(sim, now, c, 4001, "Invalid heartbeat payload.");
 		return;
 	}
 	c->hb_deadline = now.mono_ms + hb_timeout(sim);
 	sim->counters.heartbeats++;
 	if (c->zombie)
 		return;
-	gw_send_op(sim, c, 11, NULL);
+	sim_gw_send_op(sim, c, 11, NULL);
 	sim->counters.heartbeat_acks++;
 }
 
@@ -310,20 +310,20 @@ handle_op(struct sim *sim, struct vtime now, struct sim_conn *c, int op,
 	bool authed = c->sess >= 0;
 
 	if (!known_op(op)) {
-		gw_close(sim, now, c, 4001, NULL);
+		sim_gw_close(sim, now, c, 4001, NULL);
 	} else if (op == 1) {
 		heartbeat(sim, now, c, d);
 	} else if (op == 2 || op == 6) {
 		if (authed)
-			gw_close(sim, now, c, 4005, NULL);
+			sim_gw_close(sim, now, c, 4005, NULL);
 		else if (op == 2)
-			gw_identify(sim, now, c, d);
+			sim_gw_identify(sim, now, c, d);
 		else
-			gw_resume(sim, now, c, d);
+			sim_gw_resume(sim, now, c, d);
 	} else if (!authed) {
-		gw_close(sim, now, c, 4003, NULL);
+		sim_gw_close(sim, now, c, 4003, NULL);
 	} else if (op == 8) {
-		gw_request_members(sim, now, c, d);
+		sim_gw_request_members(sim, now, c, d);
 	}
 	/* Presence and voice updates (3, 4) and ops 31/43 are accepted. */
 }
@@ -332,7 +332,7 @@ void
 sim_conn_text(struct sim *sim, struct vtime now, uint32_t id,
     const char *buf, size_t len)
 {
-	struct sim_conn *c = gw_conn(sim, id);
+	struct sim_conn *c = sim_gw_conn(sim, id);
 	json_t *root, *op;
 
 	if (c == NULL || (c->state != SIM_CONN_AUTH &&
@@ -340,18 +340,18 @@ sim_conn_text(struct sim *sim, struct vtime now, uint32_t id,
 		return;
 	c->frames_in++;
 	if (!send_allowed(sim, now, c)) {
-		gw_close(sim, now, c, 4008, NULL);
+		sim_gw_close(sim, now, c, 4008, NULL);
 		return;
 	}
 	if (buf == NULL || len > SIM_MAX_PAYLOAD) {
-		gw_close(sim, now, c, 4002, "Payload too large.");
+		sim_gw_close(sim, now, c, 4002, "Payload too large.");
 		return;
 	}
 	root = json_loadb(buf, len, 0, NULL);
 	op = json_object_get(root, "op");
 	if (!json_is_integer(op)) {
 		json_decref(root);
-		gw_close(sim, now, c, 4002, NULL);
+		sim_gw_close(sim, now, c, 4002, NULL);
 		return;
 	}
 	handle_op(sim, now, c, (int)json_integer_value(op),
@@ -362,24 +362,24 @@ sim_conn_text(struct sim *sim, struct vtime now, uint32_t id,
 void
 sim_conn_closed(struct sim *sim, struct vtime now, uint32_t id, int code)
 {
-	struct sim_conn *c = gw_conn(sim, id);
+	struct sim_conn *c = sim_gw_conn(sim, id);
 
 	if (c == NULL)
 		return;
 	sim->counters.client_closes++;
 	/* A client's 1000/1001 ends its session; anything else keeps it. */
 	if (c->sess >= 0)
-		sess_detach(sim, now, c->sess, code != 1000 && code != 1001);
+		sim_sess_detach(sim, now, c->sess, code != 1000 && code != 1001);
 	conn_free(c);
 }
 
 void
 sim_conn_drained(struct sim *sim, struct vtime now, uint32_t id)
 {
-	struct sim_conn *c = gw_conn(sim, id);
+	struct sim_conn *c = sim_gw_conn(sim, id);
 
 	if (c != NULL && c->burst_left > 0 && c->state == SIM_CONN_LIVE)
-		msg_burst_pump(sim, now, c);
+		sim_msg_burst_pump(sim, now, c);
 }
 
 static void
@@ -390,19 +390,19 @@ conn_tick(struct sim *sim, struct vtime now, struct sim_conn *c)
 	switch (c->state) {
 	case SIM_CONN_AUTH:
 		if (t >= c->auth_deadline || t >= c->hb_deadline)
-			gw_close(sim, now, c, 4009, NULL);
+			sim_gw_close(sim, now, c, 4009, NULL);
 		break;
 	case SIM_CONN_LIVE:
 		if (t >= c->hb_deadline)
-			gw_close(sim, now, c, 4009, NULL);
+			sim_gw_close(sim, now, c, 4009, NULL);
 		break;
 	case SIM_CONN_CLOSING:
 		if (t >= c->close_at)
-			gw_close(sim, now, c, 4000, "Reconnect requested.");
+			sim_gw_close(sim, now, c, 4000, "Reconnect requested.");
 		break;
 	case SIM_CONN_BLACKHOLE:
 		if (t >= c->close_at)
-			gw_drop(sim, now, c, false);
+			sim_gw_drop(sim, now, c, false);
 		break;
 	default:
 		break;
@@ -410,7 +410,7 @@ conn_tick(struct sim *sim, struct vtime now, struct sim_conn *c)
 }
 
 void
-gw_tick(struct sim *sim, struct vtime now)
+sim_gw_tick(struct sim *sim, struct vtime now)
 {
 	int64_t i;
 
@@ -419,7 +419,7 @@ gw_tick(struct sim *sim, struct vtime now)
 }
 
 int64_t
-gw_deadline(const struct sim *sim)
+sim_gw_deadline(const struct sim *sim)
 {
 	int64_t i, d = VTIME_NEVER;
 

@@ -66,12 +66,12 @@ ready_json(struct sim *sim, const struct sim_session *s)
 	for (g = 0; g < sim->world.nguilds; g++) {
 		const struct sim_guild *gd = &sim->world.guilds[g];
 
-		if (sess_on_shard(s, gd->id))
+		if (sim_sess_on_shard(s, gd->id))
 			json_array_append_new(guilds, json_pack("{s:o, s:b}",
-			    "id", world_snowflake_json(gd->id),
+			    "id", sim_world_snowflake_json(gd->id),
 			    "unavailable", 1));
 	}
-	user = world_user_json(sim, 0);
+	user = sim_world_user_json(sim, 0);
 	json_object_set_new(user, "verified", json_true());
 	json_object_set_new(user, "mfa_enabled", json_false());
 	json_object_set_new(user, "flags", json_integer(0));
@@ -80,7 +80,7 @@ ready_json(struct sim *sim, const struct sim_session *s)
 	    "v", 10, "user", user, "guilds", guilds,
 	    "session_id", s->id, "session_type", "normal",
 	    "resume_gateway_url", sim->gateway_url,
-	    "application", "id", world_snowflake_json(sim->world.app_id),
+	    "application", "id", sim_world_snowflake_json(sim->world.app_id),
 	    "flags", 0,
 	    "private_channels", "presences", "guild_join_requests",
 	    "auth", "_trace", "[\"vigil-sim\",{\"micros\":0.0}]");
@@ -96,62 +96,67 @@ send_ready(struct sim *sim, struct vtime now, int idx)
 	const struct sim_session *s = &sim->sessions[idx];
 	int g;
 
-	sess_dispatch_json(sim, now, idx, "READY", ready_json(sim, s));
+	sim_sess_dispatch_json(sim, now, idx, "READY", ready_json(sim, s));
 	if ((s->intents & SIM_INTENT_GUILDS) == 0)
 		return;
 	for (g = 0; g < sim->world.nguilds; g++) {
 		const struct sim_guild *gd = &sim->world.guilds[g];
 
-		if (sess_on_shard(s, gd->id))
-			sess_dispatch_json(sim, now, idx, "GUILD_CREATE",
-			    world_guild_json(sim, gd, true));
+		if (sim_sess_on_shard(s, gd->id))
+			sim_sess_dispatch_json(sim, now, idx, "GUILD_CREATE",
+			    sim_world_guild_json(sim, gd, true));
 	}
 }
 
-void
-gw_identify(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *d)
+/* 0, or the close code an IDENTIFY deserves; the shard into probe. */
+static int
+refusal(const struct sim *sim, json_t *d, struct sim_session *probe)
 {
-	struct sim_session probe;
-	int code, idx;
+	int code;
 
 	if (!json_is_object(d) ||
-	    !json_is_object(json_object_get(d, "properties"))) {
-		gw_close(sim, now, c, 4001, "Invalid IDENTIFY payload.");
+	    !json_is_object(json_object_get(d, "properties")))
+		return 4001;
+	if (!token_ok(sim, json_object_get(d, "token")))
+		return 4004;
+	if ((code = check_intents(sim, json_object_get(d, "intents"))) != 0)
+		return code;
+	return read_shard(json_object_get(d, "shard"), probe) != 0 ? 4010 : 0;
+}
+
+void
+sim_gw_identify(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *d)
+{
+	struct sim_session probe, *s;
+	int code, idx;
+
+	if ((code = refusal(sim, d, &probe)) != 0) {
+		sim_gw_close(sim, now, c, code, code == 4001 ?
+		    "Invalid IDENTIFY payload." : NULL);
 		return;
 	}
-	if (!token_ok(sim, json_object_get(d, "token"))) {
-		gw_close(sim, now, c, 4004, NULL);
-		return;
-	}
-	if ((code = check_intents(sim, json_object_get(d, "intents"))) != 0) {
-		gw_close(sim, now, c, code, NULL);
-		return;
-	}
-	if (read_shard(json_object_get(d, "shard"), &probe) != 0) {
-		gw_close(sim, now, c, 4010, NULL);
-		return;
-	}
-	switch (budget_take(sim, now, probe.shard_id)) {
+	switch (sim_budget_take(sim, now, probe.shard_id)) {
 	case BUDGET_CONCURRENCY:
-		gw_invalid_session(sim, now, c, false);
+		sim_gw_invalid_session(sim, now, c, false);
 		return;
 	case BUDGET_EXHAUSTED:
-		gw_token_reset(sim, now);
+		sim_gw_token_reset(sim, now);
 		return;
 	default:
 		break;
 	}
 	sim->counters.identifies++;
-	if ((idx = sess_new(sim, now)) < 0) {
-		gw_invalid_session(sim, now, c, false);
+	if ((idx = sim_sess_new(sim, now)) < 0) {
+		sim_gw_invalid_session(sim, now, c, false);
 		return;
 	}
-	sim->sessions[idx].intents =
-	    (uint32_t)json_integer_value(json_object_get(d, "intents"));
-	sim->sessions[idx].has_shard = probe.has_shard;
-	sim->sessions[idx].shard_id = probe.shard_id;
-	sim->sessions[idx].shard_count = probe.shard_count;
-	sess_attach(sim, idx, c);
+	s = &sim->sessions[idx];
+	s->intents = (uint32_t)json_integer_value(json_object_get(d,
+	    "intents"));
+	s->has_shard = probe.has_shard;
+	s->shard_id = probe.shard_id;
+	s->shard_count = probe.shard_count;
+	sim_sess_attach(sim, idx, c);
 	send_ready(sim, now, idx);
 }
 
@@ -159,15 +164,15 @@ gw_identify(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *d)
 static void
 take_over(struct sim *sim, struct vtime now, int idx)
 {
-	struct sim_conn *old = gw_conn(sim, sim->sessions[idx].conn);
+	struct sim_conn *old = sim_gw_conn(sim, sim->sessions[idx].conn);
 
 	if (old != NULL)
-		gw_close(sim, now, old, 4000, "Session resumed elsewhere.");
+		sim_gw_close(sim, now, old, 4000, "Session resumed elsewhere.");
 	sim->sessions[idx].conn = 0;
 }
 
 void
-gw_resume(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *d)
+sim_gw_resume(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *d)
 {
 	json_t *sid = json_object_get(d, "session_id");
 	json_t *seq = json_object_get(d, "seq");
@@ -175,36 +180,36 @@ gw_resume(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *d)
 
 	if (!json_is_object(d) || !json_is_string(sid) ||
 	    (!json_is_integer(seq) && !json_is_null(seq))) {
-		gw_close(sim, now, c, 4001, "Invalid RESUME payload.");
+		sim_gw_close(sim, now, c, 4001, "Invalid RESUME payload.");
 		return;
 	}
 	if (!token_ok(sim, json_object_get(d, "token"))) {
-		gw_close(sim, now, c, 4004, NULL);
+		sim_gw_close(sim, now, c, 4004, NULL);
 		return;
 	}
-	idx = sess_find(sim, json_string_value(sid));
+	idx = sim_sess_find(sim, json_string_value(sid));
 	if (idx < 0 || !sim->sessions[idx].resumable ||
 	    sim->sessions[idx].token_gen != sim->token_gen) {
 		sim->counters.resumes_failed++;
-		gw_invalid_session(sim, now, c, false);
+		sim_gw_invalid_session(sim, now, c, false);
 		return;
 	}
 	take_over(sim, now, idx);
-	if (sess_replay(sim, idx, c, json_is_null(seq) ? 0 :
+	if (sim_sess_replay(sim, idx, c, json_is_null(seq) ? 0 :
 	    (int64_t)json_integer_value(seq)) != 0) {
 		sim->counters.resumes_failed++;
-		sess_invalidate(sim, idx);
-		gw_close(sim, now, c, 4007, NULL);
+		sim_sess_invalidate(sim, idx);
+		sim_gw_close(sim, now, c, 4007, NULL);
 		return;
 	}
 	sim->counters.resumes++;
-	sess_attach(sim, idx, c);
-	sess_dispatch_json(sim, now, idx, "RESUMED", json_pack("{s:[s]}", "_trace",
+	sim_sess_attach(sim, idx, c);
+	sim_sess_dispatch_json(sim, now, idx, "RESUMED", json_pack("{s:[s]}", "_trace",
 	    "[\"vigil-sim\",{\"micros\":0.0}]"));
 }
 
 void
-gw_token_reset(struct sim *sim, struct vtime now)
+sim_gw_token_reset(struct sim *sim, struct vtime now)
 {
 	int64_t i;
 
@@ -215,10 +220,10 @@ gw_token_reset(struct sim *sim, struct vtime now)
 		struct sim_conn *c = &sim->conns[i];
 
 		if (c->state != SIM_CONN_FREE && c->state != SIM_CONN_BLACKHOLE)
-			gw_close(sim, now, c, 4004, NULL);
+			sim_gw_close(sim, now, c, 4004, NULL);
 	}
 	for (i = 0; i < sim->cfg.max_sessions; i++) {
 		if (sim->sessions[i].used)
-			sess_invalidate(sim, (int)i);
+			sim_sess_invalidate(sim, (int)i);
 	}
 }

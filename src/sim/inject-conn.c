@@ -19,14 +19,14 @@ arg_int(json_t *args, const char *name)
 }
 
 int
-fault_each(struct sim *sim, struct vtime now, json_t *args, unsigned states,
+sim_fault_each(struct sim *sim, struct vtime now, json_t *args, unsigned states,
     conn_fault_fn *each, char *err, size_t errlen)
 {
 	int64_t i;
 	int n = 0;
 
 	if (json_object_get(args, "conn") != NULL) {
-		struct sim_conn *c = gw_conn(sim, (uint32_t)arg_int(args,
+		struct sim_conn *c = sim_gw_conn(sim, (uint32_t)arg_int(args,
 		    "conn"));
 
 		if (c == NULL || (FAULT_ST(c->state) & states) == 0) {
@@ -50,67 +50,67 @@ fault_each(struct sim *sim, struct vtime now, json_t *args, unsigned states,
 }
 
 void
-conn_drop(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *a)
+sim_conn_drop(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *a)
 {
-	gw_drop(sim, now, c, json_is_true(json_object_get(a, "rst")));
+	sim_gw_drop(sim, now, c, json_is_true(json_object_get(a, "rst")));
 }
 
 void
-conn_close(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *a)
+sim_conn_close(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *a)
 {
 	json_t *resumable = json_object_get(a, "resumable");
 	const char *reason = json_string_value(json_object_get(a, "reason"));
 
 	/* An explicit "resumable" overrides Discord's rule for the code. */
 	if (resumable != NULL && c->sess >= 0) {
-		sess_detach(sim, now, c->sess, json_is_true(resumable));
+		sim_sess_detach(sim, now, c->sess, json_is_true(resumable));
 		c->sess = -1;
 	}
-	gw_close(sim, now, c, (int)arg_int(a, "code"),
+	sim_gw_close(sim, now, c, (int)arg_int(a, "code"),
 	    reason != NULL && reason[0] != '\0' ? reason : NULL);
 }
 
 void
-conn_zombie(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *a)
+sim_conn_zombie(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *a)
 {
 	(void)sim, (void)now, (void)a;
 	c->zombie = true;
 }
 
 void
-conn_blackhole(struct sim *sim, struct vtime now, struct sim_conn *c,
+sim_conn_blackhole(struct sim *sim, struct vtime now, struct sim_conn *c,
     json_t *a)
 {
 	(void)a;
-	gw_blackhole(sim, now, c);
+	sim_gw_blackhole(sim, now, c);
 }
 
 void
-conn_reconnect(struct sim *sim, struct vtime now, struct sim_conn *c,
+sim_conn_reconnect(struct sim *sim, struct vtime now, struct sim_conn *c,
     json_t *a)
 {
 	(void)a;
-	gw_reconnect(sim, now, c);
+	sim_gw_reconnect(sim, now, c);
 }
 
 void
-conn_invalid_session(struct sim *sim, struct vtime now, struct sim_conn *c,
+sim_conn_invalid_session(struct sim *sim, struct vtime now, struct sim_conn *c,
     json_t *a)
 {
-	gw_invalid_session(sim, now, c,
+	sim_gw_invalid_session(sim, now, c,
 	    json_is_true(json_object_get(a, "resumable")));
 }
 
 void
-conn_heartbeat_request(struct sim *sim, struct vtime now, struct sim_conn *c,
+sim_conn_heartbeat_request(struct sim *sim, struct vtime now, struct sim_conn *c,
     json_t *a)
 {
 	(void)now, (void)a;
-	gw_send_op(sim, c, 1, NULL);
+	sim_gw_send_op(sim, c, 1, NULL);
 }
 
 void
-conn_malformed(struct sim *sim, struct vtime now, struct sim_conn *c,
+sim_conn_malformed(struct sim *sim, struct vtime now, struct sim_conn *c,
     json_t *a)
 {
 	static const char junk[] = "{\"t\":\"MESSAGE_CREATE\",\"s\":,\"op\":0,"
@@ -135,21 +135,21 @@ padded_guild(struct sim *sim, const struct sim_session *s, size_t bytes)
 	int k;
 
 	for (k = 0; k < sim->world.nguilds; k++) {
-		if (sess_on_shard(s, sim->world.guilds[k].id)) {
+		if (sim_sess_on_shard(s, sim->world.guilds[k].id)) {
 			g = &sim->world.guilds[k];
 			break;
 		}
 	}
-	o = world_guild_json(sim, g, true);
+	o = sim_world_guild_json(sim, g, true);
 	members = json_object_get(o, "members");
-	world_iso8601(g->joined_wall_ms, joined, sizeof(joined));
+	sim_world_iso8601(g->joined_wall_ms, joined, sizeof(joined));
 	/* One made-up member prints as about 200 bytes. */
 	n = bytes / 200 + 1;
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "filler%zu", i);
 		json_array_append_new(members, json_pack("{s:{s:o, s:s, s:s,"
 		    " s:n, s:n}, s:[], s:s, s:b, s:b, s:i}", "user", "id",
-		    world_snowflake_json(g->id + 1000 + i), "username", name,
+		    sim_world_snowflake_json(g->id + 1000 + i), "username", name,
 		    "discriminator", "0", "global_name", "avatar", "roles",
 		    "joined_at", joined, "deaf", 0, "mute", 0, "flags", 0));
 	}
@@ -159,10 +159,10 @@ padded_guild(struct sim *sim, const struct sim_session *s, size_t bytes)
 }
 
 void
-conn_oversize(struct sim *sim, struct vtime now, struct sim_conn *c,
+sim_conn_oversize(struct sim *sim, struct vtime now, struct sim_conn *c,
     json_t *a)
 {
-	sess_dispatch_json(sim, now, c->sess, "GUILD_CREATE", padded_guild(sim,
+	sim_sess_dispatch_json(sim, now, c->sess, "GUILD_CREATE", padded_guild(sim,
 	    &sim->sessions[c->sess], (size_t)arg_int(a, "bytes")));
 }
 
@@ -174,7 +174,7 @@ arg_ms(json_t *args)
 }
 
 int
-inject_refuse(struct sim *sim, struct vtime now, json_t *args, char *err,
+sim_inject_refuse(struct sim *sim, struct vtime now, json_t *args, char *err,
     size_t errlen)
 {
 	(void)err, (void)errlen;
@@ -183,7 +183,7 @@ inject_refuse(struct sim *sim, struct vtime now, json_t *args, char *err,
 }
 
 int
-inject_stall(struct sim *sim, struct vtime now, json_t *args, char *err,
+sim_inject_stall(struct sim *sim, struct vtime now, json_t *args, char *err,
     size_t errlen)
 {
 	(void)err, (void)errlen;

@@ -19,7 +19,7 @@ arg_ms(json_t *args, const char *name)
 }
 
 int
-inject_rest_429(struct sim *sim, struct vtime now, json_t *args, char *err,
+sim_inject_rest_429(struct sim *sim, struct vtime now, json_t *args, char *err,
     size_t errlen)
 {
 	const char *scope = json_string_value(json_object_get(args, "scope"));
@@ -33,7 +33,7 @@ inject_rest_429(struct sim *sim, struct vtime now, json_t *args, char *err,
 }
 
 int
-inject_global_429(struct sim *sim, struct vtime now, json_t *args,
+sim_inject_global_429(struct sim *sim, struct vtime now, json_t *args,
     char *err, size_t errlen)
 {
 	(void)err, (void)errlen;
@@ -42,7 +42,7 @@ inject_global_429(struct sim *sim, struct vtime now, json_t *args,
 }
 
 int
-inject_rest_5xx(struct sim *sim, struct vtime now, json_t *args, char *err,
+sim_inject_rest_5xx(struct sim *sim, struct vtime now, json_t *args, char *err,
     size_t errlen)
 {
 	json_int_t status = json_integer_value(json_object_get(args, "status"));
@@ -55,7 +55,7 @@ inject_rest_5xx(struct sim *sim, struct vtime now, json_t *args, char *err,
 }
 
 int
-inject_cf_ban(struct sim *sim, struct vtime now, json_t *args, char *err,
+sim_inject_cf_ban(struct sim *sim, struct vtime now, json_t *args, char *err,
     size_t errlen)
 {
 	(void)err, (void)errlen;
@@ -65,7 +65,7 @@ inject_cf_ban(struct sim *sim, struct vtime now, json_t *args, char *err,
 }
 
 int
-inject_expire(struct sim *sim, struct vtime now, json_t *args, char *err,
+sim_inject_expire(struct sim *sim, struct vtime now, json_t *args, char *err,
     size_t errlen)
 {
 	int64_t i;
@@ -74,16 +74,16 @@ inject_expire(struct sim *sim, struct vtime now, json_t *args, char *err,
 	(void)args, (void)err, (void)errlen;
 	for (i = 0; i < sim->cfg.max_sessions; i++)
 		n += sim->sessions[i].used;
-	sess_expire_all(sim, now);
+	sim_sess_expire_all(sim, now);
 	return n;
 }
 
 int
-inject_token_reset(struct sim *sim, struct vtime now, json_t *args,
+sim_inject_token_reset(struct sim *sim, struct vtime now, json_t *args,
     char *err, size_t errlen)
 {
 	(void)args, (void)err, (void)errlen;
-	gw_token_reset(sim, now);
+	sim_gw_token_reset(sim, now);
 	return 0;
 }
 
@@ -96,7 +96,7 @@ burst_channel(struct sim *sim, json_t *args, char *err, size_t errlen)
 
 	if (id == NULL)
 		return ch;
-	ch = world_channel(sim, strtoull(json_string_value(id), NULL, 10));
+	ch = sim_world_channel(sim, strtoull(json_string_value(id), NULL, 10));
 	if (ch == NULL)
 		snprintf(err, errlen, "burst: no channel %s",
 		    json_string_value(id));
@@ -104,7 +104,7 @@ burst_channel(struct sim *sim, json_t *args, char *err, size_t errlen)
 }
 
 int
-inject_burst(struct sim *sim, struct vtime now, json_t *args, char *err,
+sim_inject_burst(struct sim *sim, struct vtime now, json_t *args, char *err,
     size_t errlen)
 {
 	const struct sim_channel *ch = burst_channel(sim, args, err, errlen);
@@ -124,7 +124,7 @@ inject_burst(struct sim *sim, struct vtime now, json_t *args, char *err,
 			continue;
 		c->burst_left += count;
 		c->channel = ch->id;
-		msg_burst_pump(sim, now, c);
+		sim_msg_burst_pump(sim, now, c);
 		n++;
 	}
 	if (conn != NULL && n == 0) {
@@ -136,7 +136,7 @@ inject_burst(struct sim *sim, struct vtime now, json_t *args, char *err,
 }
 
 int
-inject_clear(struct sim *sim, struct vtime now, json_t *args, char *err,
+sim_inject_clear(struct sim *sim, struct vtime now, json_t *args, char *err,
     size_t errlen)
 {
 	int64_t i;
@@ -144,7 +144,7 @@ inject_clear(struct sim *sim, struct vtime now, json_t *args, char *err,
 	(void)args, (void)err, (void)errlen;
 	sim->refuse_until = 0;
 	sim->stall_until = 0;
-	fault_tick(sim, now);
+	sim_fault_tick(sim, now);
 	sim->rest.storm_until = 0;
 	sim->rest.global429_until = 0;
 	sim->rest.fivexx_left = 0;

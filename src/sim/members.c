@@ -20,11 +20,11 @@ wanted(const struct sim *sim, int user, const char *query, json_t *ids)
 	json_t *v;
 
 	if (json_is_string(ids))
-		return world_user(sim, strtoull(json_string_value(ids), NULL,
+		return sim_world_user(sim, strtoull(json_string_value(ids), NULL,
 		    10)) == user;
 	if (json_is_array(ids)) {
 		json_array_foreach(ids, i, v) {
-			if (json_is_string(v) && world_user(sim, strtoull(
+			if (json_is_string(v) && sim_world_user(sim, strtoull(
 			    json_string_value(v), NULL, 10)) == user)
 				return true;
 		}
@@ -48,16 +48,16 @@ chunk_json(const struct sim *sim, const struct sim_guild *g, json_t *d)
 	for (u = 0; u < sim->world.nusers; u++) {
 		json_t *m;
 
-		if (!world_is_member(g, u) || !wanted(sim, u, query, ids))
+		if (!sim_world_is_member(g, u) || !wanted(sim, u, query, ids))
 			continue;
 		if ((json_int_t)json_array_size(members) >= limit)
 			break;
-		m = world_member_json(sim, g, u);
-		json_object_set_new(m, "user", world_user_json(sim, u));
+		m = sim_world_member_json(sim, g, u);
+		json_object_set_new(m, "user", sim_world_user_json(sim, u));
 		json_array_append_new(members, m);
 	}
 	chunk = json_pack("{s:o, s:o, s:i, s:i, s:[]}", "guild_id",
-	    world_snowflake_json(g->id), "members", members, "chunk_index", 0,
+	    sim_world_snowflake_json(g->id), "members", members, "chunk_index", 0,
 	    "chunk_count", 1, "not_found");
 	if (chunk != NULL && json_is_string(json_object_get(d, "nonce")))
 		json_object_set(chunk, "nonce", json_object_get(d, "nonce"));
@@ -65,19 +65,19 @@ chunk_json(const struct sim *sim, const struct sim_guild *g, json_t *d)
 }
 
 void
-gw_request_members(struct sim *sim, struct vtime now, struct sim_conn *c,
+sim_gw_request_members(struct sim *sim, struct vtime now, struct sim_conn *c,
     json_t *d)
 {
 	json_t *gid = json_object_get(d, "guild_id");
 	const struct sim_guild *g;
 
 	if (!json_is_string(gid)) {
-		gw_close(sim, now, c, 4001, "Invalid REQUEST_GUILD_MEMBERS.");
+		sim_gw_close(sim, now, c, 4001, "Invalid REQUEST_GUILD_MEMBERS.");
 		return;
 	}
-	g = world_guild(sim, strtoull(json_string_value(gid), NULL, 10));
-	if (g == NULL || !sess_on_shard(&sim->sessions[c->sess], g->id))
+	g = sim_world_guild(sim, strtoull(json_string_value(gid), NULL, 10));
+	if (g == NULL || !sim_sess_on_shard(&sim->sessions[c->sess], g->id))
 		return;
-	sess_dispatch_json(sim, now, c->sess, "GUILD_MEMBERS_CHUNK",
+	sim_sess_dispatch_json(sim, now, c->sess, "GUILD_MEMBERS_CHUNK",
 	    chunk_json(sim, g, d));
 }

@@ -31,21 +31,21 @@ mentions_bot(const struct sim *sim, const char *content)
 }
 
 json_t *
-msg_json(const struct sim *sim, const struct sim_message *m, bool content)
+sim_msg_json(const struct sim *sim, const struct sim_message *m, bool content)
 {
 	char ts[40];
 	json_t *o, *mentions = json_array();
 
-	world_iso8601(m->wall_ms, ts, sizeof(ts));
+	sim_world_iso8601(m->wall_ms, ts, sizeof(ts));
 	if (mentions_bot(sim, m->content))
-		json_array_append_new(mentions, world_user_json(sim, 0));
+		json_array_append_new(mentions, sim_world_user_json(sim, 0));
 	o = json_pack("{s:o, s:i, s:s, s:o, s:o, s:o, s:s, s:n, s:b, s:b,"
 	    " s:o, s:[], s:[], s:[], s:b, s:i, s:[]}",
-	    "id", world_snowflake_json(m->id),
+	    "id", sim_world_snowflake_json(m->id),
 	    "type", 0,
 	    "content", content ? m->content : "",
-	    "channel_id", world_snowflake_json(m->channel_id),
-	    "author", world_user_json(sim, m->author),
+	    "channel_id", sim_world_snowflake_json(m->channel_id),
+	    "author", sim_world_user_json(sim, m->author),
 	    "attachments", json_array(),
 	    "timestamp", ts,
 	    "edited_timestamp",
@@ -65,14 +65,14 @@ msg_json(const struct sim *sim, const struct sim_message *m, bool content)
 static char *
 event_json(const struct sim *sim, const struct sim_message *m, bool content)
 {
-	const struct sim_guild *g = world_guild(sim, m->guild_id);
-	json_t *o = msg_json(sim, m, content);
+	const struct sim_guild *g = sim_world_guild(sim, m->guild_id);
+	json_t *o = sim_msg_json(sim, m, content);
 	char *s;
 
-	json_object_set_new(o, "guild_id", world_snowflake_json(m->guild_id));
+	json_object_set_new(o, "guild_id", sim_world_snowflake_json(m->guild_id));
 	if (g != NULL)
 		json_object_set_new(o, "member",
-		    world_member_json(sim, g, m->author));
+		    sim_world_member_json(sim, g, m->author));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
@@ -86,14 +86,14 @@ broadcast(struct sim *sim, struct vtime now, const struct sim_message *m)
 	if (m->author != 0 && !mentions_bot(sim, m->content))
 		redacted = event_json(sim, m, false);
 	if (full != NULL)
-		sess_broadcast(sim, now, "MESSAGE_CREATE", full, redacted,
+		sim_sess_broadcast(sim, now, "MESSAGE_CREATE", full, redacted,
 		    m->guild_id, SIM_INTENT_GUILD_MESSAGES);
 	free(full);
 	free(redacted);
 }
 
 json_t *
-msg_create(struct sim *sim, struct vtime now, const struct sim_channel *ch,
+sim_msg_create(struct sim *sim, struct vtime now, const struct sim_channel *ch,
     int author, const char *content, const char *nonce)
 {
 	size_t cap = (size_t)sim->cfg.message_store;
@@ -105,7 +105,7 @@ msg_create(struct sim *sim, struct vtime now, const struct sim_channel *ch,
 	else
 		sim->store_len++;
 	memset(m, 0, sizeof(*m));
-	m->id = world_snowflake(&sim->world, now.wall_ms);
+	m->id = sim_world_snowflake(&sim->world, now.wall_ms);
 	m->channel_id = ch->id;
 	m->guild_id = ch->guild_id;
 	m->author = author;
@@ -115,12 +115,12 @@ msg_create(struct sim *sim, struct vtime now, const struct sim_channel *ch,
 		snprintf(m->nonce, sizeof(m->nonce), "%s", nonce);
 	sim->counters.messages_created++;
 	broadcast(sim, now, m);
-	return msg_json(sim, m, true);
+	return sim_msg_json(sim, m, true);
 }
 
 /* Newest first, as Discord lists them. */
 json_t *
-msg_list(struct sim *sim, uint64_t channel_id, int limit, uint64_t after,
+sim_msg_list(struct sim *sim, uint64_t channel_id, int limit, uint64_t after,
     uint64_t before)
 {
 	size_t cap = (size_t)sim->cfg.message_store, i;
@@ -134,7 +134,7 @@ msg_list(struct sim *sim, uint64_t channel_id, int limit, uint64_t after,
 		if (m->channel_id != channel_id || m->id <= after ||
 		    (before != 0 && m->id >= before))
 			continue;
-		json_array_append_new(arr, msg_json(sim, m, true));
+		json_array_append_new(arr, sim_msg_json(sim, m, true));
 	}
 	return arr;
 }
@@ -149,7 +149,7 @@ interarrival(struct sim *sim)
 }
 
 void
-msg_chatter_reschedule(struct sim *sim, struct vtime now)
+sim_msg_chatter_reschedule(struct sim *sim, struct vtime now)
 {
 	sim->chatter_at = sim->cfg.chatter > 0 ?
 	    now.mono_ms + interarrival(sim) : VTIME_NEVER;
@@ -167,7 +167,7 @@ chat_once(struct sim *sim, struct vtime now)
 	author = 1;
 	for (tries = 0; tries < 16; tries++) {
 		author = (int)rng_range(&sim->chat_rng, 1, w->nusers - 1);
-		if (world_is_member(g, author))
+		if (sim_world_is_member(g, author))
 			break;
 	}
 	if (rng_unit(&sim->chat_rng) < sim->cfg.ping_share)
@@ -176,19 +176,19 @@ chat_once(struct sim *sim, struct vtime now)
 		content = phrases[rng_range(&sim->chat_rng, 0,
 		    (int64_t)(sizeof(phrases) / sizeof(phrases[0])) - 1)];
 	/* !ping goes to #bot-commands, the rest to #general. */
-	json_decref(msg_create(sim, now, &w->channels[g->first_channel +
+	json_decref(sim_msg_create(sim, now, &w->channels[g->first_channel +
 	    (strcmp(content, "!ping") == 0)], author, content, NULL));
 }
 
 void
-msg_chatter_tick(struct sim *sim, struct vtime now)
+sim_msg_chatter_tick(struct sim *sim, struct vtime now)
 {
 	int n;
 
 	for (n = 0; sim->chatter_at <= now.mono_ms; n++) {
 		if (n == SIM_TICK_EVENTS_MAX) {
 			/* Far behind (a stopped process): skip, do not flood. */
-			msg_chatter_reschedule(sim, now);
+			sim_msg_chatter_reschedule(sim, now);
 			return;
 		}
 		chat_once(sim, now);

@@ -18,13 +18,13 @@ str_or_null(const char *s)
 }
 
 json_t *
-world_user_json(const struct sim *sim, int user)
+sim_world_user_json(const struct sim *sim, int user)
 {
 	const struct sim_user *u = &sim->world.users[user];
 	json_t *o;
 
 	o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:i, s:n, s:n}",
-	    "id", world_snowflake_json(u->id),
+	    "id", sim_world_snowflake_json(u->id),
 	    "username", u->username,
 	    "discriminator", "0",
 	    "global_name", str_or_null(u->global_name),
@@ -37,12 +37,12 @@ world_user_json(const struct sim *sim, int user)
 }
 
 json_t *
-world_member_json(const struct sim *sim, const struct sim_guild *g, int user)
+sim_world_member_json(const struct sim *sim, const struct sim_guild *g, int user)
 {
 	char joined[40];
 
 	(void)sim;
-	world_iso8601(g->joined_wall_ms + user * 3600000LL, joined,
+	sim_world_iso8601(g->joined_wall_ms + user * 3600000LL, joined,
 	    sizeof(joined));
 	return json_pack("{s:[], s:s, s:b, s:b, s:i, s:b, s:n, s:n, s:n, s:n}",
 	    "roles", "joined_at", joined, "deaf", 0, "mute", 0, "flags", 0,
@@ -57,19 +57,19 @@ overwrites_json(const struct sim_channel *ch)
 		return json_array();
 	/* @everyone (the guild's id) may not send: posting answers 403. */
 	return json_pack("[{s:o, s:i, s:s, s:s}]",
-	    "id", world_snowflake_json(ch->guild_id), "type", 0,
+	    "id", sim_world_snowflake_json(ch->guild_id), "type", 0,
 	    "allow", "0", "deny", SEND_MESSAGES);
 }
 
 json_t *
-world_channel_json(const struct sim *sim, const struct sim_channel *ch)
+sim_world_channel_json(const struct sim *sim, const struct sim_channel *ch)
 {
 	(void)sim;
 	return json_pack("{s:o, s:i, s:o, s:s, s:i, s:o, s:n, s:b, s:n, s:i,"
 	    " s:n, s:i}",
-	    "id", world_snowflake_json(ch->id),
+	    "id", sim_world_snowflake_json(ch->id),
 	    "type", 0,
-	    "guild_id", world_snowflake_json(ch->guild_id),
+	    "guild_id", sim_world_snowflake_json(ch->guild_id),
 	    "name", ch->name,
 	    "position", ch->position,
 	    "permission_overwrites", overwrites_json(ch),
@@ -86,7 +86,7 @@ roles_json(const struct sim_guild *g)
 {
 	return json_pack("[{s:o, s:s, s:i, s:b, s:n, s:n, s:i, s:s, s:b, s:b,"
 	    " s:i}]",
-	    "id", world_snowflake_json(g->id), "name", "@everyone",
+	    "id", sim_world_snowflake_json(g->id), "name", "@everyone",
 	    "color", 0, "hoist", 0, "icon", "unicode_emoji", "position", 0,
 	    "permissions", EVERYONE_PERMS, "managed", 0, "mentionable", 0,
 	    "flags", 0);
@@ -100,10 +100,10 @@ guild_base_json(const struct sim *sim, const struct sim_guild *g)
 	return json_pack("{s:o, s:s, s:n, s:n, s:n, s:n, s:n, s:o, s:n, s:i,"
 	    " s:i, s:i, s:i, s:o, s:[], s:[], s:i, s:n, s:o, s:i, s:n, s:i,"
 	    " s:n, s:i, s:i, s:s, s:n, s:i, s:[], s:b}",
-	    "id", world_snowflake_json(g->id),
+	    "id", sim_world_snowflake_json(g->id),
 	    "name", g->name,
 	    "icon", "description", "splash", "discovery_splash", "banner",
-	    "owner_id", world_snowflake_json(sim->world.users[g->owner].id),
+	    "owner_id", sim_world_snowflake_json(sim->world.users[g->owner].id),
 	    "afk_channel_id",
 	    "afk_timeout", 300,
 	    "verification_level", 0,
@@ -113,7 +113,7 @@ guild_base_json(const struct sim *sim, const struct sim_guild *g)
 	    "emojis", "features",
 	    "mfa_level", 0,
 	    "application_id",
-	    "system_channel_id", world_snowflake_json(sys->id),
+	    "system_channel_id", sim_world_snowflake_json(sys->id),
 	    "system_channel_flags", 0,
 	    "rules_channel_id",
 	    "max_members", 500000,
@@ -137,10 +137,10 @@ members_json(const struct sim *sim, const struct sim_guild *g, int *count)
 	for (u = 0; u < sim->world.nusers; u++) {
 		json_t *m;
 
-		if (!world_is_member(g, u))
+		if (!sim_world_is_member(g, u))
 			continue;
-		m = world_member_json(sim, g, u);
-		json_object_set_new(m, "user", world_user_json(sim, u));
+		m = sim_world_member_json(sim, g, u);
+		json_object_set_new(m, "user", sim_world_user_json(sim, u));
 		json_array_append_new(arr, m);
 		(*count)++;
 	}
@@ -156,7 +156,7 @@ channels_json(const struct sim *sim, const struct sim_guild *g)
 	for (c = 0; c < SIM_CHANNELS_PER_GUILD; c++) {
 		const struct sim_channel *ch =
 		    &sim->world.channels[g->first_channel + c];
-		json_t *o = world_channel_json(sim, ch);
+		json_t *o = sim_world_channel_json(sim, ch);
 
 		/* Channels inside GUILD_CREATE carry no guild_id. */
 		json_object_del(o, "guild_id");
@@ -167,7 +167,7 @@ channels_json(const struct sim *sim, const struct sim_guild *g)
 
 /* full: the GUILD_CREATE form, with the gateway-only fields. */
 json_t *
-world_guild_json(const struct sim *sim, const struct sim_guild *g, bool full)
+sim_world_guild_json(const struct sim *sim, const struct sim_guild *g, bool full)
 {
 	json_t *o = guild_base_json(sim, g);
 	char joined[40];
@@ -175,7 +175,7 @@ world_guild_json(const struct sim *sim, const struct sim_guild *g, bool full)
 
 	if (o == NULL || !full)
 		return o;
-	world_iso8601(g->joined_wall_ms, joined, sizeof(joined));
+	sim_world_iso8601(g->joined_wall_ms, joined, sizeof(joined));
 	json_object_set_new(o, "joined_at", json_string(joined));
 	json_object_set_new(o, "large", json_false());
 	json_object_set_new(o, "unavailable", json_false());

@@ -12,7 +12,7 @@
 #include "sim/core.h"
 
 void
-resp_header(struct sim_http_resp *r, const char *name, const char *fmt, ...)
+sim_resp_header(struct sim_http_resp *r, const char *name, const char *fmt, ...)
 {
 	struct sim_http_hdr *h;
 	va_list ap;
@@ -28,7 +28,7 @@ resp_header(struct sim_http_resp *r, const char *name, const char *fmt, ...)
 
 /* Steals body. */
 void
-resp_json(struct sim_http_resp *r, int status, json_t *body)
+sim_resp_json(struct sim_http_resp *r, int status, json_t *body)
 {
 	free(r->body);
 	r->status = status;
@@ -39,14 +39,14 @@ resp_json(struct sim_http_resp *r, int status, json_t *body)
 }
 
 void
-resp_error(struct sim_http_resp *r, int status, int code, const char *message)
+sim_resp_error(struct sim_http_resp *r, int status, int code, const char *message)
 {
-	resp_json(r, status, json_pack("{s:s, s:i}", "message", message,
+	sim_resp_json(r, status, json_pack("{s:s, s:i}", "message", message,
 	    "code", code));
 }
 
 void
-resp_ctl_error(struct sim_http_resp *r, int status, const char *fmt, ...)
+sim_resp_ctl_error(struct sim_http_resp *r, int status, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -54,7 +54,7 @@ resp_ctl_error(struct sim_http_resp *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	resp_json(r, status, json_pack("{s:s}", "error", msg));
+	sim_resp_json(r, status, json_pack("{s:s}", "error", msg));
 }
 
 /*
@@ -62,18 +62,18 @@ resp_ctl_error(struct sim_http_resp *r, int status, const char *fmt, ...)
  * seconds rounded up in Retry-After.
  */
 void
-resp_too_many(struct sim_http_resp *r, double retry_after, bool global,
+sim_resp_too_many(struct sim_http_resp *r, double retry_after, bool global,
     const char *scope)
 {
 	double rounded = ceil(retry_after * 1000.0) / 1000.0;
 
-	resp_json(r, 429, json_pack("{s:s, s:f, s:b}",
+	sim_resp_json(r, 429, json_pack("{s:s, s:f, s:b}",
 	    "message", "You are being rate limited.",
 	    "retry_after", rounded, "global", global));
-	resp_header(r, "Retry-After", "%.0f", ceil(retry_after));
+	sim_resp_header(r, "Retry-After", "%.0f", ceil(retry_after));
 	if (global)
-		resp_header(r, "X-RateLimit-Global", "true");
-	resp_header(r, "X-RateLimit-Scope", "%s", scope);
+		sim_resp_header(r, "X-RateLimit-Global", "true");
+	sim_resp_header(r, "X-RateLimit-Scope", "%s", scope);
 }
 
 void

@@ -53,14 +53,14 @@ sim_counters_json(const struct sim *sim, struct vtime now)
 		json_object_set_new(o, counter_fields[i].name, json_integer(
 		    (json_int_t)*(const uint64_t *)(const void *)(
 		    (const char *)&sim->counters + counter_fields[i].offset)));
-	for (f = 0; f < fault_count() && f < SIM_FAULTS_MAX; f++)
-		json_object_set_new(faults, fault_name(f),
+	for (f = 0; f < sim_fault_count() && f < SIM_FAULTS_MAX; f++)
+		json_object_set_new(faults, sim_fault_name(f),
 		    json_integer((json_int_t)sim->fault_counts[f]));
 	json_object_set_new(o, "faults", faults);
 	json_object_set_new(o, "session_starts_left",
-	    json_integer(budget_remaining(sim, now)));
+	    json_integer(sim_budget_remaining(sim, now)));
 	json_object_set_new(o, "invalid_requests",
-	    json_integer(rl_invalid_total(sim, now)));
+	    json_integer(sim_rl_invalid_total(sim, now)));
 	json_object_set_new(o, "token_revoked",
 	    json_boolean(sim->token_revoked));
 	json_object_set_new(o, "active", active_faults(sim, now));

@@ -125,7 +125,7 @@ count(struct sim *sim, struct vtime now, struct sim_http_resp *r)
 		k->rest_429++;
 	else if (r->status >= 500)
 		k->rest_5xx++;
-	rl_count_invalid(sim, now, r->status, shared);
+	sim_rl_count_invalid(sim, now, r->status, shared);
 }
 
 /* Strips "/api/v10/"; NULL (with a 400 in r) for another version. */
@@ -136,7 +136,7 @@ versioned(const char *path, struct sim_http_resp *r)
 		return path + 9;
 	if (strncmp(path, "/api/v9/", 8) == 0)
 		return path + 8;
-	resp_error(r, 400, 50041, "Invalid API version provided.");
+	sim_resp_error(r, 400, 50041, "Invalid API version provided.");
 	return NULL;
 }
 
@@ -153,38 +153,41 @@ route(struct sim *sim, struct vtime now, const struct sim_http_req *req,
 		return;
 	if ((i = find_route(req->method, rest, &rr.id, &wrong_method)) < 0) {
 		if (wrong_method)
-			resp_error(r, 405, 0, "405: Method Not Allowed");
+			sim_resp_error(r, 405, 0, "405: Method Not Allowed");
 		else
-			resp_error(r, 404, 0, "404: Not Found");
+			sim_resp_error(r, 404, 0, "404: Not Found");
 		return;
 	}
+	if (routes[i].auth && !authorized(sim, req->authorization)) {
+		sim_resp_error(r, 401, 0, "401: Unauthorized");
+		return;
+	}
+	if (sim_rl_faults(sim, now, r) != 0)
+		return;
+	/* Unauthenticated routes are limited per IP, not per bot. */
 	if (!routes[i].auth) {
 		routes[i].fn(&rr);
 		return;
 	}
-	if (!authorized(sim, req->authorization)) {
-		resp_error(r, 401, 0, "401: Unauthorized");
+	if (sim_rl_global(sim, now, r) != 0)
 		return;
-	}
-	if (rl_faults(sim, now, r) != 0 || rl_global(sim, now, r) != 0)
-		return;
-	if (routes[i].rl.limit > 0 && rl_check(sim, now, i, &routes[i].rl,
+	if (routes[i].rl.limit > 0 && sim_rl_check(sim, now, i, &routes[i].rl,
 	    routes[i].major ? rr.id : 0, r) != 0)
 		return;
 	routes[i].fn(&rr);
 }
 
 void
-rest_handle(struct sim *sim, struct vtime now, const struct sim_http_req *req,
+sim_rest_handle(struct sim *sim, struct vtime now, const struct sim_http_req *req,
     struct sim_http_resp *r)
 {
 	sim->counters.rest_requests++;
 	if (now.mono_ms < sim->rest.ban_until) {
-		rl_banned(sim, r);
+		sim_rl_banned(sim, r);
 		return;
 	}
 	route(sim, now, req, r);
-	resp_header(r, "Via", "1.1 google");
+	sim_resp_header(r, "Via", "1.1 google");
 	count(sim, now, r);
 }
 
@@ -193,28 +196,28 @@ rest_handle(struct sim *sim, struct vtime now, const struct sim_http_req *req,
 static void
 get_gateway(struct route_req *rr)
 {
-	resp_json(rr->resp, 200, json_pack("{s:s}", "url",
+	sim_resp_json(rr->resp, 200, json_pack("{s:s}", "url",
 	    rr->sim->gateway_url));
 }
 
 static void
 get_gateway_bot(struct route_req *rr)
 {
-	resp_json(rr->resp, 200, json_pack("{s:s, s:I, s:o}",
+	sim_resp_json(rr->resp, 200, json_pack("{s:s, s:I, s:o}",
 	    "url", rr->sim->gateway_url,
 	    "shards", (json_int_t)rr->sim->cfg.shards,
-	    "session_start_limit", budget_json(rr->sim, rr->now)));
+	    "session_start_limit", sim_budget_json(rr->sim, rr->now)));
 }
 
 static void
 get_channel(struct route_req *rr)
 {
-	const struct sim_channel *ch = world_channel(rr->sim, rr->id);
+	const struct sim_channel *ch = sim_world_channel(rr->sim, rr->id);
 
 	if (ch == NULL)
-		resp_error(rr->resp, 404, 10003, "Unknown Channel");
+		sim_resp_error(rr->resp, 404, 10003, "Unknown Channel");
 	else
-		resp_json(rr->resp, 200, world_channel_json(rr->sim, ch));
+		sim_resp_json(rr->resp, 200, sim_world_channel_json(rr->sim, ch));
 }
 
 /* The value of key in a query string, or "" . */
@@ -245,14 +248,14 @@ get_messages(struct route_req *rr)
 	char v[32];
 	int64_t limit = 50, after = 0, before = 0;
 
-	if (world_channel(rr->sim, rr->id) == NULL) {
-		resp_error(rr->resp, 404, 10003, "Unknown Channel");
+	if (sim_world_channel(rr->sim, rr->id) == NULL) {
+		sim_resp_error(rr->resp, 404, 10003, "Unknown Channel");
 		return;
 	}
 	query_get(rr->req->query, "limit", v, sizeof(v));
 	if (v[0] != '\0' && (sim_parse_int(v, &limit) != 0 || limit < 1 ||
 	    limit > 100)) {
-		resp_error(rr->resp, 400, 50035, "Invalid Form Body");
+		sim_resp_error(rr->resp, 400, 50035, "Invalid Form Body");
 		return;
 	}
 	query_get(rr->req->query, "after", v, sizeof(v));
@@ -261,36 +264,36 @@ get_messages(struct route_req *rr)
 	query_get(rr->req->query, "before", v, sizeof(v));
 	if (v[0] != '\0' && sim_parse_int(v, &before) != 0)
 		before = 0;
-	resp_json(rr->resp, 200, msg_list(rr->sim, rr->id, (int)limit,
+	sim_resp_json(rr->resp, 200, sim_msg_list(rr->sim, rr->id, (int)limit,
 	    (uint64_t)after, (uint64_t)before));
 }
 
 static void
 get_guild(struct route_req *rr)
 {
-	const struct sim_guild *g = world_guild(rr->sim, rr->id);
+	const struct sim_guild *g = sim_world_guild(rr->sim, rr->id);
 
 	if (g == NULL)
-		resp_error(rr->resp, 404, 10004, "Unknown Guild");
+		sim_resp_error(rr->resp, 404, 10004, "Unknown Guild");
 	else
-		resp_json(rr->resp, 200, world_guild_json(rr->sim, g, false));
+		sim_resp_json(rr->resp, 200, sim_world_guild_json(rr->sim, g, false));
 }
 
 static void
 get_me(struct route_req *rr)
 {
-	resp_json(rr->resp, 200, world_user_json(rr->sim, 0));
+	sim_resp_json(rr->resp, 200, sim_world_user_json(rr->sim, 0));
 }
 
 static void
 get_user(struct route_req *rr)
 {
-	int u = world_user(rr->sim, rr->id);
+	int u = sim_world_user(rr->sim, rr->id);
 
 	if (u < 0)
-		resp_error(rr->resp, 404, 10013, "Unknown User");
+		sim_resp_error(rr->resp, 404, 10013, "Unknown User");
 	else
-		resp_json(rr->resp, 200, world_user_json(rr->sim, u));
+		sim_resp_json(rr->resp, 200, sim_world_user_json(rr->sim, u));
 }
 
 static size_t
@@ -306,7 +309,7 @@ utf8_chars(const char *s)
 static void
 too_long(struct sim_http_resp *r)
 {
-	resp_json(r, 400, json_pack("{s:s, s:i, s:{s:{s:[{s:s, s:s}]}}}",
+	sim_resp_json(r, 400, json_pack("{s:s, s:i, s:{s:{s:[{s:s, s:s}]}}}",
 	    "message", "Invalid Form Body", "code", 50035, "errors",
 	    "content", "_errors", "code", "BASE_TYPE_MAX_LENGTH",
 	    "message", "Must be 2000 or fewer in length."));
@@ -338,12 +341,12 @@ check_message(json_t *body, char *nonce, size_t len, struct sim_http_resp *r)
 
 	if (content != NULL && !json_is_string(content) &&
 	    !json_is_null(content)) {
-		resp_error(r, 400, 50035, "Invalid Form Body");
+		sim_resp_error(r, 400, 50035, "Invalid Form Body");
 		return NULL;
 	}
 	text = json_is_string(content) ? json_string_value(content) : "";
 	if (text[0] == '\0' && json_array_size(embeds) == 0) {
-		resp_error(r, 400, 50006, "Cannot send an empty message");
+		sim_resp_error(r, 400, 50006, "Cannot send an empty message");
 		return NULL;
 	}
 	if (utf8_chars(text) > SIM_CONTENT_MAX) {
@@ -351,7 +354,7 @@ check_message(json_t *body, char *nonce, size_t len, struct sim_http_resp *r)
 		return NULL;
 	}
 	if (read_nonce(json_object_get(body, "nonce"), nonce, len) != 0) {
-		resp_error(r, 400, 50035, "Invalid Form Body");
+		sim_resp_error(r, 400, 50035, "Invalid Form Body");
 		return NULL;
 	}
 	return text;
@@ -360,28 +363,28 @@ check_message(json_t *body, char *nonce, size_t len, struct sim_http_resp *r)
 static void
 post_message(struct route_req *rr)
 {
-	const struct sim_channel *ch = world_channel(rr->sim, rr->id);
+	const struct sim_channel *ch = sim_world_channel(rr->sim, rr->id);
 	char nonce[SIM_NONCE_MAX];
 	const char *text;
 	json_t *body;
 
 	if (ch == NULL) {
-		resp_error(rr->resp, 404, 10003, "Unknown Channel");
+		sim_resp_error(rr->resp, 404, 10003, "Unknown Channel");
 		return;
 	}
 	body = json_loadb(rr->req->body != NULL ? rr->req->body : "",
 	    rr->req->body_len, 0, NULL);
 	if (!json_is_object(body)) {
 		json_decref(body);
-		resp_error(rr->resp, 400, 50109,
+		sim_resp_error(rr->resp, 400, 50109,
 		    "The request body contains invalid JSON.");
 		return;
 	}
 	text = check_message(body, nonce, sizeof(nonce), rr->resp);
 	if (text != NULL && ch->read_only)
-		resp_error(rr->resp, 403, 50013, "Missing Permissions");
+		sim_resp_error(rr->resp, 403, 50013, "Missing Permissions");
 	else if (text != NULL)
-		resp_json(rr->resp, 200, msg_create(rr->sim, rr->now, ch, 0,
+		sim_resp_json(rr->resp, 200, sim_msg_create(rr->sim, rr->now, ch, 0,
 		    text, nonce[0] != '\0' ? nonce : NULL));
 	json_decref(body);
 }

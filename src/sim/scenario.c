@@ -34,7 +34,7 @@ struct sim_scenario {
 };
 
 void
-scenario_free(struct sim_scenario *sc)
+sim_scenario_free(struct sim_scenario *sc)
 {
 	if (sc == NULL)
 		return;
@@ -81,18 +81,18 @@ check_line(const struct sim *sim, const char *text, char *err, size_t errlen)
 	if (n == 3 && strncmp(text, "set", 3) == 0) {
 		if ((args = set_args(text + 3, err, errlen)) == NULL)
 			return -1;
-		rc = ctl_prepare_set(sim, args, &probe, err, errlen);
+		rc = sim_ctl_prepare_set(sim, args, &probe, err, errlen);
 		json_decref(args);
 		return rc;
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)n, text);
-	if (fault_index(name) < 0) {
+	if (sim_fault_index(name) < 0) {
 		snprintf(err, errlen, "unknown fault \"%s\"", name);
 		return -1;
 	}
-	if (fault_args_from_line(name, text + n, &args, err, errlen) != 0)
+	if (sim_fault_args_from_line(name, text + n, &args, err, errlen) != 0)
 		return -1;
-	rc = fault_check(name, args, err, errlen);
+	rc = sim_fault_check(name, args, err, errlen);
 	json_decref(args);
 	return rc;
 }
@@ -190,16 +190,16 @@ sim_scenario_load(struct sim *sim, struct vtime now, const char *text,
 	if (sc != NULL)
 		sc->lines = calloc(SCENARIO_LINES_MAX, sizeof(*sc->lines));
 	if (sc == NULL || sc->lines == NULL) {
-		scenario_free(sc);
+		sim_scenario_free(sc);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	if (parse(sim, sc, text, err, errlen) != 0) {
-		scenario_free(sc);
+		sim_scenario_free(sc);
 		return -1;
 	}
 	sc->start = now.mono_ms;
-	scenario_free(sim->scenario);
+	sim_scenario_free(sim->scenario);
 	sim->scenario = sc;
 	return (int)sc->n;
 }
@@ -224,7 +224,7 @@ run_line(struct sim *sim, struct vtime now, const char *text)
 }
 
 void
-scenario_tick(struct sim *sim, struct vtime now)
+sim_scenario_tick(struct sim *sim, struct vtime now)
 {
 	struct sim_scenario *sc = sim->scenario;
 
@@ -239,7 +239,7 @@ scenario_tick(struct sim *sim, struct vtime now)
 }
 
 int64_t
-scenario_deadline(const struct sim *sim)
+sim_scenario_deadline(const struct sim *sim)
 {
 	const struct sim_scenario *sc = sim->scenario;
 

@@ -85,11 +85,11 @@ answer(struct sim_server *srv, struct lws *wsi, struct http_pss *pss,
 	req.authorization = pss->has_auth ? pss->auth : NULL;
 	req.body = pss->body;
 	req.body_len = body_len;
-	sim_http(srv->sim, srv_now(), &req, &pss->resp);
+	sim_http(srv->sim, sim_srv_now(), &req, &pss->resp);
 	free(pss->body);
 	pss->body = NULL;
 	pss->answered = true;
-	srv_drain(srv);
+	sim_srv_drain(srv);
 	lws_callback_on_writable(wsi);
 }
 
@@ -213,10 +213,10 @@ forget(struct http_pss *pss)
 }
 
 int
-srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
+sim_srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len)
 {
-	struct sim_server *srv = srv_of(wsi);
+	struct sim_server *srv = sim_srv_of(wsi);
 	struct http_pss *pss = user;
 
 	switch (reason) {
@@ -240,7 +240,7 @@ srv_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
 		if (srv != NULL)
-			srv_forget(srv, wsi);
+			sim_srv_forget(srv, wsi);
 		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "sim/adapter.h"
@@ -44,7 +46,7 @@ outbuf_new(struct gw_pss *pss, const char *data, size_t len)
 		return b;
 	}
 	/* Compressed in place behind room for the struct and LWS_PRE. */
-	z = zstream_message(&pss->z, data, len,
+	z = sim_zstream_message(&pss->z, data, len,
 	    offsetof(struct outbuf, data) + LWS_PRE, &zlen);
 	if ((b = (struct outbuf *)(void *)z) == NULL)
 		return NULL;
@@ -57,12 +59,12 @@ outbuf_new(struct gw_pss *pss, const char *data, size_t len)
 static void
 detach(struct gw_pss *pss)
 {
-	srv_conn_del(pss->srv, pss);
+	sim_srv_conn_del(pss->srv, pss);
 	pss->conn = 0;
 }
 
 void
-ws_queue(struct gw_pss *pss, const char *data, size_t len)
+sim_ws_queue(struct gw_pss *pss, const char *data, size_t len)
 {
 	struct outbuf *b;
 
@@ -72,8 +74,8 @@ ws_queue(struct gw_pss *pss, const char *data, size_t len)
 		/* A client this far behind is gone in all but name. */
 		uint32_t id = pss->conn;
 
-		ws_drop(pss, false);
-		sim_conn_closed(pss->srv->sim, srv_now(), id, -1);
+		sim_ws_drop(pss, false);
+		sim_conn_closed(pss->srv->sim, sim_srv_now(), id, -1);
 		return;
 	}
 	if ((b = outbuf_new(pss, data, len)) == NULL)
@@ -90,7 +92,7 @@ ws_queue(struct gw_pss *pss, const char *data, size_t len)
 }
 
 void
-ws_close(struct gw_pss *pss, int code, const char *reason)
+sim_ws_close(struct gw_pss *pss, int code, const char *reason)
 {
 	pss->closing = true;
 	pss->close_code = code;
@@ -101,7 +103,7 @@ ws_close(struct gw_pss *pss, int code, const char *reason)
 }
 
 void
-ws_drop(struct gw_pss *pss, bool rst)
+sim_ws_drop(struct gw_pss *pss, bool rst)
 {
 	struct linger lg = { 1, 0 };
 
@@ -115,7 +117,7 @@ ws_drop(struct gw_pss *pss, bool rst)
 }
 
 void
-ws_blackhole(struct gw_pss *pss)
+sim_ws_blackhole(struct gw_pss *pss)
 {
 	pss->blackholed = true;
 	queue_free(pss);
@@ -154,9 +156,9 @@ on_filter(struct sim_server *srv, struct lws *wsi, struct gw_pss *pss)
 	uint32_t id;
 
 	request_url(wsi, url, sizeof(url));
-	id = sim_conn_open(srv->sim, srv_now(), url, &info);
+	id = sim_conn_open(srv->sim, sim_srv_now(), url, &info);
 	if (id == 0) {
-		srv_drain(srv);
+		sim_srv_drain(srv);
 		return -1;
 	}
 	memset(pss, 0, sizeof(*pss));
@@ -164,9 +166,9 @@ on_filter(struct sim_server *srv, struct lws *wsi, struct gw_pss *pss)
 	pss->wsi = wsi;
 	pss->conn = id;
 	pss->peer_code = -1;
-	pss->zlib = info.zlib && zstream_init(&pss->z) == 0;
-	srv_conn_add(srv, pss);
-	srv_drain(srv);
+	pss->zlib = info.zlib && sim_zstream_init(&pss->z) == 0;
+	sim_srv_conn_add(srv, pss);
+	sim_srv_drain(srv);
 	return 0;
 }
 
@@ -183,12 +185,13 @@ on_receive(struct gw_pss *pss, struct lws *wsi, const void *in, size_t len)
 	if (!lws_is_final_fragment(wsi))
 		return;
 	/* Too long to keep: the core refuses it on its length. */
-	sim_conn_text(pss->srv->sim, srv_now(), pss->conn,
+	sim_conn_text(pss->srv->sim, sim_srv_now(), pss->conn,
 	    pss->in_total == pss->in_len ? pss->in : NULL, pss->in_total);
 	pss->in_len = pss->in_total = 0;
-	srv_drain(pss->srv);
+	sim_srv_drain(pss->srv);
 }
 
+/* Writes what the socket takes now: how many frames, or -1. */
 static int
 write_queue(struct gw_pss *pss)
 {
@@ -208,17 +211,21 @@ write_queue(struct gw_pss *pss)
 		pss->queued -= b->len;
 		free(b);
 	}
-	return 0;
+	return n;
 }
 
 static int
 on_writeable(struct gw_pss *pss)
 {
+	int n;
+
 	if (pss->blackholed)
 		return 0;
-	if (write_queue(pss) != 0)
+	if ((n = write_queue(pss)) < 0)
 		return -1;
-	if (pss->head != NULL) {
+	/* The close frame waits for a turn of its own: lws drops it if
+	 * frames written just now are still in its buffer. */
+	if (pss->head != NULL || (pss->closing && n > 0)) {
 		lws_callback_on_writable(pss->wsi);
 		return 0;
 	}
@@ -229,8 +236,8 @@ on_writeable(struct gw_pss *pss)
 		return -1;
 	}
 	if (pss->conn != 0) {
-		sim_conn_drained(pss->srv->sim, srv_now(), pss->conn);
-		srv_drain(pss->srv);
+		sim_conn_drained(pss->srv->sim, sim_srv_now(), pss->conn);
+		sim_srv_drain(pss->srv);
 	}
 	return 0;
 }
@@ -243,32 +250,45 @@ on_closed(struct gw_pss *pss)
 	if (srv == NULL)
 		return;
 	if (pss->conn != 0 && !srv->stopping)
-		sim_conn_closed(srv->sim, srv_now(), pss->conn, pss->peer_code);
+		sim_conn_closed(srv->sim, sim_srv_now(), pss->conn, pss->peer_code);
 	detach(pss);
 	queue_free(pss);
 	if (pss->zlib)
-		zstream_end(&pss->z);
+		sim_zstream_end(&pss->z);
 	pss->srv = NULL;
-	srv_drain(srv);
+	sim_srv_drain(srv);
+}
+
+/* Small frames (compressed ones above all) must not wait for Nagle. */
+static void
+nodelay(struct lws *wsi)
+{
+	int one = 1;
+
+	setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one));
 }
 
 int
-srv_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
+sim_srv_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len)
 {
-	struct sim_server *srv = srv_of(wsi);
+	struct sim_server *srv = sim_srv_of(wsi);
 	struct gw_pss *pss = user;
 	const unsigned char *code = in;
 
 	switch (reason) {
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-		if (srv != NULL && !srv->stopping &&
-		    sim_tcp_accept(srv->sim, srv_now()) == SIM_ADMIT_HOLD)
-			srv_hold(srv, wsi);
+		nodelay(wsi);
+		if (srv == NULL || srv->stopping ||
+		    sim_tcp_accept(srv->sim, sim_srv_now()) != SIM_ADMIT_HOLD)
+			return 0;
+		sim_srv_hold(srv, wsi);
+		sim_srv_drain(srv);         /* the release is a new deadline */
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
 		if (srv != NULL)
-			srv_forget(srv, wsi);
+			sim_srv_forget(srv, wsi);
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (srv == NULL || srv->stopping || pss == NULL)
@@ -292,6 +312,7 @@ srv_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		on_closed(pss);
 		return 0;
 	default:
-		return 0;
+		/* Plain HTTP on "/" gets lws's 404 rather than silence. */
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
 }

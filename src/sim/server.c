@@ -12,7 +12,7 @@
 #include "sim/adapter.h"
 
 struct vtime
-srv_now(void)
+sim_srv_now(void)
 {
 	struct timespec ts;
 	struct vtime now;
@@ -25,7 +25,7 @@ srv_now(void)
 
 /* Some callbacks (GET_THREAD_ID, ...) come with no vhost: NULL then. */
 struct sim_server *
-srv_of(struct lws *wsi)
+sim_srv_of(struct lws *wsi)
 {
 	struct lws_vhost *vh = wsi != NULL ? lws_get_vhost(wsi) : NULL;
 
@@ -45,7 +45,7 @@ conn_find(struct sim_server *srv, uint32_t id)
 }
 
 void
-srv_conn_add(struct sim_server *srv, struct gw_pss *pss)
+sim_srv_conn_add(struct sim_server *srv, struct gw_pss *pss)
 {
 	size_t i;
 
@@ -58,7 +58,7 @@ srv_conn_add(struct sim_server *srv, struct gw_pss *pss)
 }
 
 void
-srv_conn_del(struct sim_server *srv, struct gw_pss *pss)
+sim_srv_conn_del(struct sim_server *srv, struct gw_pss *pss)
 {
 	size_t i;
 
@@ -69,7 +69,7 @@ srv_conn_del(struct sim_server *srv, struct gw_pss *pss)
 }
 
 void
-srv_hold(struct sim_server *srv, struct lws *wsi)
+sim_srv_hold(struct sim_server *srv, struct lws *wsi)
 {
 	if (srv->nheld == HELD_MAX)
 		return;
@@ -78,7 +78,7 @@ srv_hold(struct sim_server *srv, struct lws *wsi)
 }
 
 void
-srv_forget(struct sim_server *srv, struct lws *wsi)
+sim_srv_forget(struct sim_server *srv, struct lws *wsi)
 {
 	size_t i;
 
@@ -111,16 +111,16 @@ apply(struct sim_server *srv, const struct sim_action *a)
 		return;
 	switch (a->kind) {
 	case SIM_ACT_SEND:
-		ws_queue(pss, a->data, a->len);
+		sim_ws_queue(pss, a->data, a->len);
 		break;
 	case SIM_ACT_CLOSE:
-		ws_close(pss, a->code, a->reason);
+		sim_ws_close(pss, a->code, a->reason);
 		break;
 	case SIM_ACT_DROP:
-		ws_drop(pss, a->rst);
+		sim_ws_drop(pss, a->rst);
 		break;
 	case SIM_ACT_BLACKHOLE:
-		ws_blackhole(pss);
+		sim_ws_blackhole(pss);
 		break;
 	default:
 		break;
@@ -132,8 +132,8 @@ on_timer(lws_sorted_usec_list_t *sul)
 {
 	struct sim_server *srv = lws_container_of(sul, struct sim_server, sul);
 
-	sim_tick(srv->sim, srv_now());
-	srv_drain(srv);
+	sim_tick(srv->sim, sim_srv_now());
+	sim_srv_drain(srv);
 }
 
 static void
@@ -145,13 +145,13 @@ arm(struct sim_server *srv)
 		lws_sul_cancel(&srv->sul);
 		return;
 	}
-	in = at - srv_now().mono_ms;
+	in = at - sim_srv_now().mono_ms;
 	lws_sul_schedule(srv->ctx, 0, &srv->sul, on_timer,
 	    (lws_usec_t)(in > 0 ? in : 0) * 1000);
 }
 
 void
-srv_drain(struct sim_server *srv)
+sim_srv_drain(struct sim_server *srv)
 {
 	struct sim_action a;
 
@@ -195,9 +195,9 @@ fill_vhost_info(struct sim_server *srv, int port,
     struct lws_context_creation_info *info)
 {
 	srv->protocols[0] = (struct lws_protocols){ "vigil-sim-gateway",
-	    srv_ws_callback, sizeof(struct gw_pss), 4096, 0, NULL, 0 };
+	    sim_srv_ws_callback, sizeof(struct gw_pss), 4096, 0, NULL, 0 };
 	srv->protocols[1] = (struct lws_protocols){ "vigil-sim-http",
-	    srv_http_callback, sizeof(struct http_pss), 0, 0, NULL, 0 };
+	    sim_srv_http_callback, sizeof(struct http_pss), 0, 0, NULL, 0 };
 	srv->mounts[0].mountpoint = "/api";
 	srv->mounts[1].mountpoint = "/_ctl";
 	srv->mounts[0].mount_next = &srv->mounts[1];
@@ -232,7 +232,7 @@ sim_server_start(struct lws_context *ctx, const struct sim_config *cfg,
 	}
 	srv->ctx = ctx;
 	srv->nconns = (size_t)cfg->max_connections;
-	if ((srv->sim = sim_new(cfg, srv_now(), err, errlen)) == NULL) {
+	if ((srv->sim = sim_new(cfg, sim_srv_now(), err, errlen)) == NULL) {
 		free(srv->conns);
 		free(srv);
 		return NULL;
@@ -252,7 +252,7 @@ sim_server_start(struct lws_context *ctx, const struct sim_config *cfg,
 	srv->port = lws_get_vhost_listen_port(srv->vh);
 	snprintf(srv->url, sizeof(srv->url), "ws://127.0.0.1:%d", srv->port);
 	sim_set_gateway_url(srv->sim, srv->url);
-	srv_drain(srv);
+	sim_srv_drain(srv);
 	return srv;
 }
 
@@ -277,16 +277,16 @@ sim_server_sim(struct sim_server *srv)
 void
 sim_server_kick(struct sim_server *srv)
 {
-	srv_drain(srv);
+	sim_srv_drain(srv);
 }
 
 int
 sim_server_fault(struct sim_server *srv, const char *line, char *err,
     size_t errlen)
 {
-	int n = sim_fault_line(srv->sim, srv_now(), line, err, errlen);
+	int n = sim_fault_line(srv->sim, sim_srv_now(), line, err, errlen);
 
-	srv_drain(srv);
+	sim_srv_drain(srv);
 	return n;
 }
 
@@ -294,17 +294,25 @@ int
 sim_server_scenario(struct sim_server *srv, const char *text, char *err,
     size_t errlen)
 {
-	int n = sim_scenario_load(srv->sim, srv_now(), text, err, errlen);
+	int n = sim_scenario_load(srv->sim, sim_srv_now(), text, err, errlen);
 
-	srv_drain(srv);
+	sim_srv_drain(srv);
 	return n;
 }
 
 void
 sim_server_stop(struct sim_server *srv)
 {
+	size_t i;
+
 	srv->stopping = true;
 	lws_sul_cancel(&srv->sul);
 	release_held(srv);
+	/* lws would close them only at its next periodic check: now. */
+	for (i = 0; i < srv->nconns; i++) {
+		if (srv->conns[i] != NULL)
+			sim_ws_drop(srv->conns[i], false);
+	}
 	lws_vhost_destroy(srv->vh);
+	lws_cancel_service(srv->ctx);
 }

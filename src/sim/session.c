@@ -32,12 +32,12 @@ free_slot(struct sim *sim)
 			best = i;
 	}
 	if (best >= 0)
-		sess_invalidate(sim, (int)best);
+		sim_sess_invalidate(sim, (int)best);
 	return (int)best;
 }
 
 int
-sess_new(struct sim *sim, struct vtime now)
+sim_sess_new(struct sim *sim, struct vtime now)
 {
 	static const char hex[] = "0123456789abcdef";
 	struct sim_session *s;
@@ -59,7 +59,7 @@ sess_new(struct sim *sim, struct vtime now)
 }
 
 int
-sess_find(const struct sim *sim, const char *id)
+sim_sess_find(const struct sim *sim, const char *id)
 {
 	int64_t i;
 
@@ -71,7 +71,7 @@ sess_find(const struct sim *sim, const char *id)
 }
 
 void
-sess_attach(struct sim *sim, int idx, struct sim_conn *c)
+sim_sess_attach(struct sim *sim, int idx, struct sim_conn *c)
 {
 	struct sim_session *s = &sim->sessions[idx];
 
@@ -82,20 +82,20 @@ sess_attach(struct sim *sim, int idx, struct sim_conn *c)
 }
 
 void
-sess_detach(struct sim *sim, struct vtime now, int idx, bool resumable)
+sim_sess_detach(struct sim *sim, struct vtime now, int idx, bool resumable)
 {
 	struct sim_session *s = &sim->sessions[idx];
 
 	s->conn = 0;
 	if (!resumable || !s->resumable) {
-		sess_invalidate(sim, idx);
+		sim_sess_invalidate(sim, idx);
 		return;
 	}
 	s->expires_at = now.mono_ms + sim->cfg.resume_window;
 }
 
 void
-sess_invalidate(struct sim *sim, int idx)
+sim_sess_invalidate(struct sim *sim, int idx)
 {
 	struct sim_session *s = &sim->sessions[idx];
 	size_t i;
@@ -153,7 +153,7 @@ ring_push(struct sim *sim, struct sim_session *s, struct sim_frame *f)
 }
 
 void
-sess_dispatch(struct sim *sim, struct vtime now, int idx, const char *t,
+sim_sess_dispatch(struct sim *sim, struct vtime now, int idx, const char *t,
     const char *d, size_t dlen)
 {
 	struct sim_session *s = &sim->sessions[idx];
@@ -177,7 +177,7 @@ sess_dispatch(struct sim *sim, struct vtime now, int idx, const char *t,
 	memcpy(f->data + n, d, dlen);
 	memcpy(f->data + n + dlen, "}", 2);
 	ring_push(sim, s, f);
-	c = s->conn != 0 ? gw_conn(sim, s->conn) : NULL;
+	c = s->conn != 0 ? sim_gw_conn(sim, s->conn) : NULL;
 	if (c != NULL && c->state == SIM_CONN_LIVE) {
 		sim_push_send(sim, c->id, f);
 		c->frames_out++;
@@ -188,7 +188,7 @@ sess_dispatch(struct sim *sim, struct vtime now, int idx, const char *t,
 
 /* Serializes and steals d. */
 void
-sess_dispatch_json(struct sim *sim, struct vtime now, int idx, const char *t,
+sim_sess_dispatch_json(struct sim *sim, struct vtime now, int idx, const char *t,
     json_t *d)
 {
 	char *s = json_dumps(d, JSON_COMPACT);
@@ -196,12 +196,12 @@ sess_dispatch_json(struct sim *sim, struct vtime now, int idx, const char *t,
 	json_decref(d);
 	if (s == NULL)
 		return;
-	sess_dispatch(sim, now, idx, t, s, strlen(s));
+	sim_sess_dispatch(sim, now, idx, t, s, strlen(s));
 	free(s);
 }
 
 bool
-sess_on_shard(const struct sim_session *s, uint64_t guild_id)
+sim_sess_on_shard(const struct sim_session *s, uint64_t guild_id)
 {
 	if (!s->has_shard || s->shard_count <= 1)
 		return true;
@@ -212,7 +212,7 @@ sess_on_shard(const struct sim_session *s, uint64_t guild_id)
 }
 
 void
-sess_broadcast(struct sim *sim, struct vtime now, const char *t,
+sim_sess_broadcast(struct sim *sim, struct vtime now, const char *t,
     const char *d, const char *d_redacted, uint64_t guild_id, uint32_t intent)
 {
 	int64_t i;
@@ -221,19 +221,19 @@ sess_broadcast(struct sim *sim, struct vtime now, const char *t,
 		struct sim_session *s = &sim->sessions[i];
 		const char *body = d;
 
-		if (!s->used || !sess_on_shard(s, guild_id))
+		if (!s->used || !sim_sess_on_shard(s, guild_id))
 			continue;
 		if (intent != 0 && (s->intents & intent) == 0)
 			continue;
 		if (d_redacted != NULL &&
 		    (s->intents & SIM_INTENT_MESSAGE_CONTENT) == 0)
 			body = d_redacted;
-		sess_dispatch(sim, now, (int)i, t, body, strlen(body));
+		sim_sess_dispatch(sim, now, (int)i, t, body, strlen(body));
 	}
 }
 
 int
-sess_replay(struct sim *sim, int idx, struct sim_conn *c, int64_t seq)
+sim_sess_replay(struct sim *sim, int idx, struct sim_conn *c, int64_t seq)
 {
 	struct sim_session *s = &sim->sessions[idx];
 	size_t i;
@@ -256,7 +256,7 @@ sess_replay(struct sim *sim, int idx, struct sim_conn *c, int64_t seq)
 }
 
 void
-sess_expire_all(struct sim *sim, struct vtime now)
+sim_sess_expire_all(struct sim *sim, struct vtime now)
 {
 	int64_t i;
 
@@ -267,14 +267,14 @@ sess_expire_all(struct sim *sim, struct vtime now)
 		if (!s->used)
 			continue;
 		if (s->conn == 0)
-			sess_invalidate(sim, (int)i);
+			sim_sess_invalidate(sim, (int)i);
 		else
 			s->resumable = false;
 	}
 }
 
 void
-sess_tick(struct sim *sim, struct vtime now)
+sim_sess_tick(struct sim *sim, struct vtime now)
 {
 	int64_t i;
 
@@ -282,12 +282,12 @@ sess_tick(struct sim *sim, struct vtime now)
 		struct sim_session *s = &sim->sessions[i];
 
 		if (s->used && s->conn == 0 && s->expires_at <= now.mono_ms)
-			sess_invalidate(sim, (int)i);
+			sim_sess_invalidate(sim, (int)i);
 	}
 }
 
 int64_t
-sess_deadline(const struct sim *sim)
+sim_sess_deadline(const struct sim *sim)
 {
 	int64_t i, d = VTIME_NEVER;
 

@@ -3,7 +3,6 @@
  * caller drains. Payloads are reference-counted frames so that one dispatch
  * is serialized once and shared by the replay buffer and the send action.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,13 +179,13 @@ sim_new(const struct sim_config *cfg, struct vtime now, char *err,
 		sim_free(sim);
 		return NULL;
 	}
-	if (world_build(sim, now, err, errlen) != 0) {
+	if (sim_world_build(sim, now, err, errlen) != 0) {
 		sim_free(sim);
 		return NULL;
 	}
-	budget_init(sim);
-	msg_chatter_reschedule(sim, now);
-	chaos_reschedule(sim, now);
+	sim_budget_init(sim);
+	sim_msg_chatter_reschedule(sim, now);
+	sim_chaos_reschedule(sim, now);
 	return sim;
 }
 
@@ -201,9 +200,9 @@ sim_free(struct sim *sim)
 	while (sim_next_action(sim, &a))
 		sim_action_done(&a);
 	for (i = 0; sim->sessions != NULL && i < sim->cfg.max_sessions; i++)
-		sess_invalidate(sim, (int)i);
-	scenario_free(sim->scenario);
-	world_free(&sim->world);
+		sim_sess_invalidate(sim, (int)i);
+	sim_scenario_free(sim->scenario);
+	sim_world_free(&sim->world);
 	free(sim->actions);
 	free(sim->store);
 	free(sim->sessions);
@@ -232,12 +231,12 @@ sim_counters(const struct sim *sim)
 void
 sim_tick(struct sim *sim, struct vtime now)
 {
-	fault_tick(sim, now);
-	gw_tick(sim, now);
-	sess_tick(sim, now);
-	msg_chatter_tick(sim, now);
-	chaos_tick(sim, now);
-	scenario_tick(sim, now);
+	sim_fault_tick(sim, now);
+	sim_gw_tick(sim, now);
+	sim_sess_tick(sim, now);
+	sim_msg_chatter_tick(sim, now);
+	sim_chaos_tick(sim, now);
+	sim_scenario_tick(sim, now);
 }
 
 int64_t
@@ -245,11 +244,11 @@ sim_next_deadline(const struct sim *sim)
 {
 	int64_t d = VTIME_NEVER;
 
-	d = sim_min_deadline(d, fault_deadline(sim));
-	d = sim_min_deadline(d, gw_deadline(sim));
-	d = sim_min_deadline(d, sess_deadline(sim));
+	d = sim_min_deadline(d, sim_fault_deadline(sim));
+	d = sim_min_deadline(d, sim_gw_deadline(sim));
+	d = sim_min_deadline(d, sim_sess_deadline(sim));
 	d = sim_min_deadline(d, sim->chatter_at);
 	d = sim_min_deadline(d, sim->chaos_at);
-	d = sim_min_deadline(d, scenario_deadline(sim));
+	d = sim_min_deadline(d, sim_scenario_deadline(sim));
 	return d;
 }

@@ -18,6 +18,13 @@
  *
  * Connections carry plain text: transport compression (zlib-stream) belongs
  * to the caller (zstream.h); sim_conn_open() says when a client asked for it.
+ *
+ * A driver's duties: drain the actions after every call; after a CLOSE or
+ * DROP action the core has forgotten the connection (a later
+ * sim_conn_closed() for it is ignored); a BLACKHOLE connection is neither
+ * read nor written until the client goes; call sim_conn_drained() when a
+ * connection's sends have all been delivered (bursts wait for it); hold
+ * TCP connections while sim_tcp_accept() says so, until RELEASE_HELD.
  */
 #ifndef VIGIL_SIM_SIM_H
 #define VIGIL_SIM_SIM_H
@@ -206,7 +213,8 @@ int64_t sim_next_deadline(const struct sim *);
 bool sim_next_action(struct sim *, struct sim_action *);
 void sim_action_done(struct sim_action *);
 
-/* Faults. args is a JSON object of the fault's arguments (may be NULL). */
+/* Fires a fault; args is a JSON object of its arguments (may be NULL).
+ * How many connections it touched (0 for the others), or -1 with err. */
 int sim_fault(struct sim *, struct vtime now, const char *name, json_t *args,
     char *err, size_t errlen);
 /* The same from a text line: "close 4000 reason=bye", as in a scenario. */
@@ -214,11 +222,12 @@ int sim_fault_line(struct sim *, struct vtime now, const char *line,
     char *err, size_t errlen);
 /* Every fault with its arguments and help: [{name, help, args: [...]}]. */
 json_t *sim_fault_catalog(void);
-/* Changes settings from a JSON object; all or nothing. */
+/* Changes settings from a JSON object (numbers, or strings as on the
+ * command line); all or nothing; 0 or -1 with err. */
 int sim_set(struct sim *, struct vtime now, json_t *obj, char *err,
     size_t errlen);
 /* Replaces the running scenario with text (see scenario.c for the syntax);
- * its offsets count from now. */
+ * its offsets count from now. The number of lines, or -1 with err. */
 int sim_scenario_load(struct sim *, struct vtime now, const char *text,
     char *err, size_t errlen);
 

@@ -157,55 +157,67 @@ free_options(struct option *o)
 	free(o);
 }
 
+/* One option: 0 to go on, 1 to exit 0 (--help), 2 for a usage error. */
+static int
+handle_opt(int c, const char *arg, struct opts *op)
+{
+	const struct sim_setting *st;
+	char err[256];
+	int64_t port;
+	size_t n;
+
+	st = sim_settings(&n);
+	switch (c) {
+	case OPT_PORT:
+		if (sim_parse_int(arg, &port) == 0 && port >= 0 &&
+		    port <= 65535) {
+			op->port = (int)port;
+			return 0;
+		}
+		fprintf(stderr, "vigil-sim: bad --port %s\n", arg);
+		return 2;
+	case OPT_SCENARIO:
+		op->scenario = arg;
+		return 0;
+	case OPT_VERBOSE:
+		op->verbose = true;
+		return 0;
+	case OPT_HELP:
+		usage(stdout);
+		return 1;
+	case OPT_VERSION:
+		printf("vigil-sim %s\n", VIGIL_VERSION);
+		return 1;
+	}
+	if (c < OPT_SETTING || (size_t)(c - OPT_SETTING) >= n) {
+		fprintf(stderr, "vigil-sim: see --help\n");
+		return 2;
+	}
+	if (sim_config_set(&op->cfg, st[c - OPT_SETTING].name, arg, err,
+	    sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "vigil-sim: %s\n", err);
+	return 2;
+}
+
 /* 0 to run, 1 to exit 0 (--help), 2 for a usage error. */
 static int
 parse_args(int argc, char **argv, struct opts *op)
 {
 	struct option *longopts = build_options();
-	const struct sim_setting *st;
-	char err[256];
-	int64_t port;
 	int c, rc = 0;
-	size_t n;
 
-	st = sim_settings(&n);
-	while (rc == 0 && longopts != NULL &&
-	    (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == OPT_PORT) {
-			if (sim_parse_int(optarg, &port) != 0 || port < 0 ||
-			    port > 65535) {
-				fprintf(stderr, "vigil-sim: bad --port %s\n",
-				    optarg);
-				rc = 2;
-			}
-			op->port = (int)port;
-		} else if (c == OPT_SCENARIO) {
-			op->scenario = optarg;
-		} else if (c == OPT_VERBOSE) {
-			op->verbose = true;
-		} else if (c == OPT_HELP) {
-			usage(stdout);
-			rc = 1;
-		} else if (c == OPT_VERSION) {
-			printf("vigil-sim %s\n", VIGIL_VERSION);
-			rc = 1;
-		} else if (c >= OPT_SETTING && (size_t)(c - OPT_SETTING) < n) {
-			if (sim_config_set(&op->cfg, st[c - OPT_SETTING].name,
-			    optarg, err, sizeof(err)) != 0) {
-				fprintf(stderr, "vigil-sim: %s\n", err);
-				rc = 2;
-			}
-		} else {
-			fprintf(stderr, "vigil-sim: see --help\n");
-			rc = 2;
-		}
-	}
+	if (longopts == NULL)
+		return 2;
+	while (rc == 0 &&
+	    (c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+		rc = handle_opt(c, optarg, op);
 	if (rc == 0 && optind < argc) {
 		fprintf(stderr, "vigil-sim: unexpected \"%s\"\n", argv[optind]);
 		rc = 2;
 	}
 	free_options(longopts);
-	return longopts == NULL ? 2 : rc;
+	return rc;
 }
 
 static void

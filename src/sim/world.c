@@ -15,8 +15,6 @@
 
 #define DISCORD_EPOCH_MS 1420070400000LL
 #define WORLD_BASE_MS    1577836800000LL  /* 2020-01-01: ids look lived-in */
-#define EVERYONE_PERMS   "1071698660929"
-#define SEND_MESSAGES    "2048"
 
 static const char *const guild_names[] = {
 	"Night Watch", "Harbor Lights", "The Lighthouse", "Tidewater",
@@ -34,7 +32,7 @@ static const char *const channel_names[SIM_CHANNELS_PER_GUILD] = {
 };
 
 uint64_t
-world_snowflake(struct sim_world *w, int64_t wall_ms)
+sim_world_snowflake(struct sim_world *w, int64_t wall_ms)
 {
 	uint64_t id;
 
@@ -50,7 +48,7 @@ world_snowflake(struct sim_world *w, int64_t wall_ms)
 }
 
 json_t *
-world_snowflake_json(uint64_t id)
+sim_world_snowflake_json(uint64_t id)
 {
 	char buf[24];
 
@@ -59,7 +57,7 @@ world_snowflake_json(uint64_t id)
 }
 
 void
-world_iso8601(int64_t wall_ms, char *buf, size_t len)
+sim_world_iso8601(int64_t wall_ms, char *buf, size_t len)
 {
 	time_t secs = (time_t)(wall_ms / 1000);
 	struct tm tm;
@@ -92,7 +90,7 @@ build_users(struct sim *sim)
 	for (i = 0; i < w->nusers; i++) {
 		struct sim_user *u = &w->users[i];
 
-		u->id = world_snowflake(w, w->epoch_ms + i * 997);
+		u->id = sim_world_snowflake(w, w->epoch_ms + i * 997);
 		if (i == 0) {
 			snprintf(u->username, sizeof(u->username), "vigil-bot");
 			u->bot = true;
@@ -123,7 +121,7 @@ build_guild(struct sim *sim, int g)
 	size_t nnames = sizeof(guild_names) / sizeof(guild_names[0]);
 	int c, u;
 
-	gd->id = world_snowflake(w, w->epoch_ms + 86400000LL * (g + 1));
+	gd->id = sim_world_snowflake(w, w->epoch_ms + 86400000LL * (g + 1));
 	snprintf(gd->name, sizeof(gd->name), "%s%s", guild_names[(size_t)g %
 	    nnames], (size_t)g >= nnames ? " II" : "");
 	gd->first_channel = g * SIM_CHANNELS_PER_GUILD;
@@ -138,7 +136,7 @@ build_guild(struct sim *sim, int g)
 	for (c = 0; c < SIM_CHANNELS_PER_GUILD; c++) {
 		struct sim_channel *ch = &w->channels[gd->first_channel + c];
 
-		ch->id = world_snowflake(w, w->epoch_ms +
+		ch->id = sim_world_snowflake(w, w->epoch_ms +
 		    86400000LL * (g + 1) + 1000 * (c + 1));
 		ch->guild_id = gd->id;
 		ch->position = c;
@@ -148,7 +146,7 @@ build_guild(struct sim *sim, int g)
 }
 
 int
-world_build(struct sim *sim, struct vtime now, char *err, size_t errlen)
+sim_world_build(struct sim *sim, struct vtime now, char *err, size_t errlen)
 {
 	struct sim_world *w = &sim->world;
 	int g;
@@ -166,7 +164,7 @@ world_build(struct sim *sim, struct vtime now, char *err, size_t errlen)
 	}
 	w->epoch_ms = WORLD_BASE_MS +
 	    rng_range(&sim->world_rng, 0, 999) * 86400000LL;
-	w->app_id = world_snowflake(w, w->epoch_ms - 1000);
+	w->app_id = sim_world_snowflake(w, w->epoch_ms - 1000);
 	build_users(sim);
 	for (g = 0; g < w->nguilds; g++)
 		build_guild(sim, g);
@@ -174,7 +172,7 @@ world_build(struct sim *sim, struct vtime now, char *err, size_t errlen)
 }
 
 void
-world_free(struct sim_world *w)
+sim_world_free(struct sim_world *w)
 {
 	free(w->users);
 	free(w->guilds);
@@ -183,7 +181,7 @@ world_free(struct sim_world *w)
 }
 
 const struct sim_channel *
-world_channel(const struct sim *sim, uint64_t id)
+sim_world_channel(const struct sim *sim, uint64_t id)
 {
 	int i;
 
@@ -195,7 +193,7 @@ world_channel(const struct sim *sim, uint64_t id)
 }
 
 const struct sim_guild *
-world_guild(const struct sim *sim, uint64_t id)
+sim_world_guild(const struct sim *sim, uint64_t id)
 {
 	int i;
 
@@ -207,7 +205,7 @@ world_guild(const struct sim *sim, uint64_t id)
 }
 
 int
-world_user(const struct sim *sim, uint64_t id)
+sim_world_user(const struct sim *sim, uint64_t id)
 {
 	int i;
 
@@ -219,7 +217,7 @@ world_user(const struct sim *sim, uint64_t id)
 }
 
 bool
-world_is_member(const struct sim_guild *g, int user)
+sim_world_is_member(const struct sim_guild *g, int user)
 {
 	return user >= 0 && user < 64 && (g->members >> user & 1) != 0;
 }

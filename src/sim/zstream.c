@@ -6,7 +6,7 @@
 #include "sim/zstream.h"
 
 int
-zstream_init(struct zstream *zs)
+sim_zstream_init(struct zstream *zs)
 {
 	memset(zs, 0, sizeof(*zs));
 	if (deflateInit(&zs->z, Z_DEFAULT_COMPRESSION) != Z_OK)
@@ -16,7 +16,7 @@ zstream_init(struct zstream *zs)
 }
 
 unsigned char *
-zstream_message(struct zstream *zs, const char *in, size_t len,
+sim_zstream_message(struct zstream *zs, const char *in, size_t len,
     size_t headroom, size_t *outlen)
 {
 	size_t cap = headroom + deflateBound(&zs->z, (uLong)len) + 16;
@@ -51,7 +51,7 @@ fail:
 }
 
 void
-zstream_end(struct zstream *zs)
+sim_zstream_end(struct zstream *zs)
 {
 	if (zs->ready)
 		deflateEnd(&zs->z);

@@ -16,14 +16,14 @@ struct zstream {
 	bool ready;
 };
 
-int zstream_init(struct zstream *);
+int sim_zstream_init(struct zstream *);
 /*
  * Compresses one message into a new buffer with headroom free bytes in
  * front of the data (lws wants LWS_PRE); *outlen gets the data's length.
  * NULL on failure. The caller frees the buffer.
  */
-unsigned char *zstream_message(struct zstream *, const char *in, size_t len,
+unsigned char *sim_zstream_message(struct zstream *, const char *in, size_t len,
     size_t headroom, size_t *outlen);
-void zstream_end(struct zstream *);
+void sim_zstream_end(struct zstream *);
 
 #endif

@@ -36,6 +36,18 @@ simt_start(struct simt *t, const struct sim_config *cfg)
 	sim_set_gateway_url(t->sim, "ws://127.0.0.1:1");
 }
 
+int
+simt_fixture_start(struct simt *t, void (*edit)(struct sim_config *))
+{
+	struct sim_config cfg;
+
+	simt_config(&cfg);
+	if (edit != NULL)
+		edit(&cfg);
+	simt_start(t, &cfg);
+	return 0;
+}
+
 void
 simt_stop(struct simt *t)
 {

@@ -17,6 +17,17 @@ struct simt {
 	struct vtime now;
 };
 
+/*
+ * cmocka fixtures over a test file's static struct simt, started from
+ * simt_config() and an optional edit of it; *state points at it.
+ */
+int simt_fixture_start(struct simt *, void (*edit)(struct sim_config *));
+#define SIMT_FIXTURES(t, edit) \
+	static int setup(void **state) \
+	{ *state = &(t); return simt_fixture_start(&(t), (edit)); } \
+	static int teardown(void **state) \
+	{ (void)state; simt_stop(&(t)); return 0; }
+
 /* A config for tests: no chatter, no identify spacing, long heartbeats. */
 void simt_config(struct sim_config *);
 void simt_start(struct simt *, const struct sim_config *);

@@ -19,6 +19,13 @@ struct simproc {
 	char base[64];                /* "http://127.0.0.1:PORT" */
 };
 
+/* cmocka fixtures over a test file's static struct simproc. */
+#define SIMPROC_FIXTURES(sp, args) \
+	static int setup(void **state) \
+	{ (void)state; return simproc_start(&(sp), (args)); } \
+	static int teardown(void **state) \
+	{ (void)state; return simproc_stop(&(sp)) == 0 ? 0 : -1; }
+
 /* args: extra flags, NULL-terminated (may be NULL). 0, or -1. */
 int simproc_start(struct simproc *, const char *const *args);
 /* SIGTERM, then SIGKILL after 3 s: the exit status (-1 if killed). */

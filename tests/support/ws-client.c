@@ -238,6 +238,7 @@ wsc_connect2(int port, const char *path, int timeout_ms, bool *failed_fast)
 	struct lws_context_creation_info info;
 	struct lws_client_connect_info ci;
 	struct wsc *c = calloc(1, sizeof(*c));
+	lws_usec_t deadline;
 
 	*failed_fast = false;
 	lws_set_log_level(0, NULL);
@@ -265,8 +266,10 @@ wsc_connect2(int port, const char *path, int timeout_ms, bool *failed_fast)
 	ci.pwsi = &c->wsi;
 	if (lws_client_connect_via_info(&ci) == NULL)
 		c->failed = true;
-	if (!run_until(c, lws_now_usecs() + timeout_ms * 1000LL, settled) ||
-	    !c->connected) {
+	deadline = lws_now_usecs() + timeout_ms * 1000LL;
+	/* lws may sleep past our timer: a late success is a timeout too. */
+	if (!run_until(c, deadline, settled) || !c->connected ||
+	    lws_now_usecs() > deadline + 20000) {
 		*failed_fast = c->failed;
 		wsc_free(c);
 		return NULL;

@@ -19,24 +19,7 @@
 
 static struct simt t;
 
-static int
-setup(void **state)
-{
-	struct sim_config cfg;
-
-	(void)state;
-	simt_config(&cfg);
-	simt_start(&t, &cfg);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	simt_stop(&t);
-	return 0;
-}
+SIMT_FIXTURES(t, NULL)
 
 static int
 fire(const char *line)
@@ -471,7 +454,7 @@ test_chaos_is_seeded(void **state)
 	/* About 30 a minute over a minute: allow generous noise. */
 	assert_true(a / 1000003u >= 10 && a / 1000003u <= 60);
 	assert_true(chaos_run(8) != a);
-	setup(NULL);
+	simt_fixture_start(&t, NULL);
 }
 
 int

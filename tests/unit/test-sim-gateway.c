@@ -16,24 +16,9 @@
 
 #define PATH "/?v=10&encoding=json"
 
-static int
-setup(void **state)
-{
-	static struct simt t;
-	struct sim_config cfg;
+static struct simt fixture;
 
-	simt_config(&cfg);
-	simt_start(&t, &cfg);
-	*state = &t;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	simt_stop(*state);
-	return 0;
-}
+SIMT_FIXTURES(fixture, NULL)
 
 static void
 test_hello(void **state)

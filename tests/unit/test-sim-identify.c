@@ -20,24 +20,7 @@
 
 static struct simt t;
 
-static int
-setup(void **state)
-{
-	struct sim_config cfg;
-
-	(void)state;
-	simt_config(&cfg);
-	simt_start(&t, &cfg);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	simt_stop(&t);
-	return 0;
-}
+SIMT_FIXTURES(t, NULL)
 
 static int
 identify_close(const char *token, long long intents, const char *extra)

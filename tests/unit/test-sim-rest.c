@@ -58,11 +58,8 @@ identify(uint32_t intents)
 static int
 setup(void **state)
 {
-	struct sim_config cfg;
-
 	(void)state;
-	simt_config(&cfg);
-	simt_start(&t, &cfg);
+	simt_fixture_start(&t, NULL);
 	identify(1);
 	return 0;
 }

@@ -22,25 +22,13 @@
 
 static struct simt t;
 
-static int
-setup(void **state)
+static void
+small_buffer(struct sim_config *cfg)
 {
-	struct sim_config cfg;
-
-	(void)state;
-	simt_config(&cfg);
-	cfg.replay_buffer = 20;
-	simt_start(&t, &cfg);
-	return 0;
+	cfg->replay_buffer = 20;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	simt_stop(&t);
-	return 0;
-}
+SIMT_FIXTURES(t, small_buffer)
 
 /* n events on every live session, through the burst fault. */
 static void

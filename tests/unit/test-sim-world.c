@@ -206,11 +206,11 @@ test_zstream(void **state)
 	size_t i, len;
 
 	(void)state;
-	assert_int_equal(zstream_init(&zs), 0);
+	assert_int_equal(sim_zstream_init(&zs), 0);
 	memset(&in, 0, sizeof(in));
 	assert_int_equal(inflateInit(&in), Z_OK);
 	for (i = 0; i < 3; i++) {
-		unsigned char *z = zstream_message(&zs, msgs[i],
+		unsigned char *z = sim_zstream_message(&zs, msgs[i],
 		    strlen(msgs[i]), 16, &len);
 
 		assert_non_null(z);
@@ -225,7 +225,7 @@ test_zstream(void **state)
 		free(z);
 	}
 	inflateEnd(&in);
-	zstream_end(&zs);
+	sim_zstream_end(&zs);
 }
 
 int
