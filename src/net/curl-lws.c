@@ -28,15 +28,18 @@ struct curl_lws {
 	struct logring *log;
 	curl_lws_done_fn done;
 	void *ud;
-	lws_sorted_usec_list_t timer, errs;
+	lws_sorted_usec_list_t timer, errs, kick;
 	struct csock *socks;
 	int nsocks;
 };
+
+static void kick_cb(lws_sorted_usec_list_t *sul);
 
 static void
 drain(struct curl_lws *cl)
 {
 	CURLMsg *m;
+	bool kick = false;
 	int left;
 
 	while ((m = curl_multi_info_read(cl->multi, &left)) != NULL) {
@@ -48,7 +51,13 @@ drain(struct curl_lws *cl)
 		rc = m->data.result;
 		curl_multi_remove_handle(cl->multi, easy);
 		cl->done(cl->ud, easy, rc);
+		kick = true;
 	}
+	/* A finished transfer frees its connection for a transfer waiting
+	 * on it; curl wakes that one through its timer, so make sure the
+	 * timer runs. A spare timeout action costs nothing. */
+	if (kick)
+		lws_sul_schedule(cl->loop->ctx, 0, &cl->kick, kick_cb, 0);
 }
 
 /* Always drain afterwards, even when the socket just went away (§1.2). */
@@ -216,6 +225,23 @@ timer_cb(lws_sorted_usec_list_t *sul)
 	action(cl, CURL_SOCKET_TIMEOUT, 0);
 }
 
+/* The spare timeout action after a transfer ended. curl only calls its
+ * timer function when its earliest deadline changes, so our timer is set
+ * again from curl_multi_timeout rather than trusted to be still right. */
+static void
+kick_cb(lws_sorted_usec_list_t *sul)
+{
+	struct curl_lws *cl = (struct curl_lws *)((char *)sul - offsetof(struct curl_lws, kick));
+	long ms = -1;
+
+	action(cl, CURL_SOCKET_TIMEOUT, 0);
+	curl_multi_timeout(cl->multi, &ms);
+	if (ms < 0)
+		lws_sul_cancel(&cl->timer);
+	else
+		lws_sul_schedule(cl->loop->ctx, 0, &cl->timer, timer_cb, (lws_usec_t)ms * 1000);
+}
+
 static int
 timerfunc(CURLM *multi, long timeout_ms, void *userp)
 {
@@ -287,6 +313,7 @@ curl_lws_free(struct curl_lws *cl)
 		return;
 	lws_sul_cancel(&cl->timer);
 	lws_sul_cancel(&cl->errs);
+	lws_sul_cancel(&cl->kick);
 	/* Closes pooled connections; REMOVE callbacks kill their dups. */
 	curl_multi_cleanup(cl->multi);
 	while (cl->socks != NULL) {

@@ -49,6 +49,19 @@ curl_err_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
+/* curl's own story of a transfer (connects, reuse, errors) at debug level;
+ * only CURLINFO_TEXT, never header or data lines (they hold the token). */
+static int
+on_debug(CURL *easy, curl_infotype type, char *text, size_t len, void *ud)
+{
+	struct rest *r = ud;
+
+	(void)easy;
+	if (type == CURLINFO_TEXT)
+		curl_err_write(r, text, len);
+	return 0;
+}
+
 static size_t
 on_header(char *buf, size_t size, size_t n, void *ud)
 {
@@ -154,11 +167,20 @@ req_new(struct rest *r, const char *method, const char *url, const char *body, s
 	curl_easy_setopt(q->easy, CURLOPT_TIMEOUT_MS, REST_TIMEOUT_MS);
 	curl_easy_setopt(q->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(q->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(q->easy, CURLOPT_PIPEWAIT, 1L);
+	/* Wait for an HTTP/2 connection rather than open a second one; over
+	 * plain http (HTTP/1.1, the emulator) there is nothing to wait for,
+	 * and curl 7.88 can leave a waiting transfer pending for good. */
+	if (strncmp(url, "https://", 8) == 0)
+		curl_easy_setopt(q->easy, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(q->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(q->easy, CURLOPT_ACCEPT_ENCODING, "");
 	if (r->curl_err != NULL)
 		curl_easy_setopt(q->easy, CURLOPT_STDERR, r->curl_err);
+	if (log_enabled(r->log, LOG_DEBUG)) {
+		curl_easy_setopt(q->easy, CURLOPT_DEBUGFUNCTION, on_debug);
+		curl_easy_setopt(q->easy, CURLOPT_DEBUGDATA, r);
+		curl_easy_setopt(q->easy, CURLOPT_VERBOSE, 1L);
+	}
 	if (strcmp(method, "GET") != 0)
 		curl_easy_setopt(q->easy, CURLOPT_CUSTOMREQUEST, method);
 	if (body != NULL || strcmp(method, "POST") == 0) {

@@ -150,7 +150,7 @@ budget_exhausted_waits(void **state)
 {
 	struct netfx *f = *state;
 
-	NET_CHECK(f, netv_wait(&f->v, 5000, NULL, "waiting") != NULL);
+	NET_CHECK(f, netv_wait(&f->v, 10000, NULL, "waiting") != NULL);
 	usleep(1000 * 1000);
 	NET_CHECK(f, netv_count(&f->v, NULL, "IDENTIFY") == 0);
 	NET_CHECK(f, netfx_counter(f, "identifies") == 0);
