@@ -210,18 +210,20 @@ value_flag(struct vigil_options *o, int argc, char **argv, int *i, char *err, si
 		    "in ps): set VIGIL_TOKEN or `token =` in the config file");
 		return -1;
 	}
-	if (strncmp(name, "--", 2) != 0 || (eq == NULL && *i + 1 >= argc)) {
-		snprintf(err, errlen, eq == NULL && strncmp(name, "--", 2) == 0 ?
-		    "%s needs a value" : "unknown argument %.60s", name);
+	if (!config_is_flag(name)) {
+		snprintf(err, errlen, "unknown %s %.60s", strncmp(name, "--", 2) == 0 ? "flag" :
+		    "argument", name);
+		return -1;
+	}
+	if (eq == NULL && *i + 1 >= argc) {
+		snprintf(err, errlen, "%s needs a value", name);
 		return -1;
 	}
 	value = eq != NULL ? eq + 1 : argv[++*i];
 	if (strcmp(name, "--config") == 0)
 		return 0;       /* read first, by config_all */
 	rc = config_set(o, name, value, why, sizeof(why));
-	if (rc == 0)
-		snprintf(err, errlen, "unknown flag %s", name);
-	else if (rc < 0)
+	if (rc < 0)
 		snprintf(err, errlen, "%s: %s", name, why);
 	return rc > 0 ? 0 : -1;
 }

@@ -340,6 +340,16 @@ config_defaults(struct vigil_options *o)
 	app_config_defaults(&o->app);
 }
 
+bool
+config_is_flag(const char *flag)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].flag != NULL && strcmp(flag, keys[i].flag) == 0)
+			return true;
+	}
+	return strcmp(flag, "--config") == 0;
+}
+
 int
 config_set(struct vigil_options *o, const char *key, const char *value, char *why, size_t whylen)
 {

@@ -36,6 +36,8 @@ void config_defaults(struct vigil_options *o);
  * 0 when there is no such key, or -1 with the reason in why. */
 int config_set(struct vigil_options *o, const char *key, const char *value, char *why,
     size_t whylen);
+/* True when flag ("--api") takes a value. */
+bool config_is_flag(const char *flag);
 /* Applies one file's text (name is for messages). 0, or -1 with
  * "name:LINE: message". */
 int config_parse(struct vigil_options *o, const char *name, const char *text, size_t len,

@@ -149,6 +149,7 @@ flags(void **state)
 	assert_int_equal(args(&o, err, sizeof(err), 2, "--token=abcdefgh"), -1);
 	assert_null(strstr(err, "abcdefgh"));
 	assert_int_equal(args(&o, err, sizeof(err), 2, "--bogus"), -1);
+	assert_non_null(strstr(err, "unknown flag --bogus"));
 	assert_int_equal(args(&o, err, sizeof(err), 2, "--api"), -1);
 	assert_non_null(strstr(err, "needs a value"));
 	assert_int_equal(args(&o, err, sizeof(err), 2, "stray"), -1);
