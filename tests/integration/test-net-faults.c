@@ -3,7 +3,8 @@
  * heartbeat intervals; a black hole is caught and left; 4004 stops vigil
  * with a clear message and no retry; refused connections are retried after
  * the delays the formula gives; with no session start left vigil waits
- * instead of identifying.
+ * instead of identifying; a malformed frame is logged and counted, a
+ * message over 16 MB is dropped, and neither costs the connection.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -158,6 +159,25 @@ budget_exhausted_waits(void **state)
 	NET_CHECK(f, netv_stop(&f->v, SIGTERM, 5000) == 0);
 }
 
+static void
+malformed_and_oversize(void **state)
+{
+	struct netfx *f = *state;
+
+	/* Logged with an excerpt and counted, never fatal. */
+	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"malformed\"}"));
+	NET_CHECK(f, netv_wait(&f->v, 3000, NULL, "malformed frame") != NULL);
+	/* 2 MB is reassembled and handled; over 16 MB is dropped whole. */
+	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"oversize\",\"bytes\":2000000}"));
+	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"oversize\",\"bytes\":17000000}"));
+	NET_CHECK(f, netv_wait(&f->v, 8000, NULL, "message over 16777216 bytes dropped") != NULL);
+	/* Producing 19 MB can hold the emulator's ACKs back past two 500 ms
+	 * intervals (a zombie, then a resume): allowed, a new session is not. */
+	NET_CHECK(f, netv_stop(&f->v, SIGTERM, 5000) == 0);
+	NET_CHECK(f, netv_stat(&f->v, "malformed") == 1);
+	NET_CHECK(f, netfx_counter(f, "identifies") == 1);
+}
+
 int
 main(void)
 {
@@ -167,6 +187,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(close_4004_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_follows_formula, setup, teardown),
 		cmocka_unit_test_setup_teardown(budget_exhausted_waits, setup_no_budget, teardown),
+		cmocka_unit_test_setup_teardown(malformed_and_oversize, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
