@@ -38,13 +38,6 @@ setup(void **state)
 	return netfx_up(&f, sim_args, config, NULL);
 }
 
-static int
-teardown(void **state)
-{
-	netfx_down(*state);
-	return 0;
-}
-
 static void
 zombie_caught(void **state)
 {
@@ -182,12 +175,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(zombie_caught, setup, teardown),
-		cmocka_unit_test_setup_teardown(blackhole_caught, setup, teardown),
-		cmocka_unit_test_setup_teardown(close_4004_stops, setup, teardown),
-		cmocka_unit_test_setup_teardown(refused_follows_formula, setup, teardown),
-		cmocka_unit_test_setup_teardown(budget_exhausted_waits, setup_no_budget, teardown),
-		cmocka_unit_test_setup_teardown(malformed_and_oversize, setup, teardown),
+		cmocka_unit_test_setup_teardown(zombie_caught, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(blackhole_caught, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(close_4004_stops, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(refused_follows_formula, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(budget_exhausted_waits, setup_no_budget, netfx_teardown),
+		cmocka_unit_test_setup_teardown(malformed_and_oversize, setup, netfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

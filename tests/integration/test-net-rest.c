@@ -32,13 +32,6 @@ setup(void **state)
 	return netfx_up(&f, sim_args, "", NULL);
 }
 
-static int
-teardown(void **state)
-{
-	netfx_down(*state);
-	return 0;
-}
-
 /* Waits (bounded) until every ping since `m0` messages has its answer. */
 static bool
 all_answered(struct netfx *f, long long m0, long long ok0, int timeout_ms, long long *pings)
@@ -97,8 +90,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(ping_answered, setup, teardown),
-		cmocka_unit_test_setup_teardown(storm_429_delivers, setup, teardown),
+		cmocka_unit_test_setup_teardown(ping_answered, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(storm_429_delivers, setup, netfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,13 +30,6 @@ setup(void **state)
 	return netfx_up(&f, sim_args, config, NULL);
 }
 
-static int
-teardown(void **state)
-{
-	netfx_down(*state);
-	return 0;
-}
-
 /* Quits with SIGTERM and checks the exit line's counters. */
 static void
 quit_and_check(struct netfx *f, long long identifies, long long wipes)
@@ -160,12 +153,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(drop_resumes, setup, teardown),
-		cmocka_unit_test_setup_teardown(op7_resumes, setup, teardown),
-		cmocka_unit_test_setup_teardown(op9_new_session, setup, teardown),
-		cmocka_unit_test_setup_teardown(restart_resumes, setup, teardown),
-		cmocka_unit_test_setup_teardown(logout_forgets, setup, teardown),
-		cmocka_unit_test_setup_teardown(zlib_stream, setup_zlib, teardown),
+		cmocka_unit_test_setup_teardown(drop_resumes, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(op7_resumes, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(op9_new_session, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(restart_resumes, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(logout_forgets, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(zlib_stream, setup_zlib, netfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,13 @@ netfx_down(struct netfx *f)
 	f->sim_up = false;
 }
 
+int
+netfx_teardown(void **state)
+{
+	netfx_down(*state);
+	return 0;
+}
+
 bool
 netfx_fault(struct netfx *f, const char *json)
 {

@@ -31,6 +31,8 @@ int netfx_up(struct netfx *f, const char *const *sim_args, const char *config,
     const char *const *vigil_args);
 /* Kills both and frees (always safe to call). */
 void netfx_down(struct netfx *f);
+/* netfx_down as a cmocka teardown (state is the struct netfx). */
+int netfx_teardown(void **state);
 /* POST /_ctl/fault with the JSON body; true on 200. */
 bool netfx_fault(struct netfx *f, const char *json);
 /* A counter of the emulator, or -1. */
