@@ -443,6 +443,8 @@ on_receive(struct gw_conn *c, struct lws *wsi, const char *in, size_t len)
 	bool binary = lws_frame_is_binary(wsi);
 	int rc;
 
+	if (c->closing || c->aborting)
+		return 0;       /* the core has let go of it: nothing to reassemble */
 	if (first && !c->rx_keep) {
 		c->rxlen = 0;
 		c->rx_over = false;

@@ -72,6 +72,46 @@ blackhole_caught(void **state)
 	NET_CHECK(f, netfx_counter(f, "identifies") == 1);
 }
 
+/* With heartbeats far apart, lws's idle policy is what notices: a PING
+ * after 1 s of silence, a hang-up when no PONG comes by 2 s. */
+static int
+setup_idle(void **state)
+{
+	static struct netfx f;
+	static const char *const slow[] = { "--heartbeat-interval", "60000", NULL };
+	static const char idle[] = "resume_window = 30s\nclose_timeout = 1s\nws_ping = 1\nws_hangup = 2\n";
+
+	*state = &f;
+	return netfx_up(&f, slow, idle, NULL);
+}
+
+/* Heartbeats far apart: producing 19 MB in the emulator cannot turn into
+ * a zombie verdict. */
+static int
+setup_slow(void **state)
+{
+	static struct netfx f;
+	static const char *const slow[] = { "--heartbeat-interval", "60000", NULL };
+
+	*state = &f;
+	return netfx_up(&f, slow, config, NULL);
+}
+
+static void
+blackhole_idle_policy(void **state)
+{
+	struct netfx *f = *state;
+	double t0 = netfx_wall();
+	json_t *d;
+
+	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"blackhole\"}"));
+	d = netv_wait(&f->v, 5000, "Disconnected", "dropped");
+	NET_CHECK(f, d != NULL);
+	NET_CHECK(f, netv_time(d) - t0 <= 3.5);
+	NET_CHECK(f, netv_wait(&f->v, 5000, "Connected", "RESUMED") != NULL);
+	NET_CHECK(f, netv_count(&f->v, NULL, "zombie") == 0);
+}
+
 static void
 close_4004_stops(void **state)
 {
@@ -164,9 +204,8 @@ malformed_and_oversize(void **state)
 	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"oversize\",\"bytes\":2000000}"));
 	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"oversize\",\"bytes\":17000000}"));
 	NET_CHECK(f, netv_wait(&f->v, 8000, NULL, "message over 16777216 bytes dropped") != NULL);
-	/* Producing 19 MB can hold the emulator's ACKs back past two 500 ms
-	 * intervals (a zombie, then a resume): allowed, a new session is not. */
 	NET_CHECK(f, netv_stop(&f->v, SIGTERM, 5000) == 0);
+	NET_CHECK(f, netv_count(&f->v, "Disconnected", NULL) == 1);   /* the quit */
 	NET_CHECK(f, netv_stat(&f->v, "malformed") == 1);
 	NET_CHECK(f, netfx_counter(f, "identifies") == 1);
 }
@@ -177,10 +216,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(zombie_caught, setup, netfx_teardown),
 		cmocka_unit_test_setup_teardown(blackhole_caught, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(blackhole_idle_policy, setup_idle, netfx_teardown),
 		cmocka_unit_test_setup_teardown(close_4004_stops, setup, netfx_teardown),
 		cmocka_unit_test_setup_teardown(refused_follows_formula, setup, netfx_teardown),
 		cmocka_unit_test_setup_teardown(budget_exhausted_waits, setup_no_budget, netfx_teardown),
-		cmocka_unit_test_setup_teardown(malformed_and_oversize, setup, netfx_teardown),
+		cmocka_unit_test_setup_teardown(malformed_and_oversize, setup_slow, netfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
