@@ -225,7 +225,8 @@ theme_parse(struct theme *t, const char *text, char *err, size_t errlen)
 			return -1;
 		}
 		if (rc == 0 && tmp.unknown_keys++ == 0)
-			snprintf(tmp.first_unknown, sizeof(tmp.first_unknown), "%s", key);
+			snprintf(tmp.first_unknown, sizeof(tmp.first_unknown), "%.*s",
+			    (int)sizeof(tmp.first_unknown) - 1, key);
 	}
 	tmp.mono = !theme_has_color(&tmp);
 	*t = tmp;
