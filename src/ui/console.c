@@ -539,7 +539,8 @@ console_run(struct app *a, const struct console_options *o)
 	layout(ui);
 	app_set_ui(a, &hooks);
 	rc = app_run(a);
-	app_set_ui(a, NULL);
+	memset(&hooks, 0, sizeof(hooks));
+	app_set_ui(a, &hooks);
 	cmdline_free();
 	screen_stop(ui);
 	terminal_restore_stderr();
