@@ -108,6 +108,7 @@ cmd_sim_fetch(struct ui *ui)
 		return;
 	}
 	ui->faults_asked = true;
+	ui->fault_tries++;
 }
 
 /* The fault named, or the only one it is a prefix of ('-' for '_'). */

@@ -289,9 +289,12 @@ cmdline_init(struct ui *ui, const char *history_path, bool mouse, char *err, siz
 	rl_completion_display_matches_hook = show_matches;
 	rl_variable_bind("bell-style", "none");
 	rl_variable_bind("enable-bracketed-paste", "off");
-	bind_keys();
 	history_setup(history_path);
 	rl_callback_handler_install(PROMPT, on_line);
+	/* After the handler: installing it initialises readline, which binds
+	 * the terminal's Home/End to line motions. ~/.inputrc still wins for
+	 * what it binds to the vigil-* names. */
+	bind_keys();
 	return 0;
 }
 

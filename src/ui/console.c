@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "net/app.h"
@@ -348,6 +349,9 @@ render(void *ud, struct vtime now)
 		return;
 	}
 	snapshot(ui);
+	/* The emulator's faults, for completion, as soon as it answers. */
+	if (ui->fault_tries < 3)
+		cmd_sim_fetch(ui);
 	panes = ui->dirty;
 	ui->frame_due = VTIME_NEVER;
 	if (panes == 0)
@@ -492,6 +496,24 @@ start_theme(struct ui *ui)
 		logring_add(&ui->bot->log, LOG_WARN, "theme", "%s; keeping the default", err);
 }
 
+/* $XDG_STATE_HOME/vigil/history (~/.local/state/...): one history for
+ * every endpoint, where the state file is per endpoint. */
+static void
+history_path(struct app *a, char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char dir[PATH_MAX];
+
+	if (xdg != NULL && *xdg != '\0')
+		snprintf(dir, sizeof(dir), "%s/vigil", xdg);
+	else if (home != NULL && *home != '\0')
+		snprintf(dir, sizeof(dir), "%s/.local/state/vigil", home);
+	else
+		snprintf(dir, sizeof(dir), "%s", app_state_dir(a));
+	(void)mkdir(dir, 0700);
+	snprintf(buf, len, "%s/history", dir);
+}
+
 static void
 start_ui(struct ui *ui, struct app *a, const struct console_options *o)
 {
@@ -533,7 +555,7 @@ console_run(struct app *a, const struct console_options *o)
 		return 1;
 	}
 	start_theme(ui);
-	snprintf(history, sizeof(history), "%s/history", app_state_dir(a));
+	history_path(a, history, sizeof(history));
 	if (cmdline_init(ui, history, o->mouse, err, sizeof(err)) != 0)
 		logring_add(&ui->bot->log, LOG_ERROR, "console", "command line: %s", err);
 	layout(ui);

@@ -170,6 +170,7 @@ struct ui {
 	struct sim_fault faults[UI_FAULTS_MAX];
 	size_t nfaults;
 	bool faults_asked;
+	int fault_tries;                    /* catalogue requests sent */
 	char sim_pending[256];              /* a `sim` line waiting for the catalogue */
 	/* the title and bell */
 	char title[128];
