@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+
 static void
 usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: vigil [--help] [--version]\n"
+	    "       vigil formula [EXPR | preset NAME ARGS...] [--attempts N]\n"
 	    "\n"
 	    "vigil keeps a Discord gateway bot online and shows why it is (or is not).\n");
 }
@@ -21,6 +24,8 @@ main(int argc, char **argv)
 		printf("vigil %s\n", VIGIL_VERSION);
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "formula") == 0)
+		return cli_formula(argc - 1, argv + 1, stdout, stderr);
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return 0;

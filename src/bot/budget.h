@@ -56,12 +56,16 @@ struct budget {
 	int64_t last_identify_mono[BUDGET_MAX_CONCURRENCY];
 };
 
+/* limit <= 0 means BUDGET_DEFAULT_LIMIT (at most BUDGET_MAX_STARTS); a
+ * negative reserve means BUDGET_DEFAULT_RESERVE (at most limit - 1). */
 void budget_init(struct budget *b, int limit, int reserve);
 
 /* Records one IDENTIFY now. Call it before the IDENTIFY is sent (and persist
  * right after), so a crash cannot lose it. */
 void budget_record(struct budget *b, struct vtime now, int shard_id, const char *reason);
-/* A fresh session_start_limit reading. */
+/* A fresh session_start_limit reading. A total <= 0 is ignored; the rest is
+ * clamped (reset_after to [0, 24 h], max_concurrency to
+ * [1, BUDGET_MAX_CONCURRENCY]). */
 void budget_update_discord(struct budget *b, struct vtime now, int total, int remaining,
     int64_t reset_after_ms, int max_concurrency);
 
@@ -78,7 +82,9 @@ int budget_remaining(const struct budget *b, struct vtime now);
 bool budget_may_identify(const struct budget *b, struct vtime now, int shard_id);
 /* Milliseconds until budget_may_identify becomes true (0 if it is): the later
  * of the next freed slot (oldest start + 24 h, or Discord's reset) and the
- * 5 s spacing. */
+ * 5 s spacing. Always finite: when no slot can ever free (Discord's total
+ * is not above the reserve) it is BUDGET_WINDOW_MS, by when a fresh reading
+ * may say otherwise. */
 int64_t budget_wait_ms(const struct budget *b, struct vtime now, int shard_id);
 /* Wall ms when the next slot of the 24 h window frees (oldest start + 24 h),
  * or 0 when no start is counted. */
@@ -95,8 +101,9 @@ void budget_assume_used(struct budget *b, struct vtime now, int count, const cha
  * budget_from_json: replaces the starts and Discord reading with those in
  * `j` (the limit and reserve stay as configured). Starts older than 24 h are
  * dropped, starts in the future (clock moved back) are kept and clamped to
- * now. 0, or -1 with a message when `j` is not a valid budget object; *b is
- * unchanged on error. */
+ * now. A start less than 5 s old holds every concurrency bucket for the rest
+ * of its spacing, so a restart cannot identify too soon. 0, or -1 with a
+ * message when `j` is not a valid budget object; *b is unchanged on error. */
 json_t *budget_to_json(const struct budget *b);
 int budget_from_json(struct budget *b, const json_t *j, struct vtime now, char *err, size_t errlen);
 

@@ -72,8 +72,9 @@ double delay_eval_s(const struct delay_formula *f, int attempt, struct rng *rng)
 /* The same in milliseconds, rounded to the nearest ms. */
 int64_t delay_ms(const struct delay_formula *f, int attempt, struct rng *rng);
 /* How many attempts fit in `seconds` of constant failure if each waits its
- * delay (rand() = 0.5; a zero delay counts as 1 s so the answer is finite):
- * the largest n with sum(delay(1..n)) <= seconds. */
+ * delay (rand() = 0.5; a delay under 1 s, zero included, counts as 1 s so
+ * the answer is finite): the largest n with sum(delay(1..n)) <= seconds.
+ * At most 1e7 seconds are counted. */
 int delay_attempts_within(const struct delay_formula *f, double seconds);
 /* Names of the presets, NULL-terminated (for completion and help). */
 extern const char *const delay_preset_names[];

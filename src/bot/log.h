@@ -51,7 +51,8 @@ struct logring {
 	size_t secret_len;
 };
 
-/* Allocates `cap` slots (LOG_RING_DEFAULT when 0). 0, or -1 when out of memory. */
+/* Allocates `cap` slots (LOG_RING_DEFAULT when 0); capture starts at
+ * LOG_INFO. 0, or -1 when out of memory. */
 int logring_init(struct logring *r, size_t cap);
 void logring_free(struct logring *r);
 /* The time stamped on entries added from now on. */
