@@ -252,12 +252,14 @@ static void
 snapshot(struct ui *ui)
 {
 	struct rl_row rows[UI_QUEUE_ROWS];
-	int nrows;
+	struct bot_transition hist[UI_HISTORY + 1];
+	int nrows, nhist;
 
 	bot_view(ui->bot, ui->now, &ui->view);
 	nrows = rl_rows(ui->bot->rest, ui->now, rows, UI_QUEUE_ROWS);
+	nhist = bot_history(ui->bot, hist, UI_HISTORY + 1);
 	sample_events(ui);
-	UPDATE(ui, diagram, P_DIAGRAM, diagram_update, &ui->view);
+	UPDATE(ui, diagram, P_DIAGRAM, diagram_update, &ui->view, hist, nhist);
 	UPDATE(ui, countdown, P_COUNTDOWN, countdown_update, &ui->view);
 	UPDATE(ui, budget, P_BUDGET, budget_update, &ui->view);
 	UPDATE(ui, queue, P_QUEUE, queue_update, &ui->view, rows, nrows);

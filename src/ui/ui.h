@@ -30,6 +30,7 @@ enum ui_pane { P_STATUS, P_DIAGRAM, P_COUNTDOWN, P_BUDGET, P_QUEUE, P_LOG, P_INP
 #define UI_MIN_ROWS   24
 #define UI_FRAME_MS   33              /* at most ~30 frames a second */
 #define UI_DUR_MAX    24
+#define UI_HISTORY    6               /* transitions listed under the diagram */
 
 /* ---- models ---- */
 
@@ -45,6 +46,8 @@ struct diagram_model {
 	char phase[40];
 	int attempt;
 	char stop_reason[BOT_REASON_MAX];
+	int nhist;                          /* earlier transitions, newest first */
+	char hist[UI_HISTORY][96];
 };
 
 struct countdown_model {
@@ -179,7 +182,10 @@ struct ui {
 
 /* ---- views ---- */
 
-void diagram_update(struct diagram_model *m, const struct bot_view *v);
+/* hist: transitions oldest first (bot_history), the last one excluded
+ * from the list since the view shows it already. */
+void diagram_update(struct diagram_model *m, const struct bot_view *v,
+    const struct bot_transition *hist, int nhist);
 void diagram_draw(WINDOW *w, const struct diagram_model *m, bool compact);
 /* The rows the diagram wants at full size. */
 int diagram_rows(void);

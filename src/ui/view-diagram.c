@@ -66,8 +66,21 @@ diagram_rows(void)
 	return DIAG_H + 3;
 }
 
+static void
+history_lines(struct diagram_model *m, const struct bot_transition *hist, int nhist)
+{
+	for (int i = nhist - 2; i >= 0 && m->nhist < UI_HISTORY; i--) {
+		char when[16];
+
+		ui_clock(hist[i].wall_ms, when, sizeof(when));
+		snprintf(m->hist[m->nhist++], sizeof(m->hist[0]), "%s %s>%s %.60s", when,
+		    pill[hist[i].from].abbrev, pill[hist[i].to].abbrev, hist[i].reason);
+	}
+}
+
 void
-diagram_update(struct diagram_model *m, const struct bot_view *v)
+diagram_update(struct diagram_model *m, const struct bot_view *v,
+    const struct bot_transition *hist, int nhist)
 {
 	memset(m, 0, sizeof(*m));
 	m->state = v->state;
@@ -84,6 +97,7 @@ diagram_update(struct diagram_model *m, const struct bot_view *v)
 	snprintf(m->phase, sizeof(m->phase), "%s", bot_phase_name(v->phase));
 	m->attempt = v->attempt;
 	snprintf(m->stop_reason, sizeof(m->stop_reason), "%s", v->stop_reason);
+	history_lines(m, hist, nhist);
 }
 
 static void
@@ -223,6 +237,9 @@ draw_info(WINDOW *w, int y, const struct diagram_model *m)
 	others(m, extra, sizeof(extra));
 	if (extra[0] != '\0')
 		ui_putf(w, y + 2, 1, cols - 1, ROLE_DIM, "also %s", extra);
+	for (int i = 0, row = y + (extra[0] != '\0' ? 3 : 2); i < m->nhist && row < getmaxy(w);
+	    i++, row++)
+		ui_put(w, row, 1, cols - 1, ROLE_DIM, m->hist[i]);
 }
 
 /* The one-line form: state, time in it, then every count. */

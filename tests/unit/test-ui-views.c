@@ -137,7 +137,7 @@ diagram_full(void **state)
 	v.last.from = BOT_RESUMING;
 	v.last.to = BOT_CONNECTED;
 	snprintf(v.last.reason, sizeof(v.last.reason), "resumed, 12 events replayed");
-	diagram_update(&m, &v);
+	diagram_update(&m, &v, NULL, 0);
 	diagram_draw(w, &m, false);
 	assert_shows(w, "State");
 	assert_shows(w, "[ Connected ]");
@@ -165,7 +165,7 @@ diagram_compact(void **state)
 	base_view(&v);
 	v.state = BOT_RESUMING;
 	v.counts[BOT_CONNECTED][BOT_DISCONNECTED] = 2;
-	diagram_update(&m, &v);
+	diagram_update(&m, &v, NULL, 0);
 	diagram_draw(w, &m, true);
 	assert_string_equal(row(w, 0), "Resuming 2m05s C>D 2 D>Rs 0 D>Rc 0 Rs>Rc 0 Rs>C 0 Rc>C 0");
 	delwin(w);
@@ -179,12 +179,12 @@ diagram_model_stable(void **state)
 
 	(void)state;
 	base_view(&v);
-	diagram_update(&a, &v);
+	diagram_update(&a, &v, NULL, 0);
 	v.in_state_ms += 400;           /* same second shown: no redraw */
-	diagram_update(&b, &v);
+	diagram_update(&b, &v, NULL, 0);
 	assert_memory_equal(&a, &b, sizeof(a));
 	v.in_state_ms += 600;
-	diagram_update(&b, &v);
+	diagram_update(&b, &v, NULL, 0);
 	assert_memory_not_equal(&a, &b, sizeof(a));
 }
 
