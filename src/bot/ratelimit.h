@@ -129,6 +129,10 @@ bool rl_next(struct rl_queue *q, struct vtime now, struct rl_send *out);
 void rl_complete(struct rl_queue *q, struct vtime now, uint64_t id, int status,
     const struct rl_headers *h, const char *body, size_t len, const char *transport_err,
     struct rl_done *done);
+/* After a 401 the requests still queued are never sent: the queue fails
+ * them itself, and each call hands over one such report (RL_DONE_FAILED,
+ * like a completion) until it returns false. Call it after rl_complete. */
+bool rl_reap(struct rl_queue *q, struct rl_done *out);
 /* Mono ms when rl_next may next hand something out, VTIME_NEVER if never
  * without new input. */
 int64_t rl_next_deadline(const struct rl_queue *q, struct vtime now);

@@ -1,0 +1,156 @@
+/*
+ * The entity cache (cache.h): lifecycle, lookups and stats. What each
+ * dispatch changes is in cacheapply.c. Guilds and channels refuse entries
+ * past their cap (evicting one would make the cache lie about what the bot
+ * can see); users, members and messages are LRU.
+ */
+#include <stdlib.h>
+
+#include "bot/cacheint.h"
+
+static const char *const kind_names[CACHE_KINDS] = {
+	"guilds", "channels", "users", "members", "messages",
+};
+
+void
+cache_limits_default(struct cache_limits *l)
+{
+	l->max[CACHE_GUILD] = 10000;
+	l->max[CACHE_CHANNEL] = 100000;
+	l->max[CACHE_USER] = 50000;
+	l->max[CACHE_MEMBER] = 50000;
+	l->max[CACHE_MESSAGE] = 10000;
+}
+
+struct cache *
+cache_new(const struct cache_limits *l)
+{
+	static const size_t elem[CACHE_KINDS] = {
+		sizeof(struct cache_guild), sizeof(struct cache_channel),
+		sizeof(struct cache_user), sizeof(struct cache_member),
+		sizeof(struct cache_message),
+	};
+	struct cache *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	if (l != NULL)
+		c->lim = *l;
+	else
+		cache_limits_default(&c->lim);
+	for (int k = 0; k < CACHE_KINDS; k++)
+		ctable_init(&c->t[k], elem[k], c->lim.max[k],
+		    k != CACHE_GUILD && k != CACHE_CHANNEL);
+	return c;
+}
+
+static void
+clear_all(struct cache *c)
+{
+	for (int k = 0; k < CACHE_KINDS; k++)
+		ctable_clear(&c->t[k]);
+	c->self_id = 0;
+}
+
+void
+cache_free(struct cache *c)
+{
+	if (c == NULL)
+		return;
+	clear_all(c);
+	free(c);
+}
+
+void
+cache_wipe(struct cache *c)
+{
+	clear_all(c);
+	c->wipes++;
+}
+
+void
+cache_flush(struct cache *c)
+{
+	clear_all(c);
+	c->flushes++;
+}
+
+/* A counted lookup that refreshes LRU order. */
+static const void *
+lookup(struct cache *c, enum cache_kind k, uint64_t k1, uint64_t k2)
+{
+	void *rec = ctable_get(&c->t[k], k1, k2);
+
+	if (rec == NULL) {
+		c->misses++;
+		return NULL;
+	}
+	c->hits++;
+	ctable_touch(&c->t[k], rec);
+	return rec;
+}
+
+const struct cache_guild *
+cache_guild(struct cache *c, uint64_t id)
+{
+	return lookup(c, CACHE_GUILD, id, 0);
+}
+
+const struct cache_channel *
+cache_channel(struct cache *c, uint64_t id)
+{
+	return lookup(c, CACHE_CHANNEL, id, 0);
+}
+
+const struct cache_user *
+cache_user(struct cache *c, uint64_t id)
+{
+	return lookup(c, CACHE_USER, id, 0);
+}
+
+const struct cache_member *
+cache_member(struct cache *c, uint64_t guild_id, uint64_t user_id)
+{
+	return lookup(c, CACHE_MEMBER, guild_id, user_id);
+}
+
+const struct cache_message *
+cache_message(struct cache *c, uint64_t id)
+{
+	return lookup(c, CACHE_MESSAGE, id, 0);
+}
+
+uint64_t
+cache_self_id(const struct cache *c)
+{
+	return c->self_id;
+}
+
+void
+cache_get_stats(const struct cache *c, struct cache_stats *out)
+{
+	out->bytes = 0;
+	for (int k = 0; k < CACHE_KINDS; k++) {
+		out->entries[k] = c->t[k].count;
+		out->evictions[k] = c->t[k].evictions;
+		out->refused[k] = c->t[k].refused;
+		out->bytes += ctable_bytes(&c->t[k]);
+	}
+	out->hits = c->hits;
+	out->misses = c->misses;
+	out->updates = c->updates;
+	out->wipes = c->wipes;
+	out->flushes = c->flushes;
+}
+
+void
+cache_get_limits(const struct cache *c, struct cache_limits *out)
+{
+	*out = c->lim;
+}
+
+const char *
+cache_kind_name(enum cache_kind k)
+{
+	return (unsigned)k < CACHE_KINDS ? kind_names[k] : "?";
+}
