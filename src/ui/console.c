@@ -210,8 +210,10 @@ next_tick(const struct ui *ui, const struct rl_row *rows, int nrows)
 	const struct bot_view *v = &ui->view;
 	int64_t now = ui->now.mono_ms, d;
 
+	/* Uptime has no tick of its own: it changes at the same rate as the
+	 * time in state and rides on its ticks (lagging by less than one of
+	 * its units), so a quiet console wakes once a second, not twice. */
 	d = ui_dur_next(v->in_state_ms);
-	d = min64(d, ui_dur_next(now - ui->start_mono));
 	if (v->wait != WAIT_NONE)
 		d = min64(d, ceil_next(v->wait_left_ms));
 	if (v->next_free_in_ms > 0)
@@ -367,12 +369,15 @@ static int64_t
 next_deadline(void *ud, struct vtime now)
 {
 	struct ui *ui = ud;
-	int64_t d = ui->tick_at;
 
 	(void)now;
-	if (ui->frame_due != VTIME_NEVER && (ui->dirty & ~UI_DIRTY(P_INPUT)) != 0)
-		d = min64(d, ui->frame_due);
-	return d;
+	/* A frame held back by the cap carries whatever fell due meanwhile:
+	 * a tick already past must not be handed back (the loop would spin
+	 * until the cap lets the frame out). */
+	if (ui->frame_due != VTIME_NEVER &&
+	    ((ui->dirty & ~UI_DIRTY(P_INPUT)) != 0 || ui->tick_at <= ui->frame_due))
+		return ui->frame_due;
+	return ui->tick_at;
 }
 
 /* ---- input, resize, alerts ---- */
