@@ -68,7 +68,7 @@ bot_init(struct bot *b, const struct bot_config *cfg, struct vtime now, char *er
 	listeners_init(&b->listeners);
 	frame_decoder_init(&b->decoder);
 	b->cache = cache_new(&cfg->cache);
-	b->rest = rl_new(&b->rng, &b->log);
+	b->rest = rlq_new(&b->rng, &b->log);
 	if (b->cache == NULL || b->rest == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -93,7 +93,7 @@ bot_free(struct bot *b)
 	free(b->actions);
 	for (int i = 0; i < b->sendq_count; i++)
 		free(b->sendq[(b->sendq_head + i) % BOT_SEND_QUEUE].text);
-	rl_free(b->rest);
+	rlq_free(b->rest);
 	cache_free(b->cache);
 	frame_decoder_free(&b->decoder);
 	logring_free(&b->log);
@@ -101,27 +101,39 @@ bot_free(struct bot *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Appends to the FIFO. It is drained after every call, so it stays small;
- * growth failing means the process is out of memory and the action is lost
- * with a log line rather than a crash. */
+/* Makes room for one more action. The FIFO is drained after every call, so
+ * it stays small; false only when the process is out of memory. */
+static bool
+reserve(struct bot *b)
+{
+	struct action *grown;
+	size_t cap;
+
+	if (b->act_count < b->act_cap)
+		return true;
+	cap = b->act_cap ? b->act_cap * 2 : 16;
+	grown = malloc(cap * sizeof(*grown));
+	if (grown == NULL)
+		return false;
+	for (size_t i = 0; i < b->act_count; i++)
+		grown[i] = b->actions[(b->act_head + i) % b->act_cap];
+	free(b->actions);
+	b->actions = grown;
+	b->act_cap = cap;
+	b->act_head = 0;
+	return true;
+}
+
+/* Appends to the FIFO; out of memory, the action is lost with a log line
+ * rather than a crash. */
 static struct action *
 push(struct bot *b, enum action_kind kind)
 {
 	struct action *a;
 
-	if (b->act_count == b->act_cap) {
-		size_t cap = b->act_cap ? b->act_cap * 2 : 16;
-		struct action *grown = malloc(cap * sizeof(*grown));
-		if (grown == NULL) {
-			LOGF(&b->log, LOG_ERROR, "bot", "out of memory: action %d lost", (int)kind);
-			return NULL;
-		}
-		for (size_t i = 0; i < b->act_count; i++)
-			grown[i] = b->actions[(b->act_head + i) % b->act_cap];
-		free(b->actions);
-		b->actions = grown;
-		b->act_cap = cap;
-		b->act_head = 0;
+	if (!reserve(b)) {
+		LOGF(&b->log, LOG_ERROR, "bot", "out of memory: action %d lost", (int)kind);
+		return NULL;
 	}
 	a = &b->actions[(b->act_head + b->act_count++) % b->act_cap];
 	memset(a, 0, sizeof(*a));
@@ -233,12 +245,12 @@ bot_send_now(struct bot *b, struct vtime now, char *text, size_t len, bool prior
 static void
 pump(struct bot *b, struct vtime now)
 {
-	struct rl_send s;
+	struct rlq_send s;
 
-	while (rl_next(b->rest, now, &s)) {
+	/* Room first: a request handed out by rlq_next must reach the driver,
+	 * or it would stay in flight forever. */
+	while (reserve(b) && rlq_next(b->rest, now, &s)) {
 		struct action *a = push(b, ACT_HTTP);
-		if (a == NULL)
-			break;
 		a->http_id = s.id;
 		a->method = s.method;
 		a->path = s.path;
@@ -334,23 +346,35 @@ bot_on_frame(struct bot *b, struct vtime now, uint32_t conn, const char *buf, si
 	pump(b, now);
 }
 
+/* A REST request ended (or was failed by the queue after a 401). */
+static void
+http_done(struct bot *b, struct vtime now, const struct rlq_done *done, const char *body,
+    size_t len)
+{
+	if (done->outcome == RLQ_RETRY)
+		return;
+	if (done->outcome == RLQ_DONE_OK)
+		b->stats.rest_ok++;
+	else
+		b->stats.rest_failed++;
+	if (done->tag == TAG_GATEWAY_BOT)
+		session_fetched(b, now, done, body, len);
+	else if (done->outcome == RLQ_DONE_FAILED)
+		LOGF(&b->log, LOG_WARN, "rest", "request %llu failed after %d attempts: %s",
+		    (unsigned long long)done->id, done->attempts, done->why);
+}
+
 void
 bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
-    const struct rl_headers *h, const char *body, size_t len, const char *err)
+    const struct rlq_headers *h, const char *body, size_t len, const char *err)
 {
-	struct rl_done done;
+	struct rlq_done done;
 
 	enter(b, now);
-	rl_complete(b->rest, now, http_id, status, h, body, len, err, &done);
-	if (done.outcome == RL_DONE_OK)
-		b->stats.rest_ok++;
-	else if (done.outcome == RL_DONE_FAILED)
-		b->stats.rest_failed++;
-	if (done.outcome != RL_RETRY && done.tag == TAG_GATEWAY_BOT)
-		session_fetched(b, now, &done, body, len);
-	else if (done.outcome == RL_DONE_FAILED)
-		LOGF(&b->log, LOG_WARN, "rest", "request %llu failed after %d attempts: %s",
-		    (unsigned long long)done.id, done.attempts, done.why);
+	rlq_complete(b->rest, now, http_id, status, h, body, len, err, &done);
+	http_done(b, now, &done, body, len);
+	while (rlq_reap(b->rest, &done))
+		http_done(b, now, &done, NULL, 0);
 	pump(b, now);
 }
 
@@ -379,7 +403,7 @@ bot_next_deadline(const struct bot *b, struct vtime now)
 		t = min64(t, hb_deadline(&b->hb));
 	if (b->sendq_count > 0 && b->phase == PHASE_CONNECTED)
 		t = min64(t, sendlimit_next(&b->sendlimit, now, false));
-	return min64(t, rl_next_deadline(b->rest, now));
+	return min64(t, rlq_next_deadline(b->rest, now));
 }
 
 int
@@ -442,7 +466,7 @@ bot_rest(struct bot *b, struct vtime now, const char *method, const char *path,
 	uint64_t id;
 
 	enter(b, now);
-	id = rl_submit(b->rest, now, method, path, body, TAG_USER, NULL, 0, err, errlen);
+	id = rlq_submit(b->rest, now, method, path, body, TAG_USER, NULL, 0, err, errlen);
 	if (id == 0)
 		return -1;
 	pump(b, now);

@@ -170,7 +170,7 @@ struct bot_view {
 	bool ack_pending;
 	struct bot_stats stats;
 	struct cache_stats cache;
-	struct rl_global rest;
+	struct rlq_global rest;
 	uint64_t log_dropped;
 };
 
@@ -198,7 +198,7 @@ struct bot {
 	struct sendlimit sendlimit;
 	struct listeners listeners;
 	struct cache *cache;
-	struct rl_queue *rest;
+	struct rlq_queue *rest;
 	struct frame_decoder decoder;
 	struct frame frame;             /* the frame being handled (big: kept here, not on the stack) */
 
@@ -273,7 +273,7 @@ void bot_on_close(struct bot *b, struct vtime now, uint32_t conn, int code, cons
 void bot_on_frame(struct bot *b, struct vtime now, uint32_t conn, const char *buf, size_t len);
 /* A REST response: status 0 means a transport error (err says why). */
 void bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
-    const struct rl_headers *h, const char *body, size_t len, const char *err);
+    const struct rlq_headers *h, const char *body, size_t len, const char *err);
 /* Call when now >= bot_next_deadline (calling earlier is harmless). */
 void bot_tick(struct bot *b, struct vtime now);
 /* Mono ms of the next thing the core must do, or VTIME_NEVER. */

@@ -25,7 +25,7 @@ void session_start(struct bot *b, struct vtime now);
 void session_opened(struct bot *b, struct vtime now);
 void session_closed(struct bot *b, struct vtime now, int code, const char *reason);
 void session_frame(struct bot *b, struct vtime now, const struct frame *f);
-void session_fetched(struct bot *b, struct vtime now, const struct rl_done *done,
+void session_fetched(struct bot *b, struct vtime now, const struct rlq_done *done,
     const char *body, size_t len);
 void session_tick(struct bot *b, struct vtime now);
 int session_cmd_resume(struct bot *b, struct vtime now, char *err, size_t errlen);

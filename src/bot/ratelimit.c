@@ -3,7 +3,7 @@
  * their bucket, the global 50/s window, any 429 hold, backoff or ban allow
  * (PROTOCOL.md §2, §8.10-11). rlbucket.c decides what a bucket allows,
  * rlcomplete.c what a response does. "When may this route send?" has one
- * answer, route_ready_at, used by rl_next, rl_next_deadline and the view
+ * answer, route_ready_at, used by rlq_next, rlq_next_deadline and the view
  * alike, so the deadline is exact and the view never disagrees.
  */
 #include <stdio.h>
@@ -12,30 +12,30 @@
 
 #include "bot/rlint.h"
 
-struct rl_queue *
-rl_new(struct rng *rng, struct logring *log)
+struct rlq_queue *
+rlq_new(struct rng *rng, struct logring *log)
 {
-	struct rl_queue *q = calloc(1, sizeof(*q));
+	struct rlq_queue *q = calloc(1, sizeof(*q));
 
 	if (q == NULL)
 		return NULL;
 	q->rng = rng;
 	q->log = log;
-	for (int i = 0; i < RL_MAX_PENDING; i++)
-		q->req[i].next = i + 1 < RL_MAX_PENDING ? i + 1 : -1;
+	for (int i = 0; i < RLQ_MAX_PENDING; i++)
+		q->req[i].next = i + 1 < RLQ_MAX_PENDING ? i + 1 : -1;
 	/* Long-past sends: the window starts empty. */
-	for (int i = 0; i < RL_GLOBAL_PER_S; i++)
+	for (int i = 0; i < RLQ_GLOBAL_PER_S; i++)
 		q->sends[i] = INT64_MIN / 2;
 	q->reap_head = q->reap_tail = -1;
 	return q;
 }
 
 void
-rl_free(struct rl_queue *q)
+rlq_free(struct rlq_queue *q)
 {
 	if (q == NULL)
 		return;
-	for (int i = 0; i < RL_MAX_PENDING; i++) {
+	for (int i = 0; i < RLQ_MAX_PENDING; i++) {
 		free(q->req[i].path);
 		free(q->req[i].body);
 	}
@@ -43,7 +43,7 @@ rl_free(struct rl_queue *q)
 }
 
 void
-rl_req_release(struct rl_queue *q, struct rl_req *rq)
+rlq_req_release(struct rlq_queue *q, struct rlq_req *rq)
 {
 	free(rq->path);
 	free(rq->body);
@@ -53,9 +53,9 @@ rl_req_release(struct rl_queue *q, struct rl_req *rq)
 }
 
 void
-rl_route_push_head(struct rl_queue *q, struct rl_req *rq)
+rlq_route_push_head(struct rlq_queue *q, struct rlq_req *rq)
 {
-	struct rl_route *r = &q->route[rq->route];
+	struct rlq_route *r = &q->route[rq->route];
 	int i = (int)(rq - q->req);
 
 	rq->state = RLQ_QUEUED;
@@ -86,15 +86,15 @@ path_ok(const char *p)
 
 	if (p[0] != '/')
 		return false;
-	for (n = 0; p[n] != '\0' && n < RL_PATH_MAX; n++) {
+	for (n = 0; p[n] != '\0' && n < RLQ_PATH_MAX; n++) {
 		if ((unsigned char)p[n] <= ' ' || (unsigned char)p[n] >= 0x7f)
 			return false;
 	}
-	return n < RL_PATH_MAX;
+	return n < RLQ_PATH_MAX;
 }
 
 static int
-check_submit(const struct rl_queue *q, const char *method, const char *path, char *err,
+check_submit(const struct rlq_queue *q, const char *method, const char *path, char *err,
     size_t errlen)
 {
 	if (q->unauthorized) {
@@ -104,7 +104,7 @@ check_submit(const struct rl_queue *q, const char *method, const char *path, cha
 	}
 	if (q->free_req < 0) {
 		snprintf(err, errlen, "REST queue full (%d requests): request refused",
-		    RL_MAX_PENDING);
+		    RLQ_MAX_PENDING);
 		return -1;
 	}
 	if (method == NULL || !method_ok(method)) {
@@ -113,7 +113,7 @@ check_submit(const struct rl_queue *q, const char *method, const char *path, cha
 	}
 	if (path == NULL || !path_ok(path)) {
 		snprintf(err, errlen, "bad REST path: it must start with / and hold "
-		    "fewer than %d printable characters", RL_PATH_MAX);
+		    "fewer than %d printable characters", RLQ_PATH_MAX);
 		return -1;
 	}
 	return 0;
@@ -122,17 +122,17 @@ check_submit(const struct rl_queue *q, const char *method, const char *path, cha
 /* Forgets routes with nothing queued or in flight whose bucket has nothing
  * left to teach; returns how many went. */
 static int
-sweep_routes(struct rl_queue *q, int64_t now)
+sweep_routes(struct rlq_queue *q, int64_t now)
 {
 	int n = 0;
 
-	for (int i = 0; i < RL_MAX_ROUTES; i++) {
-		struct rl_route *r = &q->route[i];
+	for (int i = 0; i < RLQ_MAX_ROUTES; i++) {
+		struct rlq_route *r = &q->route[i];
 
 		if (!r->used || r->queued > 0 || r->inflight > 0 ||
-		    !rl_bucket_quiet(&q->bucket[r->bucket], now))
+		    !rlq_bucket_quiet(&q->bucket[r->bucket], now))
 			continue;
-		rl_bucket_release(q, r->bucket);
+		rlq_bucket_release(q, r->bucket);
 		r->used = false;
 		q->nroutes--;
 		n++;
@@ -141,9 +141,9 @@ sweep_routes(struct rl_queue *q, int64_t now)
 }
 
 static int
-route_find(const struct rl_queue *q, const char *key)
+route_find(const struct rlq_queue *q, const char *key)
 {
-	for (int i = 0; i < RL_MAX_ROUTES; i++) {
+	for (int i = 0; i < RLQ_MAX_ROUTES; i++) {
 		if (q->route[i].used && strcmp(q->route[i].key, key) == 0)
 			return i;
 	}
@@ -152,14 +152,14 @@ route_find(const struct rl_queue *q, const char *key)
 
 /* The route for key, created if need be; -1 when every route is busy. */
 static int
-route_get(struct rl_queue *q, int64_t now, const char *key)
+route_get(struct rlq_queue *q, int64_t now, const char *key)
 {
-	struct rl_route *r;
+	struct rlq_route *r;
 	int i = route_find(q, key);
 
 	if (i >= 0)
 		return i;
-	if (q->nroutes >= RL_MAX_ROUTES && sweep_routes(q, now) == 0)
+	if (q->nroutes >= RLQ_MAX_ROUTES && sweep_routes(q, now) == 0)
 		return -1;
 	for (i = 0; q->route[i].used; i++)
 		;
@@ -167,10 +167,10 @@ route_get(struct rl_queue *q, int64_t now, const char *key)
 	memset(r, 0, sizeof(*r));
 	r->used = true;
 	snprintf(r->key, sizeof(r->key), "%s", key);
-	rl_route_major(key, r->major, sizeof(r->major));
-	r->exempt = rl_route_global_exempt(key);
+	rlq_route_major(key, r->major, sizeof(r->major));
+	r->exempt = rlq_route_global_exempt(key);
 	r->head = r->tail = -1;
-	r->bucket = rl_bucket_new(q, r->major);
+	r->bucket = rlq_bucket_new(q, r->major);
 	q->bucket[r->bucket].refs = 1;
 	q->nroutes++;
 	return i;
@@ -189,31 +189,31 @@ dup_bytes(const char *s, size_t n)
 }
 
 static void
-push_tail(struct rl_queue *q, int r_idx, int i)
+push_tail(struct rlq_queue *q, int r_idx, int i)
 {
-	struct rl_route *r = &q->route[r_idx];
+	struct rlq_route *r = &q->route[r_idx];
 
 	q->req[i].route = r_idx;
 	q->req[i].state = RLQ_QUEUED;
-	rl_list_append(q, &r->head, &r->tail, i);
+	rlq_list_append(q, &r->head, &r->tail, i);
 	r->queued++;
 	q->queued++;
 }
 
 uint64_t
-rl_submit(struct rl_queue *q, struct vtime now, const char *method, const char *path,
+rlq_submit(struct rlq_queue *q, struct vtime now, const char *method, const char *path,
     const char *body, int tag, void *ud, unsigned flags, char *err, size_t errlen)
 {
-	char key[RL_ROUTE_MAX];
-	struct rl_req *rq;
+	char key[RLQ_ROUTE_MAX];
+	struct rlq_req *rq;
 	int r, i;
 
 	if (check_submit(q, method, path, err, errlen) < 0)
 		return 0;
-	rl_route_key(method, path, key, sizeof(key));
+	rlq_route_key(method, path, key, sizeof(key));
 	if ((r = route_get(q, now.mono_ms, key)) < 0) {
 		snprintf(err, errlen, "REST queue: all %d routes are busy: request refused",
-		    RL_MAX_ROUTES);
+		    RLQ_MAX_ROUTES);
 		return 0;
 	}
 	i = q->free_req;
@@ -223,12 +223,12 @@ rl_submit(struct rl_queue *q, struct vtime now, const char *method, const char *
 	rq->body_len = body != NULL ? strlen(body) : 0;
 	rq->body = body != NULL ? dup_bytes(body, rq->body_len) : NULL;
 	if (rq->path == NULL || (body != NULL && rq->body == NULL)) {
-		rl_req_release(q, rq);
+		rlq_req_release(q, rq);
 		snprintf(err, errlen, "REST queue: out of memory: request refused");
 		return 0;
 	}
 	snprintf(rq->method, sizeof(rq->method), "%s", method);
-	rq->id = ++q->seq * RL_MAX_PENDING + (uint64_t)i;
+	rq->id = ++q->seq * RLQ_MAX_PENDING + (uint64_t)i;
 	rq->tag = tag;
 	rq->ud = ud;
 	rq->flags = flags;
@@ -236,9 +236,9 @@ rl_submit(struct rl_queue *q, struct vtime now, const char *method, const char *
 	return rq->id;
 }
 
-/* The oldest of the last RL_GLOBAL_PER_S sends, plus one second. */
+/* The oldest of the last RLQ_GLOBAL_PER_S sends, plus one second. */
 static int64_t
-global_window_at(const struct rl_queue *q)
+global_window_at(const struct rlq_queue *q)
 {
 	return q->sends[q->send_next] + MS_PER_S;
 }
@@ -246,24 +246,24 @@ global_window_at(const struct rl_queue *q)
 /* When route r may next hand out its head request (<= now: at once),
  * VTIME_NEVER when only a response can change that. */
 static int64_t
-route_ready_at(const struct rl_queue *q, const struct rl_route *r, int64_t now)
+route_ready_at(const struct rlq_queue *q, const struct rlq_route *r, int64_t now)
 {
 	int64_t at = now;
 
 	if (r->head < 0 || q->unauthorized)
 		return VTIME_NEVER;
-	at = rl_max64(at, r->hold_until);
-	at = rl_max64(at, q->ban_until);
-	at = rl_max64(at, q->global_until);
+	at = rlq_max64(at, r->hold_until);
+	at = rlq_max64(at, q->ban_until);
+	at = rlq_max64(at, q->global_until);
 	if (!r->exempt)
-		at = rl_max64(at, global_window_at(q));
-	return rl_bucket_ready_at(&q->bucket[r->bucket], at);
+		at = rlq_max64(at, global_window_at(q));
+	return rlq_bucket_ready_at(&q->bucket[r->bucket], at);
 }
 
 static void
-hand_out(struct rl_queue *q, struct rl_route *r, int64_t now, struct rl_send *out)
+hand_out(struct rlq_queue *q, struct rlq_route *r, int64_t now, struct rlq_send *out)
 {
-	struct rl_req *rq = &q->req[r->head];
+	struct rlq_req *rq = &q->req[r->head];
 
 	r->head = rq->next;
 	if (r->head < 0)
@@ -275,10 +275,10 @@ hand_out(struct rl_queue *q, struct rl_route *r, int64_t now, struct rl_send *ou
 	q->queued--;
 	r->inflight++;
 	q->inflight++;
-	rl_bucket_sent(&q->bucket[r->bucket], now);
+	rlq_bucket_sent(&q->bucket[r->bucket], now);
 	if (!r->exempt) {
 		q->sends[q->send_next] = now;
-		q->send_next = (q->send_next + 1) % RL_GLOBAL_PER_S;
+		q->send_next = (q->send_next + 1) % RLQ_GLOBAL_PER_S;
 	}
 	r->sent++;
 	q->sent++;
@@ -291,13 +291,13 @@ hand_out(struct rl_queue *q, struct rl_route *r, int64_t now, struct rl_send *ou
 }
 
 bool
-rl_next(struct rl_queue *q, struct vtime now, struct rl_send *out)
+rlq_next(struct rlq_queue *q, struct vtime now, struct rlq_send *out)
 {
-	struct rl_route *best = NULL;
+	struct rlq_route *best = NULL;
 
 	/* Oldest head first, so routes share the wire in submission order. */
-	for (int i = 0; i < RL_MAX_ROUTES; i++) {
-		struct rl_route *r = &q->route[i];
+	for (int i = 0; i < RLQ_MAX_ROUTES; i++) {
+		struct rlq_route *r = &q->route[i];
 
 		if (!r->used || route_ready_at(q, r, now.mono_ms) > now.mono_ms)
 			continue;
@@ -311,11 +311,11 @@ rl_next(struct rl_queue *q, struct vtime now, struct rl_send *out)
 }
 
 int64_t
-rl_next_deadline(const struct rl_queue *q, struct vtime now)
+rlq_next_deadline(const struct rlq_queue *q, struct vtime now)
 {
 	int64_t t = VTIME_NEVER;
 
-	for (int i = 0; i < RL_MAX_ROUTES; i++) {
+	for (int i = 0; i < RLQ_MAX_ROUTES; i++) {
 		if (q->route[i].used) {
 			int64_t at = route_ready_at(q, &q->route[i], now.mono_ms);
 
@@ -327,18 +327,18 @@ rl_next_deadline(const struct rl_queue *q, struct vtime now)
 }
 
 void
-rl_global_view(const struct rl_queue *q, struct vtime now, struct rl_global *out)
+rlq_global_view(const struct rlq_queue *q, struct vtime now, struct rlq_global *out)
 {
 	int64_t t = now.mono_ms;
 
 	memset(out, 0, sizeof(*out));
-	out->per_s = RL_GLOBAL_PER_S;
-	for (int i = 0; i < RL_GLOBAL_PER_S; i++)
+	out->per_s = RLQ_GLOBAL_PER_S;
+	for (int i = 0; i < RLQ_GLOBAL_PER_S; i++)
 		out->sent_last_s += q->sends[i] > t - MS_PER_S && q->sends[i] <= t;
-	out->global_wait_ms = rl_max64(0, q->global_until - t);
-	out->invalid_10min = rl_invalid_count(q, t);
-	out->invalid_limit = RL_INVALID_LIMIT;
-	out->ban_left_ms = rl_max64(0, q->ban_until - t);
+	out->global_wait_ms = rlq_max64(0, q->global_until - t);
+	out->invalid_10min = rlq_invalid_count(q, t);
+	out->invalid_limit = RLQ_INVALID_LIMIT;
+	out->ban_left_ms = rlq_max64(0, q->ban_until - t);
 	out->banned = out->ban_left_ms > 0;
 	out->unauthorized = q->unauthorized;
 	out->pending = q->queued;
@@ -351,20 +351,20 @@ rl_global_view(const struct rl_queue *q, struct vtime now, struct rl_global *out
 }
 
 static void
-fill_row(const struct rl_queue *q, const struct rl_route *r, int64_t now, struct rl_row *row)
+fill_row(const struct rlq_queue *q, const struct rlq_route *r, int64_t now, struct rlq_row *row)
 {
-	const struct rl_bucket *b = &q->bucket[r->bucket];
-	int64_t until = rl_max64(r->hold_until, b->hold_until);
+	const struct rlq_bucket *b = &q->bucket[r->bucket];
+	int64_t until = rlq_max64(r->hold_until, b->hold_until);
 
 	memset(row, 0, sizeof(*row));
 	snprintf(row->route, sizeof(row->route), "%s", r->key);
 	snprintf(row->bucket, sizeof(row->bucket), "%s", b->hash);
 	row->known = b->known;
 	row->limit = b->limit;
-	row->remaining = b->known ? rl_bucket_remaining(b, now) : 0;
+	row->remaining = b->known ? rlq_bucket_remaining(b, now) : 0;
 	if (b->known && row->remaining == 0)
-		until = rl_max64(until, b->reset_at);
-	row->reset_in_ms = rl_max64(0, until - now);
+		until = rlq_max64(until, b->reset_at);
+	row->reset_in_ms = rlq_max64(0, until - now);
 	row->pending = r->queued;
 	row->inflight = r->inflight;
 	row->sent = r->sent;
@@ -372,7 +372,7 @@ fill_row(const struct rl_queue *q, const struct rl_route *r, int64_t now, struct
 }
 
 static int
-busier(const struct rl_route *a, const struct rl_route *b)
+busier(const struct rlq_route *a, const struct rlq_route *b)
 {
 	if (a->queued != b->queued)
 		return a->queued > b->queued;
@@ -382,14 +382,14 @@ busier(const struct rl_route *a, const struct rl_route *b)
 }
 
 int
-rl_rows(const struct rl_queue *q, struct vtime now, struct rl_row *rows, int max)
+rlq_rows(const struct rlq_queue *q, struct vtime now, struct rlq_row *rows, int max)
 {
-	const struct rl_route *order[RL_MAX_ROUTES];
+	const struct rlq_route *order[RLQ_MAX_ROUTES];
 	int n = 0;
 
-	/* Insertion sort: at most RL_MAX_ROUTES rows, drawn about once a second. */
-	for (int i = 0; i < RL_MAX_ROUTES; i++) {
-		const struct rl_route *r = &q->route[i];
+	/* Insertion sort: at most RLQ_MAX_ROUTES rows, drawn about once a second. */
+	for (int i = 0; i < RLQ_MAX_ROUTES; i++) {
+		const struct rlq_route *r = &q->route[i];
 		int k;
 
 		if (!r->used)

@@ -13,7 +13,7 @@
 #include "bot/rlint.h"
 
 int64_t
-rl_seconds_to_ms(double s)
+rlq_seconds_to_ms(double s)
 {
 	double ms = s * 1000.0;
 
@@ -28,10 +28,10 @@ rl_seconds_to_ms(double s)
 /* A fresh bucket with no route attached yet; -1 cannot happen while the
  * pool is as big as the route table, since each route holds one bucket. */
 int
-rl_bucket_new(struct rl_queue *q, const char *major)
+rlq_bucket_new(struct rlq_queue *q, const char *major)
 {
-	for (int i = 0; i < RL_MAX_ROUTES; i++) {
-		struct rl_bucket *b = &q->bucket[i];
+	for (int i = 0; i < RLQ_MAX_ROUTES; i++) {
+		struct rlq_bucket *b = &q->bucket[i];
 
 		if (b->used)
 			continue;
@@ -44,9 +44,9 @@ rl_bucket_new(struct rl_queue *q, const char *major)
 }
 
 void
-rl_bucket_release(struct rl_queue *q, int i)
+rlq_bucket_release(struct rlq_queue *q, int i)
 {
-	struct rl_bucket *b = &q->bucket[i];
+	struct rlq_bucket *b = &q->bucket[i];
 
 	if (--b->refs <= 0)
 		b->used = false;
@@ -54,32 +54,32 @@ rl_bucket_release(struct rl_queue *q, int i)
 
 /* Moves route r, with its requests in flight, to bucket `to`. */
 static void
-bucket_move(struct rl_queue *q, struct rl_route *r, int to)
+bucket_move(struct rlq_queue *q, struct rlq_route *r, int to)
 {
-	struct rl_bucket *from = &q->bucket[r->bucket], *dst = &q->bucket[to];
+	struct rlq_bucket *from = &q->bucket[r->bucket], *dst = &q->bucket[to];
 
 	from->inflight -= r->inflight;
 	dst->inflight += r->inflight;
 	/* dst's last headers did not count these. */
 	if (dst->known)
 		dst->remaining = dst->remaining > r->inflight ? dst->remaining - r->inflight : 0;
-	dst->hold_until = rl_max64(dst->hold_until, from->hold_until);
-	dst->window_ms = rl_max64(dst->window_ms, from->window_ms);
+	dst->hold_until = rlq_max64(dst->hold_until, from->hold_until);
+	dst->window_ms = rlq_max64(dst->window_ms, from->window_ms);
 	dst->refs++;
-	rl_bucket_release(q, r->bucket);
+	rlq_bucket_release(q, r->bucket);
 	r->bucket = to;
 }
 
 void
-rl_bucket_learn_hash(struct rl_queue *q, struct rl_route *r, const char *hash)
+rlq_bucket_learn_hash(struct rlq_queue *q, struct rlq_route *r, const char *hash)
 {
-	struct rl_bucket *cur = &q->bucket[r->bucket];
+	struct rlq_bucket *cur = &q->bucket[r->bucket];
 	int i;
 
 	if (hash[0] == '\0' || strcmp(cur->hash, hash) == 0)
 		return;
-	for (i = 0; i < RL_MAX_ROUTES; i++) {
-		const struct rl_bucket *b = &q->bucket[i];
+	for (i = 0; i < RLQ_MAX_ROUTES; i++) {
+		const struct rlq_bucket *b = &q->bucket[i];
 
 		if (b->used && strcmp(b->hash, hash) == 0 && strcmp(b->major, r->major) == 0) {
 			bucket_move(q, r, i);
@@ -92,7 +92,7 @@ rl_bucket_learn_hash(struct rl_queue *q, struct rl_route *r, const char *hash)
 		snprintf(cur->hash, sizeof(cur->hash), "%s", hash);
 		return;
 	}
-	i = rl_bucket_new(q, r->major);
+	i = rlq_bucket_new(q, r->major);
 	if (i < 0)
 		return;
 	snprintf(q->bucket[i].hash, sizeof(q->bucket[i].hash), "%s", hash);
@@ -100,7 +100,7 @@ rl_bucket_learn_hash(struct rl_queue *q, struct rl_route *r, const char *hash)
 }
 
 int
-rl_bucket_remaining(const struct rl_bucket *b, int64_t now)
+rlq_bucket_remaining(const struct rlq_bucket *b, int64_t now)
 {
 	if (!b->known)
 		return b->inflight == 0 ? 1 : 0;
@@ -110,12 +110,12 @@ rl_bucket_remaining(const struct rl_bucket *b, int64_t now)
 }
 
 int64_t
-rl_bucket_ready_at(const struct rl_bucket *b, int64_t at)
+rlq_bucket_ready_at(const struct rlq_bucket *b, int64_t at)
 {
-	at = rl_max64(at, b->hold_until);
+	at = rlq_max64(at, b->hold_until);
 	if (!b->known)
 		return b->inflight == 0 ? at : VTIME_NEVER;
-	if (rl_bucket_remaining(b, at) > 0)
+	if (rlq_bucket_remaining(b, at) > 0)
 		return at;
 	if (b->reset_at > at && b->limit > b->inflight)
 		return b->reset_at;
@@ -124,16 +124,16 @@ rl_bucket_ready_at(const struct rl_bucket *b, int64_t at)
 
 /* Nothing learned here would be lost by forgetting the bucket. */
 bool
-rl_bucket_quiet(const struct rl_bucket *b, int64_t now)
+rlq_bucket_quiet(const struct rlq_bucket *b, int64_t now)
 {
 	return b->inflight == 0 && now >= b->hold_until && (!b->known || now >= b->reset_at);
 }
 
 void
-rl_bucket_sent(struct rl_bucket *b, int64_t now)
+rlq_bucket_sent(struct rlq_bucket *b, int64_t now)
 {
 	if (b->known) {
-		int left = rl_bucket_remaining(b, now);
+		int left = rlq_bucket_remaining(b, now);
 
 		b->remaining = left > 0 ? left - 1 : 0;
 	}
@@ -143,17 +143,17 @@ rl_bucket_sent(struct rl_bucket *b, int64_t now)
 /* A response without limits: the request may still have been counted, in a
  * window whose end we cannot see, so wait as long as the longest window. */
 static void
-update_blind(struct rl_bucket *b, int64_t now)
+update_blind(struct rlq_bucket *b, int64_t now)
 {
 	if (!b->known)
 		return;
-	b->remaining = rl_bucket_remaining(b, now);
-	b->reset_at = rl_max64(b->reset_at, now + b->window_ms);
+	b->remaining = rlq_bucket_remaining(b, now);
+	b->reset_at = rlq_max64(b->reset_at, now + b->window_ms);
 }
 
 /* Call after the answered request left b->inflight. */
 void
-rl_bucket_update(struct rl_bucket *b, int64_t now, const struct rl_headers *h)
+rlq_bucket_update(struct rlq_bucket *b, int64_t now, const struct rlq_headers *h)
 {
 	int64_t reset;
 	int avail;
@@ -162,8 +162,8 @@ rl_bucket_update(struct rl_bucket *b, int64_t now, const struct rl_headers *h)
 		update_blind(b, now);
 		return;
 	}
-	reset = now + rl_seconds_to_ms(h->reset_after_s);
-	b->window_ms = rl_max64(b->window_ms, reset - now);
+	reset = now + rlq_seconds_to_ms(h->reset_after_s);
+	b->window_ms = rlq_max64(b->window_ms, reset - now);
 	/* Requests still in flight may not be in Discord's count yet. */
 	avail = h->remaining > b->inflight ? h->remaining - b->inflight : 0;
 	if (!b->known) {
@@ -173,11 +173,11 @@ rl_bucket_update(struct rl_bucket *b, int64_t now, const struct rl_headers *h)
 		b->reset_at = reset;
 		return;
 	}
-	b->remaining = rl_bucket_remaining(b, now);
+	b->remaining = rlq_bucket_remaining(b, now);
 	b->limit = h->limit;
 	if (reset <= now)
 		return;           /* its window is over: nothing left to learn */
-	b->reset_at = rl_max64(b->reset_at, reset);
+	b->reset_at = rlq_max64(b->reset_at, reset);
 	if (avail < b->remaining)
 		b->remaining = avail;
 }
@@ -185,11 +185,11 @@ rl_bucket_update(struct rl_bucket *b, int64_t now, const struct rl_headers *h)
 /* A 429 on this bucket: nothing goes before `until`; unless the limit is
  * the resource's (shared scope), our count was wrong and is now zero. */
 void
-rl_bucket_hold(struct rl_bucket *b, int64_t until, bool exhausted)
+rlq_bucket_hold(struct rlq_bucket *b, int64_t until, bool exhausted)
 {
-	b->hold_until = rl_max64(b->hold_until, until);
+	b->hold_until = rlq_max64(b->hold_until, until);
 	if (exhausted && b->known) {
 		b->remaining = 0;
-		b->reset_at = rl_max64(b->reset_at, until);
+		b->reset_at = rlq_max64(b->reset_at, until);
 	}
 }

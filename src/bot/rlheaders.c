@@ -22,7 +22,7 @@ struct span {
 };
 
 void
-rl_headers_init(struct rl_headers *h)
+rlq_headers_init(struct rlq_headers *h)
 {
 	memset(h, 0, sizeof(*h));
 }
@@ -117,7 +117,7 @@ parse_seconds(struct span v, double *out)
 /* A bucket hash: printable ASCII without blanks, short enough to keep whole
  * (a truncated hash could merge two buckets). */
 static void
-set_bucket(struct rl_headers *h, struct span v)
+set_bucket(struct rlq_headers *h, struct span v)
 {
 	if (v.n == 0 || v.n >= sizeof(h->bucket))
 		return;
@@ -152,7 +152,7 @@ set_seconds(struct span v, double *val, bool *has)
 }
 
 static void
-set_scope(struct rl_headers *h, struct span v)
+set_scope(struct rlq_headers *h, struct span v)
 {
 	static const char *const scopes[] = { "user", "global", "shared" };
 
@@ -165,7 +165,7 @@ set_scope(struct rl_headers *h, struct span v)
 }
 
 static void
-set_global(struct rl_headers *h, struct span v)
+set_global(struct rlq_headers *h, struct span v)
 {
 	if (span_is(v, "true"))
 		h->global = true;
@@ -174,7 +174,7 @@ set_global(struct rl_headers *h, struct span v)
 }
 
 void
-rl_headers_line(struct rl_headers *h, const char *line, size_t len)
+rlq_headers_line(struct rlq_headers *h, const char *line, size_t len)
 {
 	const char *colon;
 	struct span name, v;

@@ -99,7 +99,7 @@ put_segment(struct kbuf *b, int pos, struct seg first, struct seg prev, struct s
 }
 
 void
-rl_route_key(const char *method, const char *path, char *out, size_t outlen)
+rlq_route_key(const char *method, const char *path, char *out, size_t outlen)
 {
 	struct kbuf b = { out, 0, outlen };
 	struct seg first = { "", 0 }, prev = { "", 0 }, g;
@@ -139,7 +139,7 @@ rl_route_key(const char *method, const char *path, char *out, size_t outlen)
 }
 
 size_t
-rl_route_major(const char *key, char *out, size_t outlen)
+rlq_route_major(const char *key, char *out, size_t outlen)
 {
 	static const char *const tops[] = { "/channels/", "/guilds/", "/webhooks/" };
 	const char *p = strchr(key, ' ');
@@ -170,7 +170,7 @@ rl_route_major(const char *key, char *out, size_t outlen)
 }
 
 bool
-rl_route_global_exempt(const char *key)
+rlq_route_global_exempt(const char *key)
 {
 	const char *p = strchr(key, ' ');
 

@@ -1,6 +1,6 @@
 /*
  * Route keys, the queue's side (route.c): what the REST queue needs to know
- * about a key made by rl_route_key (ratelimit.h). Private to src/bot.
+ * about a key made by rlq_route_key (ratelimit.h). Private to src/bot.
  */
 #ifndef VIGIL_BOT_ROUTE_H
 #define VIGIL_BOT_ROUTE_H
@@ -8,12 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RL_MAJOR_MAX 64
+#define RLQ_MAJOR_MAX 64
 
 /* The top-level resource of a route key ("/channels/1", "/guilds/2",
  * "/webhooks/3/~<hash>"), "" when the route has none. Returns its length. */
-size_t rl_route_major(const char *key, char *out, size_t outlen);
+size_t rlq_route_major(const char *key, char *out, size_t outlen);
 /* True for interaction routes, which the global 50/s limit does not bind. */
-bool rl_route_global_exempt(const char *key);
+bool rlq_route_global_exempt(const char *key);
 
 #endif

@@ -149,8 +149,8 @@ fetch_gateway(struct bot *b, struct vtime now)
 	char err[160];
 	uint64_t id;
 
-	id = rl_submit(b->rest, now, "GET", "/gateway/bot", NULL, TAG_GATEWAY_BOT, NULL,
-	    RL_NO_RETRY, err, sizeof(err));
+	id = rlq_submit(b->rest, now, "GET", "/gateway/bot", NULL, TAG_GATEWAY_BOT, NULL,
+	    RLQ_NO_RETRY, err, sizeof(err));
 	if (id == 0) {
 		fetch_failed(b, now, err);
 		return;
@@ -616,7 +616,7 @@ read_gateway_bot(struct bot *b, struct vtime now, const char *body, size_t len, 
 }
 
 void
-session_fetched(struct bot *b, struct vtime now, const struct rl_done *done, const char *body,
+session_fetched(struct bot *b, struct vtime now, const struct rlq_done *done, const char *body,
     size_t len)
 {
 	char err[160];
@@ -628,7 +628,7 @@ session_fetched(struct bot *b, struct vtime now, const struct rl_done *done, con
 		stop(b, now, "REST answered 401: the token is wrong or was reset");
 		return;
 	}
-	if (done->outcome != RL_DONE_OK) {
+	if (done->outcome != RLQ_DONE_OK) {
 		fetch_failed(b, now, done->why);
 		return;
 	}

@@ -101,7 +101,7 @@ bot_view(const struct bot *b, struct vtime now, struct bot_view *v)
 	v->stats.listener_failures = b->listeners.failures;
 	v->stats.malformed = b->decoder.malformed;
 	cache_get_stats(b->cache, &v->cache);
-	rl_global_view(b->rest, now, &v->rest);
+	rlq_global_view(b->rest, now, &v->rest);
 	v->log_dropped = b->log.dropped;
 }
 

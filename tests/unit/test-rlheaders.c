@@ -1,4 +1,4 @@
-/* rl_headers_line: real header lines, odd spellings, and garbage. */
+/* rlq_headers_line: real header lines, odd spellings, and garbage. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,9 +11,9 @@
 #include "bot/rng.h"
 
 static void
-feed(struct rl_headers *h, const char *line)
+feed(struct rlq_headers *h, const char *line)
 {
-	rl_headers_line(h, line, strlen(line));
+	rlq_headers_line(h, line, strlen(line));
 }
 
 static void
@@ -30,10 +30,10 @@ test_discord_response(void **state)
 		"via: 1.1 google\r\n",
 		"\r\n",
 	};
-	struct rl_headers h;
+	struct rlq_headers h;
 
 	(void)state;
-	rl_headers_init(&h);
+	rlq_headers_init(&h);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		feed(&h, lines[i]);
 	assert_true(h.has_limit && h.has_remaining && h.has_reset_after && h.has_via);
@@ -49,10 +49,10 @@ test_discord_response(void **state)
 static void
 test_429_headers(void **state)
 {
-	struct rl_headers h;
+	struct rlq_headers h;
 
 	(void)state;
-	rl_headers_init(&h);
+	rlq_headers_init(&h);
 	feed(&h, "Retry-After: 65");
 	feed(&h, "X-RateLimit-Global: true");
 	feed(&h, "X-RATELIMIT-SCOPE:   Shared  \r\n");
@@ -89,12 +89,12 @@ test_rejected_values(void **state)
 		"x-ratelimit-limit 5", "x-ratelimit-limitt: 5", "xx-ratelimit-limit: 5",
 		"", ":", "via", "x-ratelimit-reset-after: 1.0000000000000000000000000000000000000000000000000000000000000000001",
 	};
-	struct rl_headers h, fresh;
+	struct rlq_headers h, fresh;
 
 	(void)state;
-	rl_headers_init(&fresh);
+	rlq_headers_init(&fresh);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		rl_headers_init(&h);
+		rlq_headers_init(&h);
 		feed(&h, bad[i]);
 		if (memcmp(&h, &fresh, sizeof(h)) != 0)
 			fail_msg("accepted: \"%s\"", bad[i]);
@@ -105,10 +105,10 @@ test_rejected_values(void **state)
 static void
 test_bad_value_keeps_good(void **state)
 {
-	struct rl_headers h;
+	struct rlq_headers h;
 
 	(void)state;
-	rl_headers_init(&h);
+	rlq_headers_init(&h);
 	feed(&h, "X-RateLimit-Limit: 10");
 	feed(&h, "X-RateLimit-Limit: 0");
 	feed(&h, "X-RateLimit-Limit: ten");
@@ -129,19 +129,19 @@ static void
 test_embedded_bytes(void **state)
 {
 	static const char line[] = "x-ratelimit-limit: 7\0 junk";
-	struct rl_headers h;
+	struct rlq_headers h;
 
 	(void)state;
-	rl_headers_init(&h);
-	rl_headers_line(&h, line, sizeof(line) - 1);
+	rlq_headers_init(&h);
+	rlq_headers_line(&h, line, sizeof(line) - 1);
 	assert_false(h.has_limit);
-	rl_headers_line(&h, "x-ratelimit-limit: 7XXXX", 20);
+	rlq_headers_line(&h, "x-ratelimit-limit: 7XXXX", 20);
 	assert_true(h.has_limit);
 	assert_int_equal(h.limit, 7);
-	rl_headers_line(&h, "x-ratelimit-bucket: \xff\xfe", 22);
+	rlq_headers_line(&h, "x-ratelimit-bucket: \xff\xfe", 22);
 	assert_string_equal(h.bucket, "");
-	rl_headers_line(&h, NULL, 0);
-	rl_headers_line(&h, "", 0);
+	rlq_headers_line(&h, NULL, 0);
+	rlq_headers_line(&h, "", 0);
 }
 
 /* Random bytes and random mutations of real lines: nothing crashes (ASan
@@ -155,12 +155,12 @@ test_random_lines(void **state)
 		"x-ratelimit-global: true", "via: 1.1 google",
 	};
 	struct rng rng;
-	struct rl_headers h;
+	struct rlq_headers h;
 	char buf[96];
 
 	(void)state;
 	rng_seed(&rng, 42);
-	rl_headers_init(&h);
+	rlq_headers_init(&h);
 	for (int i = 0; i < 200000; i++) {
 		size_t n = (size_t)rng_range(&rng, 0, sizeof(buf));
 
@@ -175,7 +175,7 @@ test_random_lines(void **state)
 			for (size_t k = 0; k < n; k++)
 				buf[k] = (char)rng_u64(&rng);
 		}
-		rl_headers_line(&h, buf, n);
+		rlq_headers_line(&h, buf, n);
 	}
 	assert_true(!h.has_limit || (h.limit >= 1 && h.limit <= 1000000));
 	assert_true(!h.has_remaining || (h.remaining >= 0 && h.remaining <= 1000000));

@@ -3,14 +3,14 @@
  * routes that share buckets, random latency, and faults (5xx, lost
  * requests, global and shared 429s, bans, now and then a 401). Checks, at
  * every step:
- *  - every submitted id ends in exactly one RL_DONE_* (none lost);
+ *  - every submitted id ends in exactly one RLQ_DONE_* (none lost);
  *  - nothing is handed out while the client was told its bucket is empty
  *    (remaining 0 or a 429) or while a global 429 or a ban holds REST;
  *  - the server never sees a bucket overflow the client could have known
  *    about (only a probe of a route that had not learned its bucket yet,
  *    or a window whose end no response ever told, can cause one);
  *  - at most 50 sends in any second;
- *  - rl_next_deadline is exact: at that time, something goes.
+ *  - rlq_next_deadline is exact: at that time, something goes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,7 +71,7 @@ struct ev {
 struct sim {
 	uint64_t seed;
 	struct rng rng, qrng;
-	struct rl_queue *q;
+	struct rlq_queue *q;
 	int64_t now;
 	struct sreq req[NREQ];
 	int nreq, refused, arrivals, at401;
@@ -79,7 +79,7 @@ struct sim {
 	struct sbucket sb[NSB];
 	bool learned[NTPL * NMAJ];
 	int64_t kempty[NSB], hold_all;
-	int64_t sends[RL_GLOBAL_PER_S];
+	int64_t sends[RLQ_GLOBAL_PER_S];
 	int send_next;
 	struct ev ev[MAXEV];
 	int nev;
@@ -153,12 +153,12 @@ submit_one(struct sim *s)
 {
 	int tpl = (int)rng_range(&s->rng, 0, NTPL - 1);
 	int maj = tpls[tpl].bucket == 4 ? 1 : (int)rng_range(&s->rng, 1, NMAJ);
-	unsigned flags = rng_range(&s->rng, 0, 19) == 0 ? RL_NO_RETRY : 0;
+	unsigned flags = rng_range(&s->rng, 0, 19) == 0 ? RLQ_NO_RETRY : 0;
 	char path[96], err[160];
 	uint64_t id;
 
 	snprintf(path, sizeof(path), tpls[tpl].fmt, maj, (int)rng_range(&s->rng, 1, 99));
-	id = rl_submit(s->q, at(s->now), tpls[tpl].method, path, NULL, tpl, NULL, flags, err,
+	id = rlq_submit(s->q, at(s->now), tpls[tpl].method, path, NULL, tpl, NULL, flags, err,
 	    sizeof(err));
 	if (id == 0) {
 		/* Only a 401 may refuse here: the queue never fills in this test. */
@@ -169,7 +169,7 @@ submit_one(struct sim *s)
 	add_req(s, id, tpl * NMAJ + maj - 1, tpls[tpl].bucket * NMAJ + maj - 1);
 }
 
-/* What rl_next hands out is checked against what the client was told. */
+/* What rlq_next hands out is checked against what the client was told. */
 static void
 check_send(struct sim *s, struct sreq *r)
 {
@@ -182,18 +182,18 @@ check_send(struct sim *s, struct sreq *r)
 		    (long long)s->kempty[r->sbk]);
 	if (s->now - s->sends[s->send_next] < MS_PER_S)
 		fail_msg("seed %llu t=%lld: more than %d sends in one second",
-		    (unsigned long long)s->seed, (long long)s->now, RL_GLOBAL_PER_S);
+		    (unsigned long long)s->seed, (long long)s->now, RLQ_GLOBAL_PER_S);
 	s->sends[s->send_next] = s->now;
-	s->send_next = (s->send_next + 1) % RL_GLOBAL_PER_S;
+	s->send_next = (s->send_next + 1) % RLQ_GLOBAL_PER_S;
 }
 
 static int
 dispatch_all(struct sim *s)
 {
-	struct rl_send snd;
+	struct rlq_send snd;
 	int n = 0;
 
-	while (rl_next(s->q, at(s->now), &snd)) {
+	while (rlq_next(s->q, at(s->now), &snd)) {
 		struct sreq *r = &s->req[find_req(s, snd.id)];
 
 		check_send(s, r);
@@ -296,7 +296,7 @@ server_arrive(struct sim *s, struct sreq *r, int64_t ta)
 
 /* What the client now knows, as the checks see it. */
 static void
-learn(struct sim *s, const struct sreq *r, const struct rl_headers *h, const char *body)
+learn(struct sim *s, const struct sreq *r, const struct rlq_headers *h, const char *body)
 {
 	double ra = 0;
 	int64_t wait;
@@ -313,17 +313,17 @@ learn(struct sim *s, const struct sreq *r, const struct rl_headers *h, const cha
 	if (h->global)
 		s->hold_all = max64(s->hold_all, s->now + wait);
 	else if (h->bucket[0] == '\0' && !h->has_via)
-		s->hold_all = max64(s->hold_all, s->now + (wait > 0 ? wait : RL_BAN_FREEZE_MS));
+		s->hold_all = max64(s->hold_all, s->now + (wait > 0 ? wait : RLQ_BAN_FREEZE_MS));
 	else if (s->learned[r->route])
 		s->kempty[r->sbk] = max64(s->kempty[r->sbk], s->now + wait);
 }
 
 static void
-report(struct sim *s, const struct rl_done *d)
+report(struct sim *s, const struct rlq_done *d)
 {
 	struct sreq *r;
 
-	if (d->outcome == RL_RETRY)
+	if (d->outcome == RLQ_RETRY)
 		return;
 	r = &s->req[find_req(s, d->id)];
 	if (r->done++ != 0)
@@ -335,18 +335,18 @@ static void
 client_response(struct sim *s, const struct ev *e)
 {
 	struct sreq *r = &s->req[e->req];
-	struct rl_headers h;
-	struct rl_done d;
+	struct rlq_headers h;
+	struct rlq_done d;
 
-	rl_headers_init(&h);
+	rlq_headers_init(&h);
 	for (int k = 0; k < e->nh; k++)
-		rl_headers_line(&h, e->h[k], strlen(e->h[k]));
-	rl_complete(s->q, at(s->now), r->id, e->status, &h, e->body, strlen(e->body),
+		rlq_headers_line(&h, e->h[k], strlen(e->h[k]));
+	rlq_complete(s->q, at(s->now), r->id, e->status, &h, e->body, strlen(e->body),
 	    e->status == 0 ? "timed out" : NULL, &d);
 	if (e->status == 429 || e->status == 200 || e->status == 403)
 		learn(s, r, &h, e->body);
 	report(s, &d);
-	while (rl_reap(s->q, &d))
+	while (rlq_reap(s->q, &d))
 		report(s, &d);
 }
 
@@ -388,10 +388,10 @@ sim_init(struct sim *s, uint64_t seed)
 	s->seed = seed;
 	rng_seed(&s->rng, seed);
 	rng_seed(&s->qrng, seed * 7919 + 1);
-	s->q = rl_new(&s->qrng, NULL);
+	s->q = rlq_new(&s->qrng, NULL);
 	assert_non_null(s->q);
 	memset(s->slot, -1, sizeof(s->slot));
-	for (int i = 0; i < RL_GLOBAL_PER_S; i++)
+	for (int i = 0; i < RLQ_GLOBAL_PER_S; i++)
 		s->sends[i] = -MS_PER_S;
 	for (int i = 0; i < NSB; i++) {
 		s->sb[i].limit = (int)rng_range(&s->rng, 1, 6);
@@ -405,9 +405,9 @@ sim_init(struct sim *s, uint64_t seed)
 static void
 check_not_early(struct sim *s, int64_t t)
 {
-	struct rl_send snd;
+	struct rlq_send snd;
 
-	if (rl_next(s->q, at(t), &snd))
+	if (rlq_next(s->q, at(t), &snd))
 		fail_msg("seed %llu t=%lld: deadline %lld was late", (unsigned long long)s->seed,
 		    (long long)t, (long long)t + 1);
 }
@@ -424,7 +424,7 @@ run_seed(struct sim *s, uint64_t seed)
 		bool must_send;
 
 		dispatch_all(s);
-		d = rl_next_deadline(s->q, at(s->now));
+		d = rlq_next_deadline(s->q, at(s->now));
 		assert_true(d > s->now);
 		t = next_event(s);
 		if (s->nreq + s->refused < NREQ && next_submit < t)
@@ -452,7 +452,7 @@ run_seed(struct sim *s, uint64_t seed)
 			fail_msg("seed %llu: id %llu never reported", (unsigned long long)seed,
 			    (unsigned long long)s->req[i].id);
 	}
-	rl_free(s->q);
+	rlq_free(s->q);
 }
 
 static void

@@ -1,4 +1,4 @@
-/* Route keys (ratelimit.h rl_route_key, route.h): a table of paths. */
+/* Route keys (ratelimit.h rlq_route_key, route.h): a table of paths. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,11 +44,11 @@ static const struct key_case cases[] = {
 static void
 test_key_table(void **state)
 {
-	char out[RL_ROUTE_MAX];
+	char out[RLQ_ROUTE_MAX];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		rl_route_key(cases[i].method, cases[i].path, out, sizeof(out));
+		rlq_route_key(cases[i].method, cases[i].path, out, sizeof(out));
 		if (strcmp(out, cases[i].want) != 0)
 			fail_msg("%s %s: got \"%s\", want \"%s\"", cases[i].method,
 			    cases[i].path, out, cases[i].want);
@@ -60,12 +60,12 @@ test_key_table(void **state)
 static void
 test_webhook_token_hashed(void **state)
 {
-	char a[RL_ROUTE_MAX], b[RL_ROUTE_MAX], c[RL_ROUTE_MAX], major[RL_MAJOR_MAX];
+	char a[RLQ_ROUTE_MAX], b[RLQ_ROUTE_MAX], c[RLQ_ROUTE_MAX], major[RLQ_MAJOR_MAX];
 
 	(void)state;
-	rl_route_key("POST", "/webhooks/12/SECRETtokenAAA?wait=true", a, sizeof(a));
-	rl_route_key("POST", "/webhooks/12/SECRETtokenBBB", b, sizeof(b));
-	rl_route_key("PATCH", "/webhooks/12/SECRETtokenAAA/messages/5", c, sizeof(c));
+	rlq_route_key("POST", "/webhooks/12/SECRETtokenAAA?wait=true", a, sizeof(a));
+	rlq_route_key("POST", "/webhooks/12/SECRETtokenBBB", b, sizeof(b));
+	rlq_route_key("PATCH", "/webhooks/12/SECRETtokenAAA/messages/5", c, sizeof(c));
 	assert_null(strstr(a, "SECRET"));
 	assert_null(strstr(c, "SECRET"));
 	assert_string_not_equal(a, b);
@@ -73,52 +73,52 @@ test_webhook_token_hashed(void **state)
 	assert_int_equal(strlen(a), strlen("POST /webhooks/12/~") + 16);
 	assert_int_equal(strncmp(c + 6, a + 5, strlen(a) - 5), 0);
 	assert_string_equal(c + strlen(c) - 13, "/messages/:id");
-	rl_route_major(a, major, sizeof(major));
+	rlq_route_major(a, major, sizeof(major));
 	assert_string_equal(major, a + 5);
 }
 
 static void
 test_major(void **state)
 {
-	char major[RL_MAJOR_MAX];
+	char major[RLQ_MAJOR_MAX];
 
 	(void)state;
-	assert_int_equal(rl_route_major("GET /channels/123/messages/:id", major, sizeof(major)), 13);
+	assert_int_equal(rlq_route_major("GET /channels/123/messages/:id", major, sizeof(major)), 13);
 	assert_string_equal(major, "/channels/123");
-	rl_route_major("PATCH /guilds/9/members/:id", major, sizeof(major));
+	rlq_route_major("PATCH /guilds/9/members/:id", major, sizeof(major));
 	assert_string_equal(major, "/guilds/9");
-	rl_route_major("GET /users/@me/guilds/:id", major, sizeof(major));
+	rlq_route_major("GET /users/@me/guilds/:id", major, sizeof(major));
 	assert_string_equal(major, "");
-	rl_route_major("GET /channels/abc", major, sizeof(major));
+	rlq_route_major("GET /channels/abc", major, sizeof(major));
 	assert_string_equal(major, "");
-	rl_route_major("nospace", major, sizeof(major));
+	rlq_route_major("nospace", major, sizeof(major));
 	assert_string_equal(major, "");
-	rl_route_major("GET /guilds/123456", major, 6);
+	rlq_route_major("GET /guilds/123456", major, 6);
 	assert_string_equal(major, "/guil");
-	assert_true(rl_route_global_exempt("POST /interactions/:id/:token/callback"));
-	assert_false(rl_route_global_exempt("POST /channels/1/messages"));
+	assert_true(rlq_route_global_exempt("POST /interactions/:id/:token/callback"));
+	assert_false(rlq_route_global_exempt("POST /channels/1/messages"));
 }
 
 /* Never writes past outlen and always terminates. */
 static void
 test_truncation(void **state)
 {
-	char path[600], out[RL_ROUTE_MAX + 8];
+	char path[600], out[RLQ_ROUTE_MAX + 8];
 
 	(void)state;
 	memset(path, 'a', sizeof(path) - 1);
 	path[0] = '/';
 	path[sizeof(path) - 1] = '\0';
 	memset(out, 'Z', sizeof(out));
-	rl_route_key("GET", path, out, RL_ROUTE_MAX);
-	assert_int_equal(strlen(out), RL_ROUTE_MAX - 1);
-	assert_int_equal(out[RL_ROUTE_MAX], 'Z');
-	rl_route_key("GET", "/channels/1", out, 1);
+	rlq_route_key("GET", path, out, RLQ_ROUTE_MAX);
+	assert_int_equal(strlen(out), RLQ_ROUTE_MAX - 1);
+	assert_int_equal(out[RLQ_ROUTE_MAX], 'Z');
+	rlq_route_key("GET", "/channels/1", out, 1);
 	assert_string_equal(out, "");
-	rl_route_key(NULL, NULL, out, sizeof(out));
+	rlq_route_key(NULL, NULL, out, sizeof(out));
 	assert_string_equal(out, " /");
 	out[0] = 'Q';
-	rl_route_key("GET", "/x", out, 0);
+	rlq_route_key("GET", "/x", out, 0);
 	assert_int_equal(out[0], 'Q');
 }
 
