@@ -51,10 +51,7 @@ TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 CPPFLAGS += -Isrc -D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
             -DVIGIL_DATADIR='"$(PREFIX)/share/vigil"'
 CFLAGS   += -std=c11 $(WARN) $(OPT) $(PKG_CFLAGS) -MMD -MP
-# Archive symbols stay inside the binary: readline resolves its own rl_*
-# functions (rl_complete, rl_free) even though the rate limiter's names
-# share readline's prefix; exported, ours would interpose on readline's.
-LDFLAGS  += $(LDSAN) -Wl,--exclude-libs,ALL
+LDFLAGS  += $(LDSAN)
 LDLIBS   += $(PKG_LIBS) -lm
 
 # One archive for every room; the linker iterates inside a single archive,

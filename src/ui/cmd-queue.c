@@ -13,13 +13,13 @@
 static void
 list_rows(struct ui *ui, struct vtime now)
 {
-	struct rl_row rows[LIST_ROWS];
-	int n = rl_rows(ui->bot->rest, now, rows, LIST_ROWS);
+	struct rlq_row rows[LIST_ROWS];
+	int n = rlq_rows(ui->bot->rest, now, rows, LIST_ROWS);
 
 	if (n == 0)
 		ui_msg(ui, LOG_INFO, "queue: no route buckets yet");
 	for (int i = 0; i < n; i++) {
-		const struct rl_row *r = &rows[i];
+		const struct rlq_row *r = &rows[i];
 
 		ui_msg(ui, LOG_INFO, "queue:   %s%s%s  %d/%d left, reset %.1fs, %d queued, "
 		    "%d in flight, %llu sent, %llu 429s", r->route, r->bucket[0] ? " bucket " : "",
@@ -32,11 +32,11 @@ static enum cmd_retval
 cmd_queue_exec(struct ui *ui, int argc, char **argv)
 {
 	struct vtime now = app_now(ui->app);
-	struct rl_global g;
+	struct rlq_global g;
 
 	(void)argc;
 	(void)argv;
-	rl_global_view(ui->bot->rest, now, &g);
+	rlq_global_view(ui->bot->rest, now, &g);
 	ui_msg(ui, LOG_INFO, "queue: %d queued, %d in flight; global %d/%d per s%s", g.pending,
 	    g.inflight, g.sent_last_s, g.per_s, g.global_wait_ms > 0 ? " (global 429 hold)" : "");
 	ui_msg(ui, g.invalid_10min > g.invalid_limit / 2 ? LOG_WARN : LOG_INFO,

@@ -205,7 +205,7 @@ min64(int64_t a, int64_t b)
 
 /* When the next shown text changes by the clock alone (mono ms). */
 static int64_t
-next_tick(const struct ui *ui, const struct rl_row *rows, int nrows)
+next_tick(const struct ui *ui, const struct rlq_row *rows, int nrows)
 {
 	const struct bot_view *v = &ui->view;
 	int64_t now = ui->now.mono_ms, d;
@@ -253,12 +253,12 @@ sample_events(struct ui *ui)
 static void
 snapshot(struct ui *ui)
 {
-	struct rl_row rows[UI_QUEUE_ROWS];
+	struct rlq_row rows[UI_QUEUE_ROWS];
 	struct bot_transition hist[UI_HISTORY + 1];
 	int nrows, nhist;
 
 	bot_view(ui->bot, ui->now, &ui->view);
-	nrows = rl_rows(ui->bot->rest, ui->now, rows, UI_QUEUE_ROWS);
+	nrows = rlq_rows(ui->bot->rest, ui->now, rows, UI_QUEUE_ROWS);
 	nhist = bot_history(ui->bot, hist, UI_HISTORY + 1);
 	sample_events(ui);
 	UPDATE(ui, diagram, P_DIAGRAM, diagram_update, &ui->view, hist, nhist);

@@ -1,8 +1,8 @@
 /*
- * What cmdline.c may call: the console's services without the bot's
- * headers, because readline's rl_* names (rl_free, rl_complete) clash with
- * the rate limiter's. Everything else in src/ui includes ui.h, which
- * includes this.
+ * What cmdline.c may call: the console's services, without the bot's
+ * headers. Readline's globals and names (rl_*) stay in cmdline.c, and
+ * cmdline.c sees the console only through this. Everything else in src/ui
+ * includes ui.h, which includes this.
  */
 #ifndef VIGIL_UI_HOOKS_H
 #define VIGIL_UI_HOOKS_H

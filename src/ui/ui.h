@@ -81,7 +81,7 @@ struct budget_model {
 #define UI_QUEUE_ROWS 16
 
 struct queue_row {
-	char route[RL_ROUTE_MAX];
+	char route[RLQ_ROUTE_MAX];
 	bool known;
 	int limit, remaining;
 	int reset_s;                        /* shown as whole seconds, rounded up */
@@ -196,7 +196,7 @@ void countdown_draw(WINDOW *w, const struct countdown_model *m, bool compact, bo
 void budget_update(struct budget_model *m, const struct bot_view *v);
 void budget_draw(WINDOW *w, const struct budget_model *m, bool compact);
 
-void queue_update(struct queue_model *m, const struct bot_view *v, const struct rl_row *rows,
+void queue_update(struct queue_model *m, const struct bot_view *v, const struct rlq_row *rows,
     int nrows);
 void queue_draw(WINDOW *w, const struct queue_model *m, bool compact);
 

@@ -17,10 +17,10 @@ ceil_s(int64_t ms)
 }
 
 void
-queue_update(struct queue_model *m, const struct bot_view *v, const struct rl_row *rows,
+queue_update(struct queue_model *m, const struct bot_view *v, const struct rlq_row *rows,
     int nrows)
 {
-	const struct rl_global *g = &v->rest;
+	const struct rlq_global *g = &v->rest;
 
 	memset(m, 0, sizeof(*m));
 	m->per_s = g->per_s;

@@ -251,7 +251,7 @@ queue_views(void **state)
 	WINDOW *w = newwin(5, 100, 0, 0);
 	struct queue_model m;
 	struct bot_view v;
-	struct rl_row rows[1];
+	struct rlq_row rows[1];
 
 	(void)state;
 	base_view(&v);
