@@ -168,6 +168,12 @@ ui_dur(int64_t ms, char *buf, size_t len)
 		    (long long)(s % 86400 / 3600));
 }
 
+int
+ui_ceil_s(int64_t ms)
+{
+	return ms <= 0 ? 0 : (int)((ms + 999) / 1000);
+}
+
 int64_t
 ui_dur_next(int64_t ms)
 {

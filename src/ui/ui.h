@@ -228,6 +228,8 @@ int ui_putf(WINDOW *w, int y, int x, int maxw, enum ui_role role, const char *fm
 void ui_rule(WINDOW *w, int y, const char *title, const char *right);
 /* Duration as shown: "45s", "12m05s", "3h12m", "2d04h". */
 void ui_dur(int64_t ms, char *buf, size_t len);
+/* Whole seconds, rounded up (a countdown shows 1s until it is over). */
+int ui_ceil_s(int64_t ms);
 /* Milliseconds until ui_dur's text of an elapsed (growing) time changes. */
 int64_t ui_dur_next(int64_t ms);
 /* Local wall-clock time "HH:MM:SS". */

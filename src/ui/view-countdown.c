@@ -10,12 +10,6 @@
 
 #include "ui/ui.h"
 
-static int
-ceil_s(int64_t ms)
-{
-	return ms <= 0 ? 0 : (int)((ms + 999) / 1000);
-}
-
 void
 countdown_update(struct countdown_model *m, const struct bot_view *v)
 {
@@ -25,8 +19,8 @@ countdown_update(struct countdown_model *m, const struct bot_view *v)
 	m->state = v->state;
 	m->attempt = v->attempt;
 	if (v->wait != WAIT_NONE) {
-		m->left_s = ceil_s(v->wait_left_ms);
-		m->total_s = ceil_s(v->wait_total_ms);
+		m->left_s = ui_ceil_s(v->wait_left_ms);
+		m->total_s = ui_ceil_s(v->wait_total_ms);
 		if (m->total_s > 0)
 			m->fill = (m->total_s - m->left_s) * 1000 / m->total_s;
 		m->delay_ms = (int)v->wait_total_ms;

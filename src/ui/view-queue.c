@@ -10,12 +10,6 @@
 
 #include "ui/ui.h"
 
-static int
-ceil_s(int64_t ms)
-{
-	return ms <= 0 ? 0 : (int)((ms + 999) / 1000);
-}
-
 void
 queue_update(struct queue_model *m, const struct bot_view *v, const struct rlq_row *rows,
     int nrows)
@@ -25,11 +19,11 @@ queue_update(struct queue_model *m, const struct bot_view *v, const struct rlq_r
 	memset(m, 0, sizeof(*m));
 	m->per_s = g->per_s;
 	m->sent_last_s = g->sent_last_s;
-	m->global_wait_s = ceil_s(g->global_wait_ms);
+	m->global_wait_s = ui_ceil_s(g->global_wait_ms);
 	m->invalid = g->invalid_10min;
 	m->invalid_limit = g->invalid_limit;
 	m->banned = g->banned;
-	m->ban_left_s = ceil_s(g->ban_left_ms);
+	m->ban_left_s = ui_ceil_s(g->ban_left_ms);
 	m->unauthorized = g->unauthorized;
 	m->pending = g->pending;
 	m->inflight = g->inflight;
@@ -41,7 +35,7 @@ queue_update(struct queue_model *m, const struct bot_view *v, const struct rlq_r
 		r->known = rows[i].known;
 		r->limit = rows[i].limit;
 		r->remaining = rows[i].remaining;
-		r->reset_s = ceil_s(rows[i].reset_in_ms);
+		r->reset_s = ui_ceil_s(rows[i].reset_in_ms);
 		r->pending = rows[i].pending;
 		r->inflight = rows[i].inflight;
 		r->hits429 = rows[i].hits429;
