@@ -26,7 +26,7 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 
 capture() {
 	$TMUX_CMD capture-pane -p -t "$PANE" "$@"
