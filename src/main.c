@@ -11,6 +11,7 @@
 #include "config.h"
 #include "net/app.h"
 #include "net/loop.h"
+#include "ui/console.h"
 
 static void
 usage(FILE *out)
@@ -34,17 +35,26 @@ usage(FILE *out)
 }
 
 static int
+run_console(struct app *a, const struct vigil_options *o)
+{
+	struct console_options co;
+
+	console_options_defaults(&co);
+	snprintf(co.theme, sizeof(co.theme), "%s", o->theme);
+	co.no_color = co.no_color || o->no_color;
+	co.bell = co.bell && !o->no_bell;
+	co.title = co.title && !o->no_title;
+	co.mouse = co.mouse || o->mouse;
+	return console_run(a, &co);
+}
+
+static int
 run(struct vigil_options *o)
 {
 	char err[512];
 	struct app *a;
 	int status;
 
-	if (!o->app.headless) {
-		/* The console (src/ui) is wired in when it lands. */
-		fprintf(stderr, "vigil: the console is not built in yet; run vigil --headless\n");
-		return 1;
-	}
 	if (loop_block_signals(err, sizeof(err)) < 0) {
 		fprintf(stderr, "vigil: %s\n", err);
 		return 1;
@@ -54,7 +64,7 @@ run(struct vigil_options *o)
 		fprintf(stderr, "vigil: %s\n", err);
 		return 1;
 	}
-	status = app_run(a);
+	status = o->app.headless ? app_run(a) : run_console(a, o);
 	app_free(a);
 	return status;
 }
