@@ -250,6 +250,11 @@ load_state(struct app *a)
 	}
 	if (rc > 0 && bot_load_state(&a->bot, text, len, now, err, sizeof(err)) == 0) {
 		free(text);
+		/* The built-in emulator died with the last run, and its sessions
+		 * with it: resuming would only wait out the resume window. */
+		if (a->sim != NULL && bot_forget_session(&a->bot))
+			LOGF(&a->bot.log, LOG_INFO, "state",
+			    "the built-in emulator starts fresh: the saved session cannot be resumed");
 		return;
 	}
 	free(text);
