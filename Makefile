@@ -103,7 +103,7 @@ Q := @
 SAY := @printf '  %-4s %s\n'
 endif
 
-.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests
+.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests bench
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -135,6 +135,16 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJ) $(LIBS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(LIB_LINK) $(LDLIBS) $(TEST_LIBS)
 
 tests: $(BINS) $(TEST_BINS)
+
+# Figures, never pass/fail: events/s, CPU per event, peak RSS (bench/run.sh).
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(SAY) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_LINK) $(LDLIBS)
+
+bench: $(BINS) $(BENCH_BINS)
+	@VIGIL_BUILD=$(BUILD) sh bench/run.sh
 
 # The console against the built-in emulator, or real Discord with VIGIL_TOKEN.
 run: $(BINS)

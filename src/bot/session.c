@@ -86,14 +86,14 @@ wait_then(struct bot *b, struct vtime now, enum bot_wait why, int64_t ms)
 }
 
 static void
-stop(struct bot *b, struct vtime now, const char *why)
+stop(struct bot *b, struct vtime now, enum log_level level, const char *why)
 {
 	b->phase = PHASE_STOPPED;
 	b->wait = WAIT_NONE;
 	b->deadline = VTIME_NEVER;
 	snprintf(b->stop_reason, sizeof(b->stop_reason), "%s", why);
 	set_state(b, now, BOT_DISCONNECTED, "stopped: %s", why);
-	LOGF(&b->log, LOG_ERROR, "session", "stopped, not reconnecting: %s", why);
+	LOGF(&b->log, level, "session", "stopped, not reconnecting: %s", why);
 	act_alert(b, "stopped: %s", why);
 	act_persist(b);
 }
@@ -165,7 +165,7 @@ fetch_gateway(struct bot *b, struct vtime now)
 		 * would retry at once, forever (found by fuzz-session). */
 		rlq_global_view(b->rest, now, &g);
 		if (g.unauthorized)
-			stop(b, now, REST_401_WHY);
+			stop(b, now, LOG_ERROR, REST_401_WHY);
 		else
 			fetch_failed(b, now, err, MS_PER_S);
 		return;
@@ -234,7 +234,7 @@ proceed(struct bot *b, struct vtime now)
 {
 	b->close_escalations = 0;
 	if (b->next.action == POLICY_STOP) {
-		stop(b, now, b->next.why);
+		stop(b, now, b->next.level, b->next.why);
 		return;
 	}
 	set_state(b, now, b->resume_plan ? BOT_RESUMING : BOT_RECONNECTING, "%s", b->next.why);
@@ -251,6 +251,7 @@ static void
 plan_stop(struct bot *b, const struct policy_row *row)
 {
 	b->next.action = POLICY_STOP;
+	b->next.level = row->level;
 	b->next.wait = WAIT_NONE;
 	b->next.wait_ms = 0;
 	snprintf(b->next.why, sizeof(b->next.why), "%s", row->text);
@@ -640,7 +641,7 @@ session_fetched(struct bot *b, struct vtime now, const struct rlq_done *done, co
 		return;
 	b->fetch_id = 0;
 	if (done->status == 401) {
-		stop(b, now, REST_401_WHY);
+		stop(b, now, LOG_ERROR, REST_401_WHY);
 		return;
 	}
 	if (done->outcome != RLQ_DONE_OK) {
@@ -768,7 +769,7 @@ session_cmd_stop(struct bot *b, struct vtime now, char *err, size_t errlen)
 		end_connection(b, now, CAUSE_OPERATOR_STOP, 0);
 		return 0;
 	}
-	stop(b, now, "operator stopped the connection");
+	stop(b, now, LOG_INFO, "operator stopped the connection");
 	return 0;
 }
 
@@ -788,7 +789,7 @@ session_cmd_logout(struct bot *b, struct vtime now, char *err, size_t errlen)
 		return 0;
 	}
 	if (b->phase != PHASE_STOPPED)
-		stop(b, now, "logged out");
+		stop(b, now, LOG_INFO, "logged out");
 	act_persist(b);
 	return 0;
 }
