@@ -51,7 +51,7 @@ stat_of() { # stat_of LOG NAME -> libFuzzer's final stat NAME
 }
 
 last_cov() { # the coverage of the last status line
-	grep -oE 'cov: [0-9]+ ft: [0-9]+' "$1" | tail -n 1 | sed 's/cov: //; s/ ft: /\//'
+	grep -aoE 'cov: [0-9]+ ft: [0-9]+' "$1" | tail -n 1 | sed 's/cov: //; s/ ft: /\//'
 }
 
 # Copies what libFuzzer left in the artifact dir into regress/, loudly.
