@@ -402,9 +402,13 @@ session_closed(struct bot *b, struct vtime now, int code, const char *reason)
 	}
 	if (b->phase < PHASE_CONNECTING || b->phase > PHASE_CONNECTED)
 		return;
+	if (code == BOT_CLOSE_NONE && b->phase == PHASE_CONNECTING) {
+		b->stats.connect_failures++;
+		LOGF(&b->log, LOG_INFO, "session", "connect failed: %s", reason ? reason : "no reason given");
+		end_connection(b, now, CAUSE_CONNECT_FAILED, 0);
+		return;
+	}
 	if (code == BOT_CLOSE_NONE) {
-		if (b->phase == PHASE_CONNECTING)
-			b->stats.connect_failures++;
 		LOGF(&b->log, LOG_DEBUG, "session", "transport closed: %s", reason ? reason : "no reason");
 		end_connection(b, now, CAUSE_DROP, 0);
 		return;
