@@ -4,6 +4,8 @@
 # make run        build, then open the console (emulator unless VIGIL_TOKEN is set)
 # make check      build and run every test; the last line is "N passed, N failed"
 # make asan       the same tests built with ASan+UBSan (in build-asan/)
+# make fuzz       every libFuzzer target for SECONDS (60) each (build-fuzz/)
+# make valgrind   the unit and integration tests under valgrind memcheck
 # make install    PREFIX=/usr/local DESTDIR=
 # make deps       install missing Debian packages (make does it on its own)
 #
@@ -78,6 +80,20 @@ TEST_BINS := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
 TUI_TESTS := $(wildcard tests/tui/test-*.sh)
 
+# Fuzzing (docs/fuzzing.md): clang's libFuzzer with ASan+UBSan, apart in
+# build-fuzz/. The library is instrumented for coverage (fuzzer-no-link);
+# only the targets link libFuzzer's main. The library's own warnings are
+# gcc's job in the normal build, so clang's do not stop this one.
+FUZZ_BUILD := build-fuzz
+FUZZ_CC    ?= clang
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+FUZZ_FLAGS := -std=c11 -O1 -g $(FUZZ_SAN) $(PKG_CFLAGS) -MMD -MP
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BINS  := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_LIBS  := $(foreach r,$(ROOMS),$(if $(ROOM_SRC_$(r)),$(FUZZ_BUILD)/libvigil-$(r).a))
+SECONDS    ?= 60
+
 # V=1 shows the full commands.
 ifeq ($(V),1)
 Q :=
@@ -87,7 +103,7 @@ Q := @
 SAY := @printf '  %-4s %s\n'
 endif
 
-.PHONY: all run check asan install uninstall clean deps help tests bench
+.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests bench
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -95,13 +111,15 @@ $(BUILD)/obj/%.o: %.c
 	$(SAY) CC $<
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# room_lib ROOM BUILDDIR (the fuzz build has its own archives)
 define room_lib
-$(BUILD)/libvigil-$(1).a: $$(ROOM_SRC_$(1):%.c=$(BUILD)/obj/%.o)
+$(2)/libvigil-$(1).a: $$(ROOM_SRC_$(1):%.c=$(2)/obj/%.o)
 	@rm -f $$@
 	$$(SAY) AR $$@
 	$$(Q)$$(AR) rcs $$@ $$^
 endef
-$(foreach r,$(ROOMS),$(eval $(call room_lib,$(r))))
+$(foreach r,$(ROOMS),$(eval $(call room_lib,$(r),$(BUILD))))
+$(foreach r,$(ROOMS),$(eval $(call room_lib,$(r),$(FUZZ_BUILD))))
 
 $(BUILD)/vigil: $(BUILD)/obj/src/main.o $(LIBS)
 	$(SAY) LD $@
@@ -132,11 +150,42 @@ bench: $(BINS) $(BENCH_BINS)
 run: $(BINS)
 	$(BUILD)/vigil $(ARGS)
 
-check: $(BINS) $(TEST_BINS)
-	@VIGIL_BUILD=$(BUILD) tests/run.sh $(TEST_BINS) $(TUI_TESTS)
+# The fuzz replay (tests/fuzz/check.sh) already runs under ASan+UBSan, so
+# `make asan` does not run it twice.
+FUZZ_CHECK := $(if $(filter 1,$(SAN)),,$(FUZZ_BINS) tests/fuzz/check.sh)
+
+check: $(BINS) $(TEST_BINS) $(filter-out %.sh,$(FUZZ_CHECK))
+	@VIGIL_BUILD=$(BUILD) VIGIL_FUZZ_BUILD=$(FUZZ_BUILD) \
+	    tests/run.sh $(TEST_BINS) $(TUI_TESTS) $(filter %.sh,$(FUZZ_CHECK))
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 check
+
+$(FUZZ_BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(SAY) FZCC $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(WARN) -fsanitize=fuzzer -c -o $@ $<
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(SAY) FZCC $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -w -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz-%.o $(FUZZ_LIBS)
+	$(SAY) LD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+	    -Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# SECONDS per target; new corpus entries stay in build-fuzz/corpus/, a
+# crash is copied into tests/fuzz/regress/<target>/ and fails the run.
+fuzz: $(FUZZ_BINS)
+	@VIGIL_FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh $(SECONDS) $(FUZZ_BINS)
+
+valgrind: $(TEST_BINS)
+	@VIGIL_BUILD=$(BUILD) tests/valgrind.sh $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
+	    $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vigil/themes
@@ -154,7 +203,7 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,13p' Makefile
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -62,6 +62,7 @@ bot_init(struct bot *b, const struct bot_config *cfg, struct vtime now, char *er
 	delay_default(&b->formula);
 	if (cfg->formula[0] != '\0' && delay_compile(&b->formula, cfg->formula, err, errlen) < 0)
 		goto fail;
+	b->projection = delay_attempts_within(&b->formula, BOT_PROJECTION_S);
 	budget_init(&b->budget, cfg->budget_limit, cfg->budget_reserve);
 	hb_init(&b->hb);
 	sendlimit_reset(&b->sendlimit, 0);
@@ -446,6 +447,7 @@ int
 bot_set_formula(struct bot *b, const struct delay_formula *f)
 {
 	b->formula = *f;
+	b->projection = delay_attempts_within(&b->formula, BOT_PROJECTION_S);
 	LOGF(&b->log, LOG_INFO, "delay", "delay formula is now %s%s%s", f->text,
 	    f->preset[0] ? " (preset " : "", f->preset[0] ? f->preset : "");
 	return 0;

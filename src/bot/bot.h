@@ -78,6 +78,7 @@ enum bot_wait {
 #define BOT_HISTORY         64
 #define BOT_TOKEN_MAX       256
 #define BOT_SEND_QUEUE      32
+#define BOT_PROJECTION_S    (24.0 * 3600.0)   /* the view's projection: a day of failures */
 
 enum action_kind {
 	ACT_OPEN,               /* open a websocket to url, as conn */
@@ -194,6 +195,9 @@ struct bot {
 	struct rng rng;
 	struct logring log;
 	struct delay_formula formula;
+	/* delay_attempts_within(formula, 24 h), kept from bot_set_formula: a
+	 * formula under 1 s costs 86,400 evaluations, too many per redraw. */
+	int projection;
 	struct budget budget;
 	struct heartbeat hb;
 	struct sendlimit sendlimit;

@@ -68,66 +68,46 @@ jsmn_error_text(int rc)
 	}
 }
 
-/* JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-static bool
-is_number(const char *s, size_t n)
-{
-	size_t i = 0, digits;
-
-	if (i < n && s[i] == '-')
-		i++;
-	if (i < n && s[i] == '0')
-		i++;
-	else {
-		for (digits = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-			digits++;
-		if (digits == 0)
-			return false;
-	}
-	if (i < n && s[i] == '.') {
-		for (i++, digits = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-			digits++;
-		if (digits == 0)
-			return false;
-	}
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < n && (s[i] == '+' || s[i] == '-'))
-			i++;
-		for (digits = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-			digits++;
-		if (digits == 0)
-			return false;
-	}
-	return i == n;
-}
-
-/* jsmn's strict mode checks only a primitive's first byte ("tru" passes);
- * the fast path must accept exactly what a JSON parser would. */
-static bool
-primitives_valid(const struct frame *f)
-{
-	for (int i = 0; i < f->ntok; i++) {
-		const char *s;
-		size_t n;
-
-		if (f->tok[i].type != JSMN_PRIMITIVE)
-			continue;
-		frame_span(f, i, &s, &n);
-		if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0) ||
-		    (n == 4 && memcmp(s, "null", 4) == 0) || is_number(s, n))
-			continue;
-		return false;
-	}
-	return true;
-}
-
 static int
 fail(struct frame_decoder *dec, char *err, size_t errlen, const char *why)
 {
 	dec->malformed++;
 	snprintf(err, errlen, "%s", why);
 	return -1;
+}
+
+/* op, s, t and d are read by raw key, first match, where jansson decodes
+ * keys and keeps the last: each may appear once, unescaped, so that both
+ * read the same envelope. */
+static int
+envelope_keys_once(const struct frame *f, char *err, size_t errlen)
+{
+	static const char *const names[] = { "op", "s", "t", "d" };
+	int seen[4] = { 0, 0, 0, 0 }, k = 1;
+	char key[8];
+
+	for (int left = f->tok[0].size; left > 0; left--, k = frame_skip(f, k + 1)) {
+		const char *s;
+		size_t n;
+		bool escaped;
+
+		if (!frame_span(f, k, &s, &n))
+			break;
+		escaped = memchr(s, '\\', n) != NULL;
+		if (!escaped && n > 2)
+			continue;
+		/* A decoded key of up to 2 bytes fits 8 whole; a longer one
+		 * (truncated or not) comes back longer than 2. */
+		if (frame_copy_str(f, k, key, sizeof(key)) > 2)
+			continue;
+		for (int m = 0; m < 4; m++) {
+			if (strcmp(key, names[m]) == 0 && (escaped || ++seen[m] > 1)) {
+				snprintf(err, errlen, "\"%s\" is duplicated or escaped", names[m]);
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 /* Reads op, s, t and d from the top-level object. */
@@ -137,6 +117,8 @@ read_envelope(struct frame *f, char *err, size_t errlen)
 	int64_t v;
 	int i;
 
+	if (envelope_keys_once(f, err, errlen) < 0)
+		return -1;
 	i = frame_get(f, 0, "op");
 	if (i < 0 || !frame_i64(f, i, &v) || v < 0 || v > 255) {
 		snprintf(err, errlen, "no integer \"op\"");
@@ -155,6 +137,11 @@ read_envelope(struct frame *f, char *err, size_t errlen)
 	if (i >= 0 && !frame_is_null(f, i) &&
 	    frame_copy_str(f, i, f->t, sizeof(f->t)) < 0) {
 		snprintf(err, errlen, "\"t\" is not a string");
+		return -1;
+	}
+	/* Decoding never lengthens a string: a raw t that fits was not cut. */
+	if (i >= 0 && f->tok[i].end - f->tok[i].start >= FRAME_NAME_MAX) {
+		snprintf(err, errlen, "\"t\" is longer than %d bytes", FRAME_NAME_MAX - 1);
 		return -1;
 	}
 	f->d = frame_get(f, 0, "d");
@@ -180,19 +167,16 @@ frame_decode(struct frame *f, struct frame_decoder *dec, const char *buf, size_t
 	f->tok = f->inline_tok;
 	if (len > FRAME_MAX_BYTES)
 		return fail(dec, err, errlen, "frame too big");
+	/* jsmn is lax (it skips stray commas and colons, takes any UTF-8):
+	 * the fast path must accept exactly what the full path can parse. */
+	if (frame_check_json(buf, len, why, sizeof(why)) < 0)
+		return fail(dec, err, errlen, why);
 	n = tokenize(f, dec);
 	if (n < 0)
 		return fail(dec, err, errlen, jsmn_error_text(n));
 	f->ntok = n;
 	if (n == 0 || f->tok[0].type != JSMN_OBJECT)
 		return fail(dec, err, errlen, "not a JSON object");
-	/* jsmn stops after the first value; trailing garbage means a bad frame. */
-	for (size_t k = (size_t)f->tok[0].end; k < len; k++) {
-		if (buf[k] != ' ' && buf[k] != '\n' && buf[k] != '\r' && buf[k] != '\t')
-			return fail(dec, err, errlen, "bytes after the JSON object");
-	}
-	if (!primitives_valid(f))
-		return fail(dec, err, errlen, "invalid JSON literal");
 	if (read_envelope(f, why, sizeof(why)) < 0)
 		return fail(dec, err, errlen, why);
 	return 0;

@@ -53,15 +53,23 @@ void frame_decoder_init(struct frame_decoder *dec);
 void frame_decoder_free(struct frame_decoder *dec);
 
 /* Tokenizes buf and reads the envelope. 0, or -1 with a reason in err when
- * the frame is not a JSON object with an integer "op" (or is too big, or
- * `s`/`t` have the wrong type). Counts frames and malformed frames. */
+ * the frame is not a JSON object with an integer "op" (or is too big, is
+ * JSON jansson would refuse, has `s`/`t` of the wrong type, a `t` longer
+ * than FRAME_NAME_MAX - 1 bytes, or op/s/t/d twice or escaped at the top
+ * level). Counts frames and malformed frames. */
 int frame_decode(struct frame *f, struct frame_decoder *dec, const char *buf, size_t len,
     char *err, size_t errlen);
+/* 0 when buf is one JSON value that jansson's json_loadb would parse (UTF-8,
+ * escapes, number ranges, nesting depth); -1 with the byte offset and
+ * reason in err. frame_decode calls it (frame-check.c). */
+int frame_check_json(const char *buf, size_t len, char *err, size_t errlen);
 
 /* The token after the whole subtree of token i (its next sibling). */
 int frame_skip(const struct frame *f, int i);
 /* The value token for `key` in object token obj; -1 when absent or obj is
- * not an object. A dotted key walks nested objects: "author.id". */
+ * not an object. A dotted key walks nested objects: "author.id". Keys
+ * compare raw (escapes not decoded); of a duplicated key the first wins
+ * (jansson keeps the last; Discord sends neither). */
 int frame_get(const struct frame *f, int obj, const char *key);
 /* Number of elements of array (or keys of object) token i; -1 otherwise. */
 int frame_count(const struct frame *f, int i);

@@ -5,6 +5,7 @@
  * else the line is ignored as if it were absent.
  */
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,23 +90,33 @@ parse_count(struct span v, int *out)
 }
 
 /* Seconds as Discord writes them: "1", "64.57". Refuses what strtod would
- * also take (signs, exponents, hex, inf, nan) so no surprise gets through. */
+ * also take (signs, exponents, hex, inf, nan) so no surprise gets through.
+ * strtod follows LC_NUMERIC, and the console runs in the user's locale: the
+ * '.' becomes the locale's decimal point, or "0.523" would not parse under
+ * a decimal comma and every Reset-After would be ignored. */
 static bool
 parse_seconds(struct span v, double *out)
 {
-	char buf[RLH_VALUE_MAX], *end;
-	const char *dot;
+	char buf[RLH_VALUE_MAX + 8], *end;
+	const char *dot, *dp = localeconv()->decimal_point;
+	size_t dpn = strlen(dp), w;
 	double d;
 
-	if (v.n >= sizeof(buf))
+	if (v.n >= RLH_VALUE_MAX || dpn > 8)
 		return false;
 	dot = memchr(v.s, '.', v.n);
 	if (dot == NULL ? !all_digits(v.s, v.n) :
 	    !all_digits(v.s, (size_t)(dot - v.s)) ||
 	    !all_digits(dot + 1, v.n - (size_t)(dot - v.s) - 1))
 		return false;
-	memcpy(buf, v.s, v.n);
-	buf[v.n] = '\0';
+	w = dot == NULL ? v.n : (size_t)(dot - v.s);
+	memcpy(buf, v.s, w);
+	if (dot != NULL) {
+		memcpy(buf + w, dp, dpn);
+		memcpy(buf + w + dpn, dot + 1, v.n - w - 1);
+		w += dpn + v.n - w - 1;
+	}
+	buf[w] = '\0';
 	errno = 0;
 	d = strtod(buf, &end);
 	if (errno != 0 || *end != '\0' || !isfinite(d) || d < 0 || d > RLH_MAX_SECONDS)

@@ -22,6 +22,8 @@
 
 #include "bot/internal.h"
 
+#define REST_401_WHY "REST answered 401: the token is wrong or was reset"
+
 static void attempt(struct bot *b, struct vtime now);
 static void end_connection(struct bot *b, struct vtime now, enum policy_cause cause, int code);
 
@@ -122,8 +124,10 @@ open_conn(struct bot *b, struct vtime now, const char *base)
 	act_open(b, url);
 }
 
+/* GET /gateway/bot failed; the next attempt waits the formula's delay, and
+ * at least min_ms. */
 static void
-fetch_failed(struct bot *b, struct vtime now, const char *why)
+fetch_failed(struct bot *b, struct vtime now, const char *why, int64_t min_ms)
 {
 	b->fetch_id = 0;
 	b->fetch_failures++;
@@ -138,6 +142,8 @@ fetch_failed(struct bot *b, struct vtime now, const char *why)
 	}
 	b->failures++;
 	int64_t ms = backoff_ms(b);
+	if (ms < min_ms)
+		ms = min_ms;
 	LOGF(&b->log, LOG_WARN, "session", "GET /gateway/bot failed: %s; next attempt in %lld ms",
 	    why, (long long)ms);
 	wait_then(b, now, WAIT_BACKOFF, ms);
@@ -146,13 +152,22 @@ fetch_failed(struct bot *b, struct vtime now, const char *why)
 static void
 fetch_gateway(struct bot *b, struct vtime now)
 {
+	struct rlq_global g;
 	char err[160];
 	uint64_t id;
 
 	id = rlq_submit(b->rest, now, "GET", "/gateway/bot", NULL, TAG_GATEWAY_BOT, NULL,
 	    RLQ_NO_RETRY, err, sizeof(err));
 	if (id == 0) {
-		fetch_failed(b, now, err);
+		/* Refused before anything was sent. After a 401 (a late answer
+		 * to an earlier, timed-out fetch can bring one) it always will
+		 * be; otherwise nothing here waits on I/O, so a formula of 0
+		 * would retry at once, forever (found by fuzz-session). */
+		rlq_global_view(b->rest, now, &g);
+		if (g.unauthorized)
+			stop(b, now, LOG_ERROR, REST_401_WHY);
+		else
+			fetch_failed(b, now, err, MS_PER_S);
 		return;
 	}
 	b->fetch_id = id;
@@ -630,15 +645,15 @@ session_fetched(struct bot *b, struct vtime now, const struct rlq_done *done, co
 		return;
 	b->fetch_id = 0;
 	if (done->status == 401) {
-		stop(b, now, LOG_ERROR, "REST answered 401: the token is wrong or was reset");
+		stop(b, now, LOG_ERROR, REST_401_WHY);
 		return;
 	}
 	if (done->outcome != RLQ_DONE_OK) {
-		fetch_failed(b, now, done->why);
+		fetch_failed(b, now, done->why, 0);
 		return;
 	}
 	if (read_gateway_bot(b, now, body, len, err, sizeof(err)) < 0) {
-		fetch_failed(b, now, err);
+		fetch_failed(b, now, err, 0);
 		return;
 	}
 	b->fetch_failures = 0;
@@ -682,7 +697,7 @@ session_tick(struct bot *b, struct vtime now)
 		attempt(b, now);
 		break;
 	case PHASE_FETCH:
-		fetch_failed(b, now, "timed out");
+		fetch_failed(b, now, "timed out", 0);
 		break;
 	case PHASE_CONNECTING:
 	case PHASE_HELLO:

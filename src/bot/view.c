@@ -54,7 +54,7 @@ view_budget(const struct bot *b, struct vtime now, struct bot_view *v)
 	v->d_max_concurrency = bu->d_max_concurrency;
 	v->d_reset_in_ms = bu->discord_known ? bu->d_reset_wall_ms - now.wall_ms : 0;
 	v->next_free_in_ms = free_at > 0 ? free_at - now.wall_ms : -1;
-	v->projection = delay_attempts_within(&b->formula, 24.0 * 3600.0);
+	v->projection = b->projection;
 	v->projection_exhausts = v->projection > v->budget_remaining - v->budget_reserve;
 	v->nrecent = budget_recent(bu, now, v->recent, (int)(sizeof(v->recent) / sizeof(v->recent[0])));
 }

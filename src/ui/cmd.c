@@ -44,12 +44,14 @@ cmd_find(const char *name)
 }
 
 /* Copies one word from *pp into *out (quotes and backslashes resolved).
- * 0, or -1 for an unterminated quote. */
+ * 0, -1 for an unterminated quote, or -2 when the word does not fit (a cut
+ * word would run as another argument: found by fuzzing). */
 static int
 split_word(const char **pp, char **out, char *end)
 {
 	const char *p = *pp;
 	char quote = 0, *o = *out;
+	bool cut = false;
 
 	for (; *p != '\0' && (quote != 0 || (*p != ' ' && *p != '\t')); p++) {
 		if (quote == 0 && (*p == '"' || *p == '\'')) {
@@ -64,11 +66,13 @@ split_word(const char **pp, char **out, char *end)
 			p++;
 		if (o < end)
 			*o++ = *p;
+		else
+			cut = true;
 	}
 	*o++ = '\0';
 	*pp = p;
 	*out = o;
-	return quote != 0 ? -1 : 0;
+	return quote != 0 ? -1 : cut ? -2 : 0;
 }
 
 int
@@ -76,7 +80,7 @@ cmd_split(const char *line, char *buf, size_t buflen, char **argv, int maxargs,
     char *err, size_t errlen)
 {
 	char *o = buf, *end = buf + buflen - 1;
-	int argc = 0;
+	int argc = 0, rc;
 
 	for (const char *p = line;;) {
 		while (*p == ' ' || *p == '\t')
@@ -92,8 +96,8 @@ cmd_split(const char *line, char *buf, size_t buflen, char **argv, int maxargs,
 			return -1;
 		}
 		argv[argc++] = o;
-		if (split_word(&p, &o, end) != 0) {
-			snprintf(err, errlen, "unterminated quote");
+		if ((rc = split_word(&p, &o, end)) != 0) {
+			snprintf(err, errlen, rc == -1 ? "unterminated quote" : "line too long");
 			return -1;
 		}
 	}

@@ -165,10 +165,18 @@ matches(const json_t *line, const char *to, const char *msg)
 	return msg == NULL || (m != NULL && strstr(m, msg) != NULL);
 }
 
+/* Under valgrind (tests/valgrind.sh sets VIGIL_VALGRIND) vigil runs 20-50
+ * times slower: every wait stretches. */
+static int
+scaled(int ms)
+{
+	return getenv("VIGIL_VALGRIND") != NULL ? ms * 10 : ms;
+}
+
 json_t *
 netv_wait(struct netv *v, int timeout_ms, const char *to, const char *msg)
 {
-	int64_t end = now_ms() + timeout_ms;
+	int64_t end = now_ms() + scaled(timeout_ms);
 	bool alive = true;
 
 	for (;;) {
@@ -232,7 +240,7 @@ netv_stat(struct netv *v, const char *key)
 int
 netv_stop(struct netv *v, int sig, int timeout_ms)
 {
-	int64_t end = now_ms() + timeout_ms;
+	int64_t end = now_ms() + scaled(timeout_ms);
 	int st;
 
 	if (v->pid <= 0)

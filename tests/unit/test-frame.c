@@ -176,6 +176,122 @@ snowflake_bounds(void **state)
 	assert_true(v == 123);
 }
 
+/* Bytes of a literal, NULs included. */
+#define DECODE_LIT(lit) frame_decode(&fr, &dec, lit, sizeof(lit) - 1, err, sizeof(err))
+
+/* Found by tests/fuzz (regress/frame/): jsmn skips stray commas and colons,
+ * so the fast path took frames jansson (event_json) refuses. */
+static void
+lax_structure_refused(void **state)
+{
+	static const char *const bad[] = {
+		":{\"op\":1}", "{\"op\"::1}", "{\"op\":9,,}", "{\"op\":0,}", "{,\"op\":0}",
+		"{\"\"\"ts\":\"op\":7}", "{\"\":\"s\":\"op\":7}", "{\"op\":0 \"d\":1}",
+		"{\"op\":0,\"d\":[1,]}", "{\"op\":0,\"d\":[1 2]}", "{\"op\":0,\"d\":[,1]}",
+		"{\"op\":0,\"d\":{\"a\"}}", "{\"op\":0,\"d\":{\"a\":1:2}}", "{\"op\":0,\"d\":[1}}",
+		"{\"op\":0}}", "{\"op\":0}]",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (decode(bad[i]) != -1)
+			fail_msg("accepted %s", bad[i]);
+		assert_non_null(strstr(err, "invalid JSON at byte"));
+	}
+}
+
+static void
+strings_as_jansson_reads_them(void **state)
+{
+	(void)state;
+	/* Refused: raw control byte, \u0000, lone surrogates, malformed UTF-8
+	 * (stray continuation, overlong, encoded surrogate, past U+10FFFF). */
+	assert_int_equal(decode("{\"op\":0,\"d\":\"a\tb\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":\"a\\u0000b\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":\"\\ud83d\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":\"\\ud83dx\\ude00\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":\"\\ud83d\\u0041\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":\"\\ude00\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":\"\x80\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":\"\xc0\xaf\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":\"\xe0\x80\xaf\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":\"\xed\xa0\x80\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":\"\xf4\x90\x80\x80\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":\"\xe6\x97\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"\xff\":1}"), -1);
+	assert_int_equal(DECODE_LIT("{\"op\":9\0}"), -1);
+	/* Accepted: DEL, the last code points of each length, a pair. */
+	assert_int_equal(decode("{\"op\":0,\"d\":\"\x7f\xdf\xbf\xef\xbf\xbf\xf4\x8f\xbf\xbf"
+	    "\\uD83D\\uDE00\"}"), 0);
+}
+
+static void
+numbers_as_jansson_reads_them(void **state)
+{
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(decode("{\"op\":0,\"d\":9223372036854775808}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":-9223372036854775809}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":99999999999999999999999}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":1e400}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":-1.5E+309}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"d\":[1e-400,-9223372036854775808,"
+	    "9223372036854775807,0.000000000000000000000000000000000000000000000000000000000000"
+	    "000000000000000000000000000000000000000000001]}"), 0);
+	assert_true(frame_i64(&fr, frame_skip(&fr, frame_first(&fr, fr.d)), &v));
+	assert_true(v == INT64_MIN);
+}
+
+/* jansson stops at 2048 nested values, the innermost scalar counted. */
+static void
+nesting_limit(void **state)
+{
+	size_t depth, n, cap = 2 * 2100 + 64;
+	char *buf = malloc(cap);
+
+	(void)state;
+	assert_non_null(buf);
+	for (depth = 2046; depth <= 2047; depth++) {
+		n = (size_t)snprintf(buf, cap, "{\"op\":0,\"d\":");
+		memset(buf + n, '[', depth);
+		n += depth;
+		buf[n++] = '1';
+		memset(buf + n, ']', depth);
+		n += depth;
+		snprintf(buf + n, cap - n, "}");
+		assert_int_equal(decode(buf), depth == 2046 ? 0 : -1);
+	}
+	free(buf);
+}
+
+/* The envelope is read by raw key and first match; jansson decodes keys
+ * and keeps the last, so a duplicated or escaped op/s/t/d would make the
+ * two paths see different frames. A t that does not fit is refused rather
+ * than cut. */
+static void
+envelope_ambiguity_refused(void **state)
+{
+	char buf[160];
+
+	(void)state;
+	assert_int_equal(decode("{\"op\":2,\"op\":24}"), -1);
+	assert_non_null(strstr(err, "\"op\""));
+	assert_int_equal(decode("{\"op\":0,\"t\":\"A\",\"t\":\"B\"}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"s\":1,\"d\":1,\"d\":2}"), -1);
+	assert_int_equal(decode("{\"op\":0,\"\\u0073\":5}"), -1);
+	assert_int_equal(decode("{\"\\u006fp\":0}"), -1);
+	/* Other keys may repeat or be escaped; so may names inside d. */
+	assert_int_equal(decode("{\"op\":0,\"x\":1,\"x\":2,\"\\u0078y\":3,\"d\":{\"op\":1,\"op\":2}}"), 0);
+	snprintf(buf, sizeof(buf), "{\"op\":0,\"t\":\"%063d\"}", 7);
+	assert_int_equal(decode(buf), 0);
+	assert_int_equal(strlen(fr.t), 63);
+	snprintf(buf, sizeof(buf), "{\"op\":0,\"t\":\"%064d\"}", 7);
+	assert_int_equal(decode(buf), -1);
+	assert_non_null(strstr(err, "longer"));
+}
+
 int
 main(void)
 {
@@ -189,6 +305,11 @@ main(void)
 		cmocka_unit_test(malformed_frames),
 		cmocka_unit_test(valid_literals_accepted),
 		cmocka_unit_test(snowflake_bounds),
+		cmocka_unit_test(lax_structure_refused),
+		cmocka_unit_test(strings_as_jansson_reads_them),
+		cmocka_unit_test(numbers_as_jansson_reads_them),
+		cmocka_unit_test(nesting_limit),
+		cmocka_unit_test(envelope_ambiguity_refused),
 	};
 	int rc;
 

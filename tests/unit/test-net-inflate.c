@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -94,6 +95,41 @@ garbage_fails(void **state)
 	zin_free(&z);
 }
 
+/* A decompression bomb: 17 MB of zeros deflate to about 17 KB; the message
+ * is refused at ZIN_OUT_MAX, not inflated whole. */
+static void
+bomb_refused(void **state)
+{
+	size_t big = ZIN_OUT_MAX + (1u << 20), cap = big / 500;
+	char *zeros = calloc(1, big);
+	unsigned char *buf = malloc(cap);
+	z_stream zs;
+	struct zin z;
+	const char *out;
+	size_t outlen;
+	char err[96];
+
+	(void)state;
+	assert_non_null(zeros);
+	assert_non_null(buf);
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit(&zs, 9), Z_OK);
+	zs.next_in = (unsigned char *)zeros;
+	zs.avail_in = (uInt)big;
+	zs.next_out = buf;
+	zs.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&zs, Z_SYNC_FLUSH), Z_OK);
+	assert_int_equal(zs.avail_in, 0);
+	assert_int_equal(zin_init(&z), 0);
+	assert_int_equal(zin_message(&z, buf, cap - zs.avail_out, &out, &outlen, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "over"));
+	deflateEnd(&zs);
+	zin_free(&z);
+	free(buf);
+	free(zeros);
+}
+
 int
 main(void)
 {
@@ -101,6 +137,7 @@ main(void)
 		cmocka_unit_test(stream_of_messages),
 		cmocka_unit_test(big_message_grows),
 		cmocka_unit_test(garbage_fails),
+		cmocka_unit_test(bomb_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

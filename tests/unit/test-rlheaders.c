@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <locale.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -184,6 +185,34 @@ test_random_lines(void **state)
 	assert_true(memchr(h.scope, '\0', sizeof(h.scope)) != NULL);
 }
 
+/* The console runs in the user's locale; under a decimal comma strtod
+ * read "0.523" as 0 with ".523" left over, and every Reset-After and
+ * Retry-After was ignored. Skipped where no such locale is installed
+ * (LOCPATH may point at one made with localedef). */
+static void
+test_decimal_comma_locale(void **state)
+{
+	static const char *const names[] = { "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8" };
+	struct rlq_headers h;
+	const char *ok = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && ok == NULL; i++)
+		ok = setlocale(LC_NUMERIC, names[i]);
+	if (ok == NULL || strcmp(localeconv()->decimal_point, ",") != 0) {
+		setlocale(LC_NUMERIC, "C");
+		skip();
+	}
+	rlq_headers_init(&h);
+	rlq_headers_line(&h, "X-RateLimit-Reset-After: 0.523", 30);
+	rlq_headers_line(&h, "Retry-After: 64.57", 18);
+	rlq_headers_line(&h, "X-RateLimit-Limit: 5", 20);
+	setlocale(LC_NUMERIC, "C");
+	assert_true(h.has_reset_after && h.reset_after_s == 0.523);
+	assert_true(h.has_retry_after && h.retry_after_s == 64.57);
+	assert_true(h.has_limit && h.limit == 5);
+}
+
 int
 main(void)
 {
@@ -194,6 +223,7 @@ main(void)
 		cmocka_unit_test(test_bad_value_keeps_good),
 		cmocka_unit_test(test_embedded_bytes),
 		cmocka_unit_test(test_random_lines),
+		cmocka_unit_test(test_decimal_comma_locale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -874,6 +874,98 @@ gateway_send_limit_and_size(void **state)
 	rig_free(&r);
 }
 
+/* Found by fuzz-session: a fetch times out, the next one is queued, then
+ * the late answer to the first is a 401. REST stops, the queued fetch is
+ * failed, and every later fetch is refused before anything is sent; with
+ * the formula "0" the core asked to be woken at the same instant forever. */
+static void
+late_401_to_a_timed_out_fetch_stops(void **state)
+{
+	struct bot_config cfg;
+	struct rlq_headers h;
+	struct rig r;
+	uint64_t first;
+
+	(void)state;
+	rig_config(&cfg);
+	snprintf(cfg.formula, sizeof(cfg.formula), "0");
+	rig_init(&r, &cfg);
+	bot_start(r.b, now_of(&r));
+	drain(&r);
+	first = r.http_id;
+	advance_to(&r, r.t + cfg.fetch_timeout_ms + 1);
+	/* The second fetch waits behind the first, still in flight. */
+	assert_int_equal(r.b->phase, PHASE_FETCH);
+	assert_true(r.http_id == first);
+	rlq_headers_init(&h);
+	bot_on_http(r.b, now_of(&r), first, 401, &h, "{}", 2, NULL);
+	drain(&r);
+	/* Bounded, so that a regression fails rather than spins. */
+	for (int i = 0; i < 10 && bot_next_deadline(r.b, now_of(&r)) <= r.t; i++) {
+		bot_tick(r.b, now_of(&r));
+		drain(&r);
+	}
+	assert_int_equal(r.b->phase, PHASE_STOPPED);
+	assert_non_null(strstr(r.b->stop_reason, "401"));
+	assert_true(bot_next_deadline(r.b, now_of(&r)) > r.t);
+	assert_int_equal(r.opens, 0);
+	rig_free(&r);
+}
+
+/* A fetch the REST queue refuses (here: full) sent nothing, so its retry
+ * waits at least a second whatever the formula says. */
+static void
+refused_fetch_waits_a_second(void **state)
+{
+	struct bot_config cfg;
+	struct rig r;
+	char err[128];
+	int queued = 0;
+
+	(void)state;
+	rig_config(&cfg);
+	snprintf(cfg.formula, sizeof(cfg.formula), "0");
+	rig_init(&r, &cfg);
+	while (bot_rest(r.b, now_of(&r), "GET", "/channels/1/messages", NULL, err, sizeof(err)) == 0)
+		queued++;
+	assert_int_equal(queued, RLQ_MAX_PENDING);
+	bot_start(r.b, now_of(&r));
+	drain(&r);
+	assert_int_equal(r.b->phase, PHASE_WAIT);
+	assert_true(r.b->deadline >= r.t + MS_PER_S);
+	rig_free(&r);
+}
+
+/* The view's 24 h projection is kept from bot_set_formula, not counted per
+ * snapshot: for a formula under a second that is 86,400 evaluations, up to
+ * 18 ms per redraw here (found by fuzz-session's speed). */
+static void
+projection_follows_the_formula(void **state)
+{
+	struct bot_config cfg;
+	struct delay_formula f;
+	struct bot_view *v = malloc(sizeof(*v));
+	struct rig r;
+	char err[128];
+
+	(void)state;
+	assert_non_null(v);
+	rig_config(&cfg);
+	rig_init(&r, &cfg);
+	bot_view(r.b, now_of(&r), v);
+	assert_int_equal(v->projection, 567);
+	assert_int_equal(delay_compile(&f, "a*2", err, sizeof(err)), 0);
+	assert_int_equal(bot_set_formula(r.b, &f), 0);
+	bot_view(r.b, now_of(&r), v);
+	assert_int_equal(v->projection, 293);
+	assert_int_equal(delay_compile(&f, "0", err, sizeof(err)), 0);
+	assert_int_equal(bot_set_formula(r.b, &f), 0);
+	bot_view(r.b, now_of(&r), v);
+	assert_int_equal(v->projection, 86400);
+	free(v);
+	rig_free(&r);
+}
+
 int
 main(void)
 {
@@ -901,6 +993,9 @@ main(void)
 		cmocka_unit_test(close_timeout_escalates),
 		cmocka_unit_test(token_only_in_identify_and_resume),
 		cmocka_unit_test(gateway_send_limit_and_size),
+		cmocka_unit_test(late_401_to_a_timed_out_fetch_stops),
+		cmocka_unit_test(refused_fetch_waits_a_second),
+		cmocka_unit_test(projection_follows_the_formula),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,6 +61,23 @@ split_words(void **state)
 	assert_int_equal(cmd_split("a b c", buf, sizeof(buf), argv, 2, err, sizeof(err)), -1);
 }
 
+/* Found by fuzzing: a last word longer than the buffer was cut short and
+ * returned as if whole ("theme /a/long/path" would load another file). */
+static void
+split_refuses_a_word_it_would_cut(void **state)
+{
+	char buf[16], err[64], *argv[CMD_MAX_ARGS + 1];
+
+	(void)state;
+	assert_int_equal(cmd_split("theme abcdefghijklmnop", buf, sizeof(buf), argv,
+	    CMD_MAX_ARGS, err, sizeof(err)), -1);
+	assert_string_equal(err, "line too long");
+	/* Exactly full still fits: "theme" + NUL + 9 bytes + NUL = 16. */
+	assert_int_equal(cmd_split("theme abcdefghi", buf, sizeof(buf), argv, CMD_MAX_ARGS, err,
+	    sizeof(err)), 2);
+	assert_string_equal(argv[1], "abcdefghi");
+}
+
 struct got {
 	char v[32][32];
 	int n;
@@ -138,6 +155,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(table_well_formed),
 		cmocka_unit_test(split_words),
+		cmocka_unit_test(split_refuses_a_word_it_would_cut),
 		cmocka_unit_test(completion),
 	};
 
