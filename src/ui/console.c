@@ -550,7 +550,10 @@ console_run(struct app *a, const struct console_options *o)
 
 	if (ui == NULL)
 		return 1;
-	setlocale(LC_ALL, "");
+	/* Only the character set: ncursesw and readline need UTF-8, while
+	 * LC_NUMERIC must stay "C" or every strtod in vigil (rate-limit
+	 * headers, formulas, fault arguments) would want a decimal comma. */
+	setlocale(LC_CTYPE, "");
 	start_ui(ui, a, o);
 	hooks.ud = ui;
 	(void)terminal_redirect_stderr(app_state_dir(a));
