@@ -4,6 +4,7 @@
 # make run        build, then open the console (emulator unless VIGIL_TOKEN is set)
 # make check      build and run every test; the last line is "N passed, N failed"
 # make asan       the same tests built with ASan+UBSan (in build-asan/)
+# make sim        a simulation campaign: DAYS=N SEED=S [SEEDS=K]
 # make install    PREFIX=/usr/local DESTDIR=
 # make deps       install missing Debian packages (make does it on its own)
 #
@@ -73,6 +74,9 @@ INTEG_SRC := $(wildcard tests/integration/test-*.c)
 SIMT_SRC  := $(wildcard tests/sim/test-*.c)
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)
+# The deterministic simulation's harness: tests/sim/*.c but its tests and main.
+SIM_HARNESS_SRC := $(filter-out tests/sim/test-% tests/sim/dst.c,$(wildcard tests/sim/*.c))
+SIM_HARNESS_OBJ := $(SIM_HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(SIMT_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -87,7 +91,7 @@ Q := @
 SAY := @printf '  %-4s %s\n'
 endif
 
-.PHONY: all run check asan install uninstall clean deps help tests
+.PHONY: all run check asan install uninstall clean deps help tests sim
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -116,7 +120,16 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJ) $(LIBS)
 	$(SAY) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(LIB_LINK) $(LDLIBS) $(TEST_LIBS)
 
+$(BUILD)/tests/sim/%: $(BUILD)/obj/tests/sim/%.o $(SIM_HARNESS_OBJ) $(TEST_SUPPORT_OBJ) $(LIBS)
+	@mkdir -p $(@D)
+	$(SAY) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(SIM_HARNESS_OBJ) $(TEST_SUPPORT_OBJ) $(LIB_LINK) $(LDLIBS) $(TEST_LIBS)
+
 tests: $(BINS) $(TEST_BINS)
+
+# A long simulation campaign: make sim DAYS=N SEED=S [SEEDS=K]
+sim: $(BUILD)/tests/sim/dst
+	$(BUILD)/tests/sim/dst --seed $(or $(SEED),1) --seeds $(or $(SEEDS),1) --days $(or $(DAYS),100)
 
 # The console against the built-in emulator, or real Discord with VIGIL_TOKEN.
 run: $(BINS)
@@ -144,7 +157,7 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,11p' Makefile
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:
