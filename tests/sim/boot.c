@@ -89,7 +89,7 @@ boot_crash(struct world *w, const char *why)
 	bot_free(w->bot);
 	free(w->bot);
 	w->bot = NULL;
-	w->crash_mid = false;
+	w->crash_mid = CRASH_NONE;
 	w->st.restarts++;
 }
 
@@ -134,8 +134,9 @@ on_crash(struct world *w, struct ev *e)
 		w->st.corrupt++;
 	}
 	if (kind >= 60) {
-		w->crash_mid = true;
-		dst_trace(w, "crash armed: the next drain dies part-way");
+		w->crash_mid = kind < 80 ? CRASH_ANY_DRAIN : CRASH_AFTER_IDENTIFY;
+		dst_trace(w, "crash armed: %s", kind < 80 ? "the next drain dies part-way" :
+		    "it dies right after the next IDENTIFY");
 		return;
 	}
 	boot_crash(w, "kill -9");

@@ -58,9 +58,9 @@ record_identify(struct world *w)
 	w->st.identifies++;
 	for (int i = 0; i < w->ident_count; i++)
 		n += now - w->identify_wall[(w->ident_head + i) % DST_IDENT_MAX] < BUDGET_WINDOW_MS;
-	if (n > w->prof.session_limit && now - w->corrupt_wall >= BUDGET_WINDOW_MS)
+	if (n > w->prof.bot_limit && now - w->corrupt_wall >= BUDGET_WINDOW_MS)
 		dst_fail(w, "invariant 2: %d IDENTIFYs in the last 24 h, the limit is %d", n,
-		    w->prof.session_limit);
+		    w->prof.bot_limit);
 }
 
 static void
@@ -245,6 +245,51 @@ check_phase(struct world *w)
 	}
 }
 
+/*
+ * Every wait is the one announced: a backoff is what the formula gives for
+ * the attempt (within the spread of rand(): at most twice its midpoint), a
+ * budget wait has no start left to spend, a spacing wait is at most 5 s, an
+ * op 9 wait 1-5 s. Checked once per wait, when it begins.
+ */
+static void
+check_wait(struct world *w)
+{
+	const struct bot *b = w->bot;
+	struct vtime now = dst_bot_now(w);
+	int64_t mid;
+
+	if (b->phase != PHASE_WAIT || b->deadline == w->wait_seen)
+		return;
+	w->wait_seen = b->deadline;
+	switch (b->wait) {
+	case WAIT_BACKOFF:
+		mid = delay_ms(&b->formula, b->failures, NULL);
+		if (b->wait_total_ms > 2 * mid + MS_PER_S)
+			dst_fail(w, "liveness: a backoff of %lld ms before attempt %d, the formula "
+			    "%s gives %lld", (long long)b->wait_total_ms, b->failures + 1,
+			    b->formula.text, (long long)mid);
+		break;
+	case WAIT_BUDGET:
+		if (budget_remaining(&b->budget, now) > b->budget.reserve)
+			dst_fail(w, "liveness: waiting %lld s for the budget with %d starts left "
+			    "(reserve %d)", (long long)(b->wait_total_ms / MS_PER_S),
+			    budget_remaining(&b->budget, now), b->budget.reserve);
+		break;
+	case WAIT_SPACING:
+		if (b->wait_total_ms > BUDGET_SPACING_MS)
+			dst_fail(w, "liveness: an identify-spacing wait of %lld ms",
+			    (long long)b->wait_total_ms);
+		break;
+	case WAIT_INVALID_SESSION:
+		if (b->wait_total_ms < MS_PER_S || b->wait_total_ms > 5 * MS_PER_S)
+			dst_fail(w, "liveness: an op 9 wait of %lld ms, not 1-5 s",
+			    (long long)b->wait_total_ms);
+		break;
+	default:
+		break;
+	}
+}
+
 void
 check_step(struct world *w)
 {
@@ -259,6 +304,7 @@ check_step(struct world *w)
 	check_cache(w);
 	check_log(w);
 	check_phase(w);
+	check_wait(w);
 	zombie_check(w);
 }
 

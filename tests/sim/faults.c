@@ -42,8 +42,10 @@ faults_profile(struct world *w)
 	p->lat = dst_range(w, 1, 60);
 	p->rest_lat = dst_range(w, 5, 150);
 	p->faults_per_h = rates[dst_range(w, 0, 4)];
-	p->session_limit = dst_unit(w) < 0.6 ? 1000 : (int)dst_range(w, 20, 200);
-	p->reserve = (int)dst_range(w, 0, p->session_limit < 100 ? 3 : 10);
+	p->session_limit = dst_unit(w) < 0.7 ? 1000 : (int)dst_range(w, 20, 200);
+	p->bot_limit = dst_unit(w) < 0.7 ? p->session_limit :
+	    (int)dst_range(w, 15, p->session_limit / 2);
+	p->reserve = (int)dst_range(w, 0, p->bot_limit < 100 ? 3 : 10);
 	p->resume_window = 3 * MS_PER_MIN;
 	p->sim_resume_window = dst_unit(w) < 0.7 ? 3 * MS_PER_MIN :
 	    dst_range(w, 30, 300) * MS_PER_S;
@@ -192,10 +194,7 @@ f_rest429(struct world *w)
 static void
 f_global429(struct world *w)
 {
-	int64_t secs = dst_range(w, 1, 20);
-
-	if (sim_line(w, "global_429 secs=%lld", (long long)secs) >= 0)
-		w->global429_until = w->now.mono_ms + secs * MS_PER_S;
+	sim_line(w, "global_429 secs=%lld", (long long)dst_range(w, 1, 20));
 }
 
 static void
@@ -219,7 +218,7 @@ f_pressure(struct world *w)
 {
 	int64_t left = dst_range(w, 1, w->prof.session_limit);
 
-	if (dst_unit(w) < 0.5)
+	if (dst_unit(w) < 0.25)
 		left = dst_range(w, 1, w->prof.reserve + 3);
 	w->pressure_at = w->now.mono_ms;
 	apply_settings(w, json_pack("{s:I}", "session_remaining", (json_int_t)left));
@@ -228,10 +227,10 @@ f_pressure(struct world *w)
 static void
 f_heartbeat(struct world *w)
 {
-	static const int64_t beats[] = { 5000, 10000, 41250, 45000, 60000 };
+	static const int64_t beats[] = { 5000, 20000, 41250, 41250, 45000, 60000 };
 
 	apply_settings(w, json_pack("{s:I}", "heartbeat_interval",
-	    (json_int_t)beats[dst_range(w, 0, 4)]));
+	    (json_int_t)beats[dst_range(w, 0, 5)]));
 }
 
 static void
@@ -310,7 +309,6 @@ calm(struct world *w)
 	w->st.calms++;
 	dst_trace(w, "calm: every fault cleared");
 	sim_line(w, "clear");
-	w->global429_until = w->now.mono_ms;
 	for (int i = 0; i < DST_LINKS_MAX; i++)
 		w->links[i].zombie_since = VTIME_NEVER;
 	net_clear(w);

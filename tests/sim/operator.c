@@ -175,6 +175,38 @@ presence(struct world *w)
 	dst_drain_bot(w);
 }
 
+/* Reads over every channel at once: more than 50 may go in a second as
+ * far as the buckets go, so only the global limit paces them. */
+static void
+fan_out(struct world *w)
+{
+	int64_t n = dst_range(w, 30, 150);
+	char path[96];
+
+	for (int64_t i = 0; i < n && w->bot != NULL; i++) {
+		uint64_t ch = w->channels[i % w->nchannels];
+
+		snprintf(path, sizeof(path), i / w->nchannels % 2 == 0 ? "/channels/%llu" :
+		    "/channels/%llu/messages?limit=3", (unsigned long long)ch);
+		rc_submit(w, "GET", path, false);
+	}
+}
+
+/* Reads of channels that do not exist: each id is a route and a bucket of
+ * its own, so the queue's route table fills and must forget quiet ones. */
+static void
+scan(struct world *w)
+{
+	int64_t n = dst_range(w, 50, 400);
+	char path[96];
+
+	for (int64_t i = 0; i < n && w->bot != NULL; i++) {
+		snprintf(path, sizeof(path), "/channels/%llu",
+		    (unsigned long long)(1000000 + dst_range(w, 0, 5000)));
+		rc_submit(w, "GET", path, false);
+	}
+}
+
 void
 op_workload(struct world *w)
 {
@@ -184,8 +216,12 @@ op_workload(struct world *w)
 
 	if (w->bot == NULL)
 		return;
-	if (w->nchannels == 0 || pick >= 95) {
+	if (w->nchannels == 0 || pick >= 96) {
 		rc_submit(w, "GET", "/users/@me", false);
+		return;
+	}
+	if (pick == 95) {
+		scan(w);
 		return;
 	}
 	ch = w->channels[dst_range(w, 0, w->nchannels - 1)];
@@ -199,7 +235,13 @@ op_workload(struct world *w)
 		snprintf(path, sizeof(path), "/channels/%llu", (unsigned long long)ch);
 		rc_submit(w, "GET", path, false);
 	} else if (pick < 80) {
+		/* The query is not part of the route; a short page keeps the
+		 * emulator's JSON cheap. */
+		snprintf(path, sizeof(path), "/channels/%llu/messages?limit=3",
+		    (unsigned long long)ch);
 		rc_submit(w, "GET", path, false);
+	} else if (pick < 82) {
+		fan_out(w);
 	} else if (pick < 88) {
 		snprintf(path, sizeof(path), "/guilds/%llu",
 		    (unsigned long long)w->guilds[dst_range(w, 0, w->nguilds - 1)]);

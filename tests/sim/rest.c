@@ -127,8 +127,6 @@ serve(struct world *w, struct hreq *r, bool lose_answer)
 	req.authorization = auth;
 	req.body = r->body;
 	req.body_len = r->body_len;
-	r->global_fault = w->now.mono_ms < w->global429_until;
-	r->served_at = w->now.mono_ms;
 	if (r->answered || r->gen != w->gen)
 		rc_foreign(w, r);
 	sim_http(w->sim, w->now, &req, &resp);

@@ -86,6 +86,15 @@ bot_action(struct world *w, struct action *a)
 	}
 }
 
+/* Whether an armed crash strikes now; hit: an IDENTIFY went out. */
+static bool
+strike(struct world *w, bool hit)
+{
+	if (w->crash_mid == CRASH_ANY_DRAIN)
+		return dst_unit(w) < 0.3;
+	return w->crash_mid == CRASH_AFTER_IDENTIFY && hit;
+}
+
 /* Performs what the bot asked for. A crash armed "mid-drain" strikes
  * between two actions, so the state file must already hold whatever an
  * action that went out depends on (the budget before an IDENTIFY). */
@@ -93,16 +102,24 @@ void
 dst_drain_bot(struct world *w)
 {
 	struct action a;
+	bool hit = false;
+	int n = 0;
 
 	while (w->bot != NULL && bot_next_action(w->bot, &a)) {
-		if (w->crash_mid && dst_unit(w) < 0.3) {
+		if (strike(w, hit)) {
 			action_release(&a);
 			boot_crash(w, "crash between two actions");
 			return;
 		}
+		hit = hit || (a.kind == ACT_SEND && a.payload_len > 7 &&
+		    memcmp(a.payload, "{\"op\":2,", 8) == 0);
 		bot_action(w, &a);
 		action_release(&a);
+		n++;
 	}
+	/* Or right after the last one, before anything else can happen. */
+	if (n > 0 && strike(w, hit))
+		boot_crash(w, "crash right after a drain");
 }
 
 void
@@ -258,9 +275,9 @@ bot_setup(struct world *w)
 	struct bot_config *c = &w->cfg;
 
 	bot_config_defaults(c);
-	c->budget_limit = w->prof.session_limit;
+	c->budget_limit = w->prof.bot_limit;
 	c->budget_reserve = w->prof.reserve;
-	c->budget_assume_on_corrupt = w->prof.session_limit / 4;
+	c->budget_assume_on_corrupt = w->prof.bot_limit / 4;
 	c->resume_window_ms = w->prof.resume_window;
 	c->log_capacity = 512;
 }

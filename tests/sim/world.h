@@ -35,7 +35,7 @@
 #define DST_TRACE_LINES   200
 #define DST_TRACE_WIDTH   200
 #define DST_SESS_MAX      8
-#define DST_ROUTES_MAX    96
+#define DST_ROUTES_MAX    512
 #define DST_IDENT_MAX     8192
 #define DST_CHANNELS_MAX  64
 #define DST_TOKEN_MAX     64
@@ -43,6 +43,9 @@
 #define DST_HTTP_TIMEOUT  (20 * MS_PER_S)   /* the network layer's REST timeout */
 #define DST_T0_WALL       1767225600000LL   /* 2026-01-01 */
 #define DST_T0_MONO       5000000LL
+
+/* What an armed crash waits for. */
+enum { CRASH_NONE, CRASH_ANY_DRAIN, CRASH_AFTER_IDENTIFY };
 
 enum ev_kind {
 	EV_CONNECT,             /* a handshake reaches the emulator */
@@ -126,8 +129,6 @@ struct hreq {
 	int64_t sent_at;
 	bool answered;          /* the bot got its answer (or gave up) */
 	bool known_at_send;     /* the checker had seen this route's limits */
-	bool global_fault;      /* a global_429 fault was on at the emulator */
-	int64_t served_at;      /* world mono at the emulator, 0 if never */
 	int64_t nonce;          /* the workload's id, -1 for others */
 	int status;
 	struct rlq_headers h;
@@ -169,6 +170,7 @@ struct profile {
 	int64_t lat, rest_lat;
 	double faults_per_h;
 	int session_limit, reserve;
+	int bot_limit;          /* vigil's own limit: Discord's or stricter */
 	int64_t resume_window, sim_resume_window;
 	double chatter;
 	double rest_per_h;
@@ -226,7 +228,7 @@ struct world {
 	int token_gen;
 	char *state;            /* the state file */
 	size_t state_len;
-	bool crash_mid;         /* the next drain dies part-way */
+	int crash_mid;          /* armed: a drain dies part-way (CRASH_*) */
 	bool wants_crash;
 	struct bot_config cfg;
 	/* the network */
@@ -244,10 +246,8 @@ struct world {
 	bool calm;
 	int64_t calm_since;
 	bool token_reset_pending;
-	int64_t global429_until;        /* the global_429 fault, world mono */
 	int64_t pressure_at;            /* budget pressure last applied */
 	int64_t fetch_ok_at;            /* last GET /gateway/bot answered 2xx */
-	int64_t foreign_at;             /* a request the bot gave up on reached the emulator */
 	/* the checker's records */
 	int64_t identify_wall[DST_IDENT_MAX];
 	int ident_head, ident_count;
@@ -256,6 +256,8 @@ struct world {
 	struct route_track routes[DST_ROUTES_MAX];
 	int nroutes;
 	int64_t known_global_until, known_ban_until;  /* bot mono */
+	int64_t sends[RLQ_GLOBAL_PER_S];        /* the last sends, bot mono, a ring */
+	int nsends, send_head;
 	struct wl_req *wl;
 	size_t nwl, capwl;
 	int64_t next_nonce;
@@ -264,6 +266,7 @@ struct world {
 	uint64_t cache_wipes, cache_flushes;
 	uint64_t log_seq;               /* next log entry to look at */
 	bool stopped_expected;
+	int64_t wait_seen;              /* the deadline of the last wait checked */
 	bool fatal_seen;
 	int alerts_in_step;
 	uint64_t token_resets_injected;
