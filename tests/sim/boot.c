@@ -83,6 +83,7 @@ boot_crash(struct world *w, const char *why)
 	if (w->bot == NULL)
 		return;
 	dst_trace(w, "crash: %s", why);
+	w->st.zombies += w->bot->stats.zombies;
 	gw_instance_died(w);
 	rc_instance_died(w);
 	seq_instance_died(w);

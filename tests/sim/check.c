@@ -133,7 +133,9 @@ void
 check_close_delivered(struct world *w, const struct link *l, int code, int phase_before)
 {
 	const struct bot *b = w->bot;
+	char num[16];
 
+	snprintf(num, sizeof(num), "%d", code);
 	dst_trace(w, "close: conn %u code %d reaches the bot (was %s, now %s)", l->conn, code,
 	    bot_phase_name((enum bot_phase)phase_before), bot_phase_name(b->phase));
 	if (!fatal_code(code) || b->conn != l->conn || phase_before < PHASE_HELLO ||
@@ -146,6 +148,9 @@ check_close_delivered(struct world *w, const struct link *l, int code, int phase
 	else if (!alert_queued(b))
 		dst_fail(w, "invariant 7: close %d stopped the bot without telling the operator",
 		    code);
+	else if (strstr(b->stop_reason, num) == NULL)
+		dst_fail(w, "invariant 7: close %d stopped the bot, but the reason says \"%s\"",
+		    code, b->stop_reason);
 	w->stopped_expected = true;
 }
 

@@ -54,6 +54,10 @@ faults_profile(struct world *w)
 	p->crashes_per_day = 0.5 + dst_unit(w) * 5;
 	p->ops_per_day = 2 + dst_unit(w) * 30;
 	p->storm_ms = dst_range(w, 1, 8) * MS_PER_H;
+	/* A short replay buffer turns long gaps into failed resumes (4007). */
+	p->replay_buffer = dst_unit(w) < 0.2 ? dst_range(w, 2, 30) : 1000;
+	p->shard_count = dst_unit(w) < 0.2 ? 2 : 1;
+	p->shard_id = (int)dst_range(w, 0, p->shard_count - 1);
 	p->calm_ms = dst_range(w, 25, 60) * MS_PER_MIN;
 }
 
@@ -238,6 +242,25 @@ f_net(struct world *w)
 {
 	w->st.net_faults++;
 	net_fault(w);
+}
+
+/* Every fault of the emulator's catalogue that the scheduler fires; a new
+ * one makes test-sim-days fail until it is added here. "clear" is fired at
+ * the start of every calm. */
+static const char *const catalogue_used[] = {
+	"drop", "close", "zombie", "blackhole", "reconnect", "invalid_session",
+	"heartbeat_request", "refuse", "stall", "malformed", "oversize", "rest_429",
+	"global_429", "rest_5xx", "cf_ban", "expire_sessions", "token_reset", "burst", "clear",
+};
+
+bool
+faults_fires(const char *name)
+{
+	for (size_t i = 0; i < sizeof(catalogue_used) / sizeof(catalogue_used[0]); i++) {
+		if (strcmp(catalogue_used[i], name) == 0)
+			return true;
+	}
+	return false;
 }
 
 static const struct fault_kind {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "world.h"
 
@@ -41,6 +42,41 @@ run(uint64_t seed, double days, bool quiet)
 	dst_free(w);
 }
 
+/* The same seed gives the same steps: every trace line hashes alike. */
+static void
+test_replay_is_exact(void **state)
+{
+	struct dst_opts o = { .seed = 11, .days = 3 };
+	struct world *a = dst_new(&o), *b = dst_new(&o);
+
+	(void)state;
+	assert_int_equal(dst_run(a), 0);
+	assert_int_equal(dst_run(b), 0);
+	assert_int_equal(a->st.steps, b->st.steps);
+	assert_int_equal(a->trace_n, b->trace_n);
+	assert_true(a->trace_hash == b->trace_hash);
+	dst_free(a);
+	dst_free(b);
+}
+
+/* Every fault the emulator knows is one the scheduler fires. */
+static void
+test_catalogue_covered(void **state)
+{
+	json_t *cat = sim_fault_catalog(), *f;
+	size_t i;
+
+	(void)state;
+	json_array_foreach(cat, i, f) {
+		const char *name = json_string_value(json_object_get(f, "name"));
+
+		if (!faults_fires(name))
+			fail_msg("the emulator's fault \"%s\" is never fired by tests/sim/faults.c",
+			    name);
+	}
+	json_decref(cat);
+}
+
 /* Without faults the bot connects once and stays: a control. */
 static void
 test_quiet_days(void **state)
@@ -65,6 +101,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_catalogue_covered),
+		cmocka_unit_test(test_replay_is_exact),
 		cmocka_unit_test(test_quiet_days),
 		cmocka_unit_test(test_seed_1), cmocka_unit_test(test_seed_2),
 		cmocka_unit_test(test_seed_3), cmocka_unit_test(test_seed_4),

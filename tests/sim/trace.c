@@ -51,6 +51,8 @@ vtrace(struct world *w, const char *fmt, va_list ap)
 			*p = ' ';
 	}
 	w->trace_n++;
+	for (const char *p = line; *p != '\0'; p++)
+		w->trace_hash = (w->trace_hash ^ (unsigned char)*p) * 0x100000001b3ULL;
 	if (w->opts.verbose)
 		printf("%s\n", line);
 }
@@ -118,12 +120,19 @@ dst_summary(const struct world *w, FILE *f)
 	    (unsigned long long)s->net_faults, (unsigned long long)s->ops,
 	    (unsigned long long)s->restarts, (unsigned long long)s->reboots,
 	    (unsigned long long)s->corrupt);
+	fprintf(f, "  profile: heartbeat %lld ms, latency %lld ms (REST %lld), %.0f faults/h, "
+	    "session starts %d a day (vigil's limit %d, reserve %d), replay buffer %lld, "
+	    "shard %d/%d\n", (long long)w->prof.hb_interval, (long long)w->prof.lat,
+	    (long long)w->prof.rest_lat, w->prof.faults_per_h, w->prof.session_limit,
+	    w->prof.bot_limit, w->prof.reserve, (long long)w->prof.replay_buffer,
+	    w->prof.shard_id, w->prof.shard_count);
 	fprintf(f, "  gateway: %llu identifies, %llu resumes (%llu RESUMED, %llu READY), "
 	    "%llu zombies found, %llu fatal stops, %llu dispatches taken, %llu replayed twice "
 	    "after restarts; connected %.1f%%, waiting for budget %.1f%%\n",
 	    (unsigned long long)s->identifies, (unsigned long long)s->resumes,
 	    (unsigned long long)s->resumed, (unsigned long long)s->readies,
-	    (unsigned long long)s->zombies, (unsigned long long)s->stops,
+	    (unsigned long long)(s->zombies + (w->bot != NULL ? w->bot->stats.zombies : 0)),
+	    (unsigned long long)s->stops,
 	    (unsigned long long)s->dispatches, (unsigned long long)s->dups,
 	    span > 0 ? 100.0 * (double)s->connected_ms / span : 0.0,
 	    span > 0 ? 100.0 * (double)s->budget_wait_ms / span : 0.0);

@@ -259,6 +259,8 @@ sim_start(struct world *w)
 	cfg.resume_window = w->prof.sim_resume_window;
 	cfg.session_limit = w->prof.session_limit;
 	cfg.chatter = w->prof.chatter;
+	cfg.replay_buffer = w->prof.replay_buffer;
+	cfg.shards = w->prof.shard_count;
 	cfg.chaos = 0;
 	w->sim = sim_new(&cfg, w->now, err, sizeof(err));
 	if (w->sim == NULL) {
@@ -280,6 +282,8 @@ bot_setup(struct world *w)
 	c->budget_assume_on_corrupt = w->prof.bot_limit / 4;
 	c->resume_window_ms = w->prof.resume_window;
 	c->log_capacity = 512;
+	c->shard_id = w->prof.shard_id;
+	c->shard_count = w->prof.shard_count;
 }
 
 struct world *

@@ -177,6 +177,8 @@ struct profile {
 	double crashes_per_day;
 	double ops_per_day;
 	int64_t storm_ms, calm_ms;
+	int64_t replay_buffer;  /* events a session keeps for RESUME */
+	int shard_id, shard_count;
 };
 
 /* The network's faults, all timed (world mono). */
@@ -274,6 +276,7 @@ struct world {
 	/* the trace and the verdict */
 	char trace[DST_TRACE_LINES][DST_TRACE_WIDTH];
 	uint64_t trace_n;
+	uint64_t trace_hash;    /* of every line: two runs of a seed must agree */
 	bool failed;
 	char why[DST_WHY_MAX];
 	struct dst_stats st;
@@ -346,6 +349,7 @@ void op_followup(struct world *, struct ev *);
 void op_repair(struct world *, char *err, size_t errlen);
 void op_workload(struct world *);
 const char *faults_kind_name(int);
+bool faults_fires(const char *catalogue_name);
 
 /* check.c */
 void check_step(struct world *);
