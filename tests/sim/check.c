@@ -295,10 +295,29 @@ check_wait(struct world *w)
 	}
 }
 
+/* With no fault left, nothing should take a settled connection down. */
+static void
+check_settled(struct world *w)
+{
+	const struct bot *b = w->bot;
+	const struct bot_transition *t;
+
+	if (!w->calm_settled || (b != NULL && b->state == BOT_CONNECTED))
+		return;
+	if (b == NULL || b->history_count == 0) {
+		dst_fail(w, "liveness: the bot went away with no fault going on");
+		return;
+	}
+	t = &b->history[(b->history_head + b->history_count - 1) % BOT_HISTORY];
+	dst_fail(w, "liveness: the connection was lost with no fault going on: %s -> %s: %s",
+	    bot_state_name(t->from), bot_state_name(t->to), t->reason);
+}
+
 void
 check_step(struct world *w)
 {
 	check_token_resets(w);
+	check_settled(w);
 	if (w->bot == NULL || w->failed)
 		return;
 	if (gw_live_links(w) > 1)
@@ -337,6 +356,7 @@ check_calm(struct world *w)
 	rc_calm(w);
 	if (b->state == BOT_CONNECTED) {
 		w->st.calm_connected++;
+		w->calm_settled = true;
 		return;
 	}
 	if (excused(w)) {

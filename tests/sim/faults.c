@@ -318,6 +318,7 @@ storm(struct world *w)
 	int64_t last = w->end - final_calm(w);
 
 	w->calm = false;
+	w->calm_settled = false;
 	dst_trace(w, "storm: faults for %lld min", (long long)(len / MS_PER_MIN));
 	dst_ev(w, EV_CALM, w->now.mono_ms + len < last ? w->now.mono_ms + len : last);
 }

@@ -247,6 +247,7 @@ struct world {
 	int nguilds;
 	bool calm;
 	int64_t calm_since;
+	bool calm_settled;              /* connected at the calm check: stays so */
 	bool token_reset_pending;
 	int64_t pressure_at;            /* budget pressure last applied */
 	int64_t fetch_ok_at;            /* last GET /gateway/bot answered 2xx */
