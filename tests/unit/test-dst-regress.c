@@ -9,11 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "bot/ratelimit.h"
+#include "../support/sim-drive.h"
 
 static struct vtime
 at(int64_t ms)
@@ -90,11 +92,47 @@ test_blind_failure_after_reset_counts(void **state)
 	rlq_free(q);
 }
 
+/*
+ * A live change of heartbeat_interval (POST /_ctl/set, the simulation's
+ * "heartbeat" fault) applied at once to connections that had been told the
+ * old interval in their HELLO: a client beating every 60 s was closed 4009
+ * 1.5 s after its next beat. Each connection keeps the interval its HELLO
+ * announced; the new one is for new connections.
+ */
+static void
+test_heartbeat_change_spares_open_connections(void **state)
+{
+	struct sim_config cfg;
+	struct simt t;
+	struct sim_action a;
+	json_t *set;
+	char err[128], *data;
+	uint32_t c;
+
+	(void)state;
+	simt_config(&cfg);
+	simt_start(&t, &cfg);
+	c = simt_identify(&t, 1, NULL, 0);
+	set = json_pack("{s:i}", "heartbeat_interval", 1000);
+	assert_int_equal(sim_set(t.sim, t.now, set, err, sizeof(err)), 0);
+	json_decref(set);
+	simt_advance(&t, 30000);
+	simt_send(&t, c, "{\"op\":1,\"d\":2}");
+	json_decref(simt_expect_send(&t, c));           /* the ACK */
+	simt_advance(&t, 10000);
+	while (simt_next(&t, &a, &data)) {
+		free(data);
+		assert_int_not_equal(a.kind, SIM_ACT_CLOSE);
+	}
+	simt_stop(&t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blind_failure_after_reset_counts),
+		cmocka_unit_test(test_heartbeat_change_spares_open_connections),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
