@@ -91,7 +91,7 @@ Q := @
 SAY := @printf '  %-4s %s\n'
 endif
 
-.PHONY: all run check asan install uninstall clean deps help tests sim
+.PHONY: all run check asan install uninstall clean deps help tests bench sim
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -130,6 +130,16 @@ tests: $(BINS) $(TEST_BINS)
 # A long simulation campaign: make sim DAYS=N SEED=S [SEEDS=K]
 sim: $(BUILD)/tests/sim/dst
 	$(BUILD)/tests/sim/dst --seed $(or $(SEED),1) --seeds $(or $(SEEDS),1) --days $(or $(DAYS),100)
+
+# Figures, never pass/fail: events/s, CPU per event, peak RSS (bench/run.sh).
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(SAY) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_LINK) $(LDLIBS)
+
+bench: $(BINS) $(BENCH_BINS)
+	@VIGIL_BUILD=$(BUILD) sh bench/run.sh
 
 # The console against the built-in emulator, or real Discord with VIGIL_TOKEN.
 run: $(BINS)

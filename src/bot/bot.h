@@ -177,6 +177,7 @@ struct bot_view {
 /* Decided when a connection ends; carried out once the transport is closed. */
 struct bot_next {
 	enum policy_action action;
+	enum log_level level;           /* how loudly a stop is logged */
 	enum bot_wait wait;
 	int64_t wait_ms;
 	char why[BOT_REASON_MAX];
@@ -259,6 +260,10 @@ void bot_free(struct bot *b);
  * reset) and no session is restored. */
 int bot_load_state(struct bot *b, const char *json, size_t len, struct vtime now,
     char *err, size_t errlen);
+/* Drops a restored session before bot_start (its server is known to be
+ * gone, e.g. an emulator that died with the last run): the next start
+ * identifies. True when there was one. */
+bool bot_forget_session(struct bot *b);
 /* The state file's text (malloc'd), or NULL when out of memory. */
 char *bot_save_state(const struct bot *b, struct vtime now);
 

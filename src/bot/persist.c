@@ -37,6 +37,17 @@ bot_save_state(const struct bot *b, struct vtime now)
 	return text;
 }
 
+bool
+bot_forget_session(struct bot *b)
+{
+	bool had = session_has(b);
+
+	b->session_id[0] = '\0';
+	b->resume_url[0] = '\0';
+	b->seq = 0;
+	return had;
+}
+
 static int
 copy_str(const json_t *j, const char *key, char *out, size_t outlen, char *err, size_t errlen)
 {

@@ -15,6 +15,7 @@
 
 static const struct policy_row rows[] = {
 	{ CAUSE_DROP, 0, POLICY_RESUME, LOG_WARN, "connection dropped without a close frame" },
+	{ CAUSE_CONNECT_FAILED, 0, POLICY_RESUME, LOG_WARN, "could not connect" },
 	{ CAUSE_OP7, 0, POLICY_RESUME, LOG_INFO, "op 7: server asked for a reconnect" },
 	{ CAUSE_OP9_RESUMABLE, 0, POLICY_RESUME, LOG_WARN, "op 9: invalid session (resumable)" },
 	{ CAUSE_OP9, 0, POLICY_NEW_SESSION, LOG_WARN, "op 9: invalid session (not resumable)" },

@@ -16,6 +16,7 @@ enum policy_action { POLICY_RESUME, POLICY_NEW_SESSION, POLICY_STOP };
 enum policy_cause {
 	CAUSE_CLOSE,            /* the server sent a close frame with a code */
 	CAUSE_DROP,             /* the connection died without a close frame */
+	CAUSE_CONNECT_FAILED,   /* the connection never opened (refused, DNS, TLS, handshake) */
 	CAUSE_OP7,              /* op 7 RECONNECT */
 	CAUSE_OP9_RESUMABLE,    /* op 9 INVALID SESSION, d = true */
 	CAUSE_OP9,              /* op 9 INVALID SESSION, d = false */

@@ -84,14 +84,14 @@ wait_then(struct bot *b, struct vtime now, enum bot_wait why, int64_t ms)
 }
 
 static void
-stop(struct bot *b, struct vtime now, const char *why)
+stop(struct bot *b, struct vtime now, enum log_level level, const char *why)
 {
 	b->phase = PHASE_STOPPED;
 	b->wait = WAIT_NONE;
 	b->deadline = VTIME_NEVER;
 	snprintf(b->stop_reason, sizeof(b->stop_reason), "%s", why);
 	set_state(b, now, BOT_DISCONNECTED, "stopped: %s", why);
-	LOGF(&b->log, LOG_ERROR, "session", "stopped, not reconnecting: %s", why);
+	LOGF(&b->log, level, "session", "stopped, not reconnecting: %s", why);
 	act_alert(b, "stopped: %s", why);
 	act_persist(b);
 }
@@ -219,7 +219,7 @@ proceed(struct bot *b, struct vtime now)
 {
 	b->close_escalations = 0;
 	if (b->next.action == POLICY_STOP) {
-		stop(b, now, b->next.why);
+		stop(b, now, b->next.level, b->next.why);
 		return;
 	}
 	set_state(b, now, b->resume_plan ? BOT_RESUMING : BOT_RECONNECTING, "%s", b->next.why);
@@ -236,6 +236,7 @@ static void
 plan_stop(struct bot *b, const struct policy_row *row)
 {
 	b->next.action = POLICY_STOP;
+	b->next.level = row->level;
 	b->next.wait = WAIT_NONE;
 	b->next.wait_ms = 0;
 	snprintf(b->next.why, sizeof(b->next.why), "%s", row->text);
@@ -386,9 +387,13 @@ session_closed(struct bot *b, struct vtime now, int code, const char *reason)
 	}
 	if (b->phase < PHASE_CONNECTING || b->phase > PHASE_CONNECTED)
 		return;
+	if (code == BOT_CLOSE_NONE && b->phase == PHASE_CONNECTING) {
+		b->stats.connect_failures++;
+		LOGF(&b->log, LOG_INFO, "session", "connect failed: %s", reason ? reason : "no reason given");
+		end_connection(b, now, CAUSE_CONNECT_FAILED, 0);
+		return;
+	}
 	if (code == BOT_CLOSE_NONE) {
-		if (b->phase == PHASE_CONNECTING)
-			b->stats.connect_failures++;
 		LOGF(&b->log, LOG_DEBUG, "session", "transport closed: %s", reason ? reason : "no reason");
 		end_connection(b, now, CAUSE_DROP, 0);
 		return;
@@ -625,7 +630,7 @@ session_fetched(struct bot *b, struct vtime now, const struct rlq_done *done, co
 		return;
 	b->fetch_id = 0;
 	if (done->status == 401) {
-		stop(b, now, "REST answered 401: the token is wrong or was reset");
+		stop(b, now, LOG_ERROR, "REST answered 401: the token is wrong or was reset");
 		return;
 	}
 	if (done->outcome != RLQ_DONE_OK) {
@@ -753,7 +758,7 @@ session_cmd_stop(struct bot *b, struct vtime now, char *err, size_t errlen)
 		end_connection(b, now, CAUSE_OPERATOR_STOP, 0);
 		return 0;
 	}
-	stop(b, now, "operator stopped the connection");
+	stop(b, now, LOG_INFO, "operator stopped the connection");
 	return 0;
 }
 
@@ -773,7 +778,7 @@ session_cmd_logout(struct bot *b, struct vtime now, char *err, size_t errlen)
 		return 0;
 	}
 	if (b->phase != PHASE_STOPPED)
-		stop(b, now, "logged out");
+		stop(b, now, LOG_INFO, "logged out");
 	act_persist(b);
 	return 0;
 }

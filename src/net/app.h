@@ -33,6 +33,10 @@ struct app_config {
 	int sim_heartbeat_ms;
 	double sim_chatter_per_s;
 	uint64_t sim_seed;
+	/* The websocket idle policy (lws): a PING after this many seconds
+	 * without proof of life, hang up after that many (a black-holed TCP
+	 * connection). 0 = 60 s / 75 s. */
+	int ws_idle_ping_s, ws_idle_hangup_s;
 };
 
 /* What the console gives the loop. Every hook may be NULL. */

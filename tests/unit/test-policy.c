@@ -76,6 +76,7 @@ causes(void **state)
 {
 	(void)state;
 	assert_int_equal(policy_lookup(CAUSE_DROP, 0)->action, POLICY_RESUME);
+	assert_int_equal(policy_lookup(CAUSE_CONNECT_FAILED, 0)->action, POLICY_RESUME);
 	assert_int_equal(policy_lookup(CAUSE_OP7, 0)->action, POLICY_RESUME);
 	assert_int_equal(policy_lookup(CAUSE_OP9_RESUMABLE, 0)->action, POLICY_RESUME);
 	assert_int_equal(policy_lookup(CAUSE_OP9, 0)->action, POLICY_NEW_SESSION);

@@ -643,6 +643,36 @@ restart_after_window_identifies(void **state)
 }
 
 static void
+forgotten_session_identifies_but_keeps_budget(void **state)
+{
+	struct bot_config cfg;
+	struct rig r, r2;
+	char err[200], *text;
+
+	(void)state;
+	rig_config(&cfg);
+	rig_init(&r, &cfg);
+	connect_fresh(&r);
+	text = bot_save_state(r.b, now_of(&r));
+	rig_init(&r2, &cfg);
+	r2.t = r.t + MS_PER_S;
+	assert_int_equal(bot_load_state(r2.b, text, strlen(text), now_of(&r2), err, sizeof(err)), 0);
+	assert_true(bot_forget_session(r2.b));
+	assert_false(bot_forget_session(r2.b));
+	bot_start(r2.b, now_of(&r2));
+	drain(&r2);
+	assert_int_equal(r2.b->state, BOT_RECONNECTING);
+	/* The restored start still holds the 5 s identify spacing. */
+	assert_int_equal(r2.b->wait, WAIT_SPACING);
+	advance_to(&r2, r2.t + BUDGET_SPACING_MS);
+	assert_string_equal(r2.http_path, "GET /gateway/bot");
+	assert_int_equal(budget_used(&r2.b->budget, now_of(&r2)), 1);
+	free(text);
+	rig_free(&r);
+	rig_free(&r2);
+}
+
+static void
 corrupt_state_is_conservative(void **state)
 {
 	static const char *const bad[] = {
@@ -863,6 +893,7 @@ main(void)
 		cmocka_unit_test(rest_401_fails_every_queued_request),
 		cmocka_unit_test(restart_within_window_resumes),
 		cmocka_unit_test(restart_after_window_identifies),
+		cmocka_unit_test(forgotten_session_identifies_but_keeps_budget),
 		cmocka_unit_test(corrupt_state_is_conservative),
 		cmocka_unit_test(stale_connection_events_ignored),
 		cmocka_unit_test(operator_commands),

@@ -1,0 +1,362 @@
+/*
+ * Settings: one table of keys, shared by the config file and the flags
+ * that take a value, so both accept exactly the same values. The parser
+ * takes arbitrary bytes (it is fuzzed): every line is bounded, NUL bytes
+ * are refused, numbers must be whole and in range.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+typedef int (*setter_fn)(struct vigil_options *o, const char *v, char *why, size_t whylen);
+
+struct key {
+	const char *name;               /* in the file */
+	const char *flag;               /* "--api", or NULL when file-only */
+	setter_fn set;
+};
+
+static int
+parse_bool(const char *v, bool *out, char *why, size_t whylen)
+{
+	static const char *yes[] = { "true", "yes", "on", "1" }, *no[] = { "false", "no", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
+			*out = strcasecmp(v, yes[i]) == 0;
+			return 0;
+		}
+	}
+	snprintf(why, whylen, "expected true or false");
+	return -1;
+}
+
+/* A switch stored as its negation ("color = false" sets no_color). */
+static int
+parse_off(const char *v, bool *off, char *why, size_t whylen)
+{
+	bool on;
+
+	if (parse_bool(v, &on, why, whylen) < 0)
+		return -1;
+	*off = !on;
+	return 0;
+}
+
+static int
+parse_num(const char *v, double lo, double hi, double *out, char *why, size_t whylen)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (end == v || *end != '\0' || errno != 0 || !isfinite(d) || d < lo || d > hi) {
+		snprintf(why, whylen, "expected a number from %g to %g", lo, hi);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+static int
+parse_int(const char *v, long long lo, long long hi, long long *out, char *why, size_t whylen)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (end == v || *end != '\0' || errno != 0 || n < lo || n > hi) {
+		snprintf(why, whylen, "expected a whole number from %lld to %lld", lo, hi);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* "90", "90s", "1500ms", "3m", "1h" (a bare number is in unit_ms). */
+static int
+parse_duration(const char *v, int64_t unit_ms, int64_t max_ms, int64_t *out, char *why,
+    size_t whylen)
+{
+	char num[64];
+	size_t n = strspn(v, "0123456789.");
+	const char *u = v + n;
+	double d, mult;
+
+	if (n == 0 || n >= sizeof(num))
+		goto bad;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	mult = *u == '\0' ? (double)unit_ms : strcmp(u, "ms") == 0 ? 1 : strcmp(u, "s") == 0 ? 1e3 :
+	    strcmp(u, "m") == 0 ? 6e4 : strcmp(u, "h") == 0 ? 3.6e6 : -1;
+	if (mult < 0 || parse_num(num, 0, 1e12, &d, why, whylen) < 0 || d * mult > (double)max_ms)
+		goto bad;
+	*out = (int64_t)llround(d * mult);
+	return 0;
+bad:
+	snprintf(why, whylen, "expected a duration such as 90s, 1500ms or 3m (at most %lld s)",
+	    (long long)(max_ms / 1000));
+	return -1;
+}
+
+static int
+copy(char *dst, size_t dstlen, const char *v, char *why, size_t whylen)
+{
+	if (strlen(v) >= dstlen) {
+		snprintf(why, whylen, "too long (at most %zu bytes)", dstlen - 1);
+		return -1;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int
+set_token(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	size_t n = strlen(v);
+
+	/* The message never repeats the value: it is a secret. */
+	if (n < 6 || n >= sizeof(o->app.bot.token)) {
+		snprintf(why, whylen, "a token is 6 to %zu characters", sizeof(o->app.bot.token) - 1);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!isgraph((unsigned char)v[i])) {
+			snprintf(why, whylen, "a token has no spaces or control characters");
+			return -1;
+		}
+	}
+	memcpy(o->app.bot.token, v, n + 1);
+	return 0;
+}
+
+static int
+set_api(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+		snprintf(why, whylen, "expected an http:// or https:// URL");
+		return -1;
+	}
+	return copy(o->app.api_base, sizeof(o->app.api_base), v, why, whylen);
+}
+
+static int
+set_theme(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return copy(o->theme, sizeof(o->theme), v, why, whylen);
+}
+
+static int
+set_formula(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	struct delay_formula f;
+
+	if (delay_compile(&f, v, why, whylen) < 0)
+		return -1;
+	return copy(o->app.bot.formula, sizeof(o->app.bot.formula), v, why, whylen);
+}
+
+static int
+set_log_level(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	if (log_level_parse(v, &o->app.stdout_level) < 0) {
+		snprintf(why, whylen, "expected debug, info, warn or error");
+		return -1;
+	}
+	if (o->app.stdout_level < o->app.bot.log_capture)
+		o->app.bot.log_capture = o->app.stdout_level;
+	return 0;
+}
+
+static int
+set_log_json(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_bool(v, &o->app.log_json, why, whylen);
+}
+
+static int
+set_log_file(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return copy(o->app.log_file, sizeof(o->app.log_file), v, why, whylen);
+}
+
+static int
+set_state_dir(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	if (v[0] == '\0') {
+		snprintf(why, whylen, "expected a directory");
+		return -1;
+	}
+	o->state_dir_set = true;
+	return copy(o->app.state_dir, sizeof(o->app.state_dir), v, why, whylen);
+}
+
+static int
+set_resume_window(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_duration(v, MS_PER_S, MS_PER_DAY, &o->app.bot.resume_window_ms, why, whylen);
+}
+
+static int
+set_close_timeout(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	int64_t ms;
+
+	if (parse_duration(v, MS_PER_S, 10 * MS_PER_MIN, &ms, why, whylen) < 0)
+		return -1;
+	o->app.bot.close_timeout_ms = ms > 100 ? ms : 100;
+	return 0;
+}
+
+static int
+set_budget_reserve(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	long long n;
+
+	if (parse_int(v, 0, o->app.bot.budget_limit, &n, why, whylen) < 0)
+		return -1;
+	o->app.bot.budget_reserve = (int)n;
+	return 0;
+}
+
+static int
+set_intents(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	long long n;
+
+	if (parse_int(v, 0, (1LL << 31) - 1, &n, why, whylen) < 0)
+		return -1;
+	o->app.bot.intents = n;
+	return 0;
+}
+
+static int
+set_compress(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_bool(v, &o->app.bot.compress, why, whylen);
+}
+
+static int
+set_chatter(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_num(v, 0, 100000, &o->app.sim_chatter_per_s, why, whylen);
+}
+
+static int
+set_sim_heartbeat(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	int64_t ms;
+
+	if (parse_duration(v, 1, 10 * MS_PER_MIN, &ms, why, whylen) < 0)
+		return -1;
+	o->app.sim_heartbeat_ms = (int)ms;
+	return 0;
+}
+
+static int
+set_secs(int *out, const char *v, char *why, size_t whylen)
+{
+	int64_t ms;
+
+	if (parse_duration(v, MS_PER_S, 3600 * MS_PER_S, &ms, why, whylen) < 0)
+		return -1;
+	*out = (int)((ms + 999) / 1000);
+	return 0;
+}
+
+static int
+set_ws_ping(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return set_secs(&o->app.ws_idle_ping_s, v, why, whylen);
+}
+
+static int
+set_ws_hangup(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return set_secs(&o->app.ws_idle_hangup_s, v, why, whylen);
+}
+
+static int
+set_color(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_off(v, &o->no_color, why, whylen);
+}
+
+static int
+set_bell(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_off(v, &o->no_bell, why, whylen);
+}
+
+static int
+set_title(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_off(v, &o->no_title, why, whylen);
+}
+
+static int
+set_mouse(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_bool(v, &o->mouse, why, whylen);
+}
+
+static const struct key keys[] = {
+	{ "token", NULL, set_token },
+	{ "api", "--api", set_api },
+	{ "theme", "--theme", set_theme },
+	{ "formula", "--formula", set_formula },
+	{ "log_level", "--log-level", set_log_level },
+	{ "log_json", NULL, set_log_json },
+	{ "log_file", "--log-file", set_log_file },
+	{ "state_dir", "--state-dir", set_state_dir },
+	{ "resume_window", "--resume-window", set_resume_window },
+	{ "close_timeout", NULL, set_close_timeout },
+	{ "budget_reserve", NULL, set_budget_reserve },
+	{ "intents", NULL, set_intents },
+	{ "compress", NULL, set_compress },
+	{ "chatter", "--sim-chatter", set_chatter },
+	{ "sim_heartbeat", "--sim-heartbeat", set_sim_heartbeat },
+	{ "ws_ping", NULL, set_ws_ping },
+	{ "ws_hangup", NULL, set_ws_hangup },
+	{ "color", NULL, set_color },
+	{ "bell", NULL, set_bell },
+	{ "title", NULL, set_title },
+	{ "mouse", NULL, set_mouse },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+void
+config_defaults(struct vigil_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	app_config_defaults(&o->app);
+}
+
+bool
+config_is_flag(const char *flag)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].flag != NULL && strcmp(flag, keys[i].flag) == 0)
+			return true;
+	}
+	return strcmp(flag, "--config") == 0;
+}
+
+int
+config_set(struct vigil_options *o, const char *key, const char *value, char *why, size_t whylen)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(key, keys[i].name) == 0 ||
+		    (keys[i].flag != NULL && strcmp(key, keys[i].flag) == 0))
+			return keys[i].set(o, value, why, whylen) < 0 ? -1 : 1;
+	}
+	return 0;
+}

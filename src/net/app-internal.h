@@ -1,0 +1,46 @@
+/*
+ * The app's insides, shared by app.c (driving the core) and app-setup.c
+ * (building and tearing down, the event handlers, the emulator's control
+ * API). Nothing outside src/net includes this.
+ */
+#ifndef VIGIL_NET_APP_INTERNAL_H
+#define VIGIL_NET_APP_INTERNAL_H
+
+#include <stdio.h>
+
+#include "net/app.h"
+#include "net/embed.h"
+#include "net/gateway.h"
+#include "net/headless.h"
+#include "net/loop.h"
+#include "net/rest.h"
+#include "net/statefile.h"
+
+struct app {
+	struct app_config cfg;
+	struct bot bot;
+	struct loop loop;
+	struct gateway *gw;
+	struct rest *rest;
+	struct embed *sim;              /* the embedded emulator, or NULL */
+	struct app_ui_hooks ui;
+	struct logsink out, file;       /* headless stdout; the log file */
+	FILE *logf;
+	char api[APP_URL_MAX + 8];      /* REST base with the version: ".../api/v10" */
+	char root[APP_URL_MAX];         /* the server's root, for /_ctl/ */
+	char label[128];
+	bool has_sim, loopback;
+	bool draining, quitting, done;
+	bool bot_ready, loop_ready;
+	int status;
+	int64_t ui_deadline, quit_started, quit_deadline, logout_deadline;
+	uint64_t persist_failures;
+};
+
+/* app.c */
+void app_persist(struct app *a);
+void app_flush_logs(struct app *a);
+/* app-setup.c: asks the peer's control API whether it is vigil's emulator. */
+void app_probe_sim(struct app *a);
+
+#endif

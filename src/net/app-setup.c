@@ -1,0 +1,372 @@
+/*
+ * Building the app: the core, the loop, the embedded emulator when there is
+ * nothing else to talk to, the gateway and REST transports, the state file;
+ * the handlers that turn loop events into core inputs; the emulator's
+ * control API; and teardown in the order lws and curl need (EVENT-LOOP.md
+ * §1.4): transports first, then the context, then the core.
+ */
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/app-internal.h"
+
+void
+app_config_defaults(struct app_config *cfg)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	memset(cfg, 0, sizeof(*cfg));
+	bot_config_defaults(&cfg->bot);
+	if (xdg != NULL && xdg[0] == '/')
+		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s/vigil", xdg);
+	else
+		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s/.local/state/vigil",
+		    home != NULL && home[0] != '\0' ? home : ".");
+	cfg->stdout_level = LOG_INFO;
+	cfg->sim_chatter_per_s = 0.5;
+	cfg->ws_idle_ping_s = 60;
+	cfg->ws_idle_hangup_s = 75;
+}
+
+/* --- loop events -> core inputs --- */
+
+static void
+on_timer(void *ud)
+{
+	struct app *a = ud;
+
+	bot_tick(&a->bot, loop_now());
+	app_kick(a);
+}
+
+static void
+on_signal(void *ud, const struct signalfd_siginfo *si)
+{
+	struct app *a = ud;
+	int sig = (int)si->ssi_signo;
+
+	if (sig == loop_resolve_signal()) {
+		gateway_on_resolved(a->gw, si);
+		return;
+	}
+	if (sig == SIGWINCH) {
+		if (a->ui.on_resize != NULL)
+			a->ui.on_resize(a->ui.ud);
+		return;
+	}
+	LOGF(&a->bot.log, LOG_INFO, "app", "%s received", strsignal(sig));
+	/* A second request, not the echo of the first (timeout(1) signals
+	 * the child and then its group): stop waiting for the close. */
+	if (a->quitting && loop_now().mono_ms - a->quit_started >= 500) {
+		LOGF(&a->bot.log, LOG_WARN, "app", "quitting now, without waiting for the close");
+		a->done = true;
+		return;
+	}
+	app_quit(a, false);
+}
+
+static void
+on_input(void *ud, const char *bytes, size_t n)
+{
+	struct app *a = ud;
+
+	if (a->ui.on_input != NULL)
+		a->ui.on_input(a->ui.ud, bytes, n);
+}
+
+static void
+on_input_closed(void *ud)
+{
+	struct app *a = ud;
+
+	if (a->ui.on_input_closed != NULL)
+		a->ui.on_input_closed(a->ui.ud);
+}
+
+static void
+gw_opened(void *ud, uint32_t conn)
+{
+	struct app *a = ud;
+
+	bot_on_open(&a->bot, loop_now(), conn);
+	app_kick(a);
+}
+
+static void
+gw_frame(void *ud, uint32_t conn, const char *buf, size_t len)
+{
+	struct app *a = ud;
+
+	bot_on_frame(&a->bot, loop_now(), conn, buf, len);
+	app_kick(a);
+}
+
+static void
+gw_closed(void *ud, uint32_t conn, int code, const char *reason)
+{
+	struct app *a = ud;
+
+	bot_on_close(&a->bot, loop_now(), conn, code, reason);
+	app_kick(a);
+}
+
+static void
+rest_done(void *ud, uint64_t id, int status, const struct rlq_headers *h, const char *body,
+    size_t len, const char *err)
+{
+	struct app *a = ud;
+	struct rlq_headers none;
+
+	if (h == NULL) {
+		rlq_headers_init(&none);
+		h = &none;
+	}
+	bot_on_http(&a->bot, loop_now(), id, status, h, body, len, err);
+	app_kick(a);
+}
+
+/* --- the emulator's control API --- */
+
+struct ctl_call {
+	struct app *a;
+	void (*done)(void *ud, int status, const char *body, size_t len);
+	void *ud;
+};
+
+static void
+ctl_done(void *ud, int status, const char *body, size_t len)
+{
+	struct ctl_call *c = ud;
+
+	c->done(c->ud, status, body, len);
+	free(c);
+}
+
+int
+app_sim_request(struct app *a, const char *method, const char *ctl_path, const char *json,
+    void (*done)(void *ud, int status, const char *body, size_t len), void *ud,
+    char *err, size_t errlen)
+{
+	char url[APP_URL_MAX + 256];
+	struct ctl_call *c;
+
+	if (!a->has_sim) {
+		snprintf(err, errlen, "%s is not vigil's emulator", a->label);
+		return -1;
+	}
+	if (strncmp(ctl_path, "/_ctl/", 6) != 0 ||
+	    (size_t)snprintf(url, sizeof(url), "%s%s", a->root, ctl_path) >= sizeof(url)) {
+		snprintf(err, errlen, "a control path starts with /_ctl/ and is short");
+		return -1;
+	}
+	c = malloc(sizeof(*c));
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*c = (struct ctl_call){ a, done, ud };
+	if (rest_ctl(a->rest, method, url, json, ctl_done, c, err, errlen) < 0) {
+		free(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+probe_done(void *ud, int status, const char *body, size_t len)
+{
+	struct app *a = ud;
+
+	(void)body;
+	(void)len;
+	a->has_sim = status == 200;
+	if (a->has_sim) {
+		snprintf(a->label, sizeof(a->label), "emulator %s", a->root + strlen("http://"));
+		LOGF(&a->bot.log, LOG_INFO, "app", "%s answers the emulator's control API", a->root);
+	}
+}
+
+void
+app_probe_sim(struct app *a)
+{
+	char url[APP_URL_MAX + 32], err[128];
+
+	/* Only a loopback peer can be the emulator; never ask Discord. */
+	if (a->sim != NULL || !a->loopback)
+		return;
+	snprintf(url, sizeof(url), "%s/_ctl/settings", a->root);
+	if (rest_ctl(a->rest, "GET", url, NULL, probe_done, a, err, sizeof(err)) < 0)
+		LOGF(&a->bot.log, LOG_DEBUG, "app", "emulator probe: %s", err);
+}
+
+/* --- construction --- */
+
+/* Derives the REST base, the server root and the label from api_base. */
+static int
+endpoints(struct app *a, const char *base, char *err, size_t errlen)
+{
+	char tmp[APP_URL_MAX];
+	const char *prot, *host, *path;
+	size_t n = strlen(base);
+	int port;
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	snprintf(a->api, sizeof(a->api), "%.*s%s", (int)n, base,
+	    n > 4 && strncmp(base + n - 4, "/v10", 4) == 0 ? "" : "/v10");
+	snprintf(a->root, sizeof(a->root), "%.*s", (int)n, base);
+	n = strlen(a->root);
+	if (n > 4 && strcmp(a->root + n - 4, "/v10") == 0)
+		a->root[n -= 4] = '\0';
+	if (n > 4 && strcmp(a->root + n - 4, "/api") == 0)
+		a->root[n - 4] = '\0';
+	snprintf(tmp, sizeof(tmp), "%s", base);
+	if (lws_parse_uri(tmp, &prot, &host, &port, &path) != 0 ||
+	    (strcmp(prot, "http") != 0 && strcmp(prot, "https") != 0)) {
+		snprintf(err, errlen, "API base must be an http:// or https:// URL: %s", base);
+		return -1;
+	}
+	a->loopback = strncmp(host, "127.", 4) == 0 || strcmp(host, "localhost") == 0 ||
+	    strcmp(host, "::1") == 0;
+	snprintf(a->label, sizeof(a->label), "%s", host);
+	return 0;
+}
+
+static void
+load_state(struct app *a)
+{
+	char err[PATH_MAX + 200], moved[PATH_MAX];
+	struct vtime now = loop_now();
+	char *text;
+	size_t len;
+	int rc = statefile_read(a->cfg.state_dir, &text, &len, err, sizeof(err));
+
+	if (rc == 0) {
+		LOGF(&a->bot.log, LOG_INFO, "state", "no state file in %s: a first start", a->cfg.state_dir);
+		return;
+	}
+	if (rc > 0 && bot_load_state(&a->bot, text, len, now, err, sizeof(err)) == 0) {
+		free(text);
+		/* The built-in emulator died with the last run, and its sessions
+		 * with it: resuming would only wait out the resume window. */
+		if (a->sim != NULL && bot_forget_session(&a->bot))
+			LOGF(&a->bot.log, LOG_INFO, "state",
+			    "the built-in emulator starts fresh: the saved session cannot be resumed");
+		return;
+	}
+	free(text);
+	/* Corrupt or unreadable: keep it for a human, never silently reset. */
+	if (statefile_set_aside(a->cfg.state_dir, (long long)(now.wall_ms / 1000), moved,
+	    sizeof(moved), err, sizeof(err)) == 0)
+		LOGF(&a->bot.log, LOG_ERROR, "state", "state file was unreadable; kept as %s", moved);
+	else
+		LOGF(&a->bot.log, LOG_ERROR, "state", "%s", err);
+	if (rc < 0)
+		bot_load_state(&a->bot, "", 0, now, err, sizeof(err));
+	app_persist(a);
+}
+
+static int
+open_log_file(struct app *a, char *err, size_t errlen)
+{
+	if (a->cfg.log_file[0] == '\0')
+		return 0;
+	a->logf = fopen(a->cfg.log_file, "ae");
+	if (a->logf == NULL) {
+		snprintf(err, errlen, "cannot open the log file %s", a->cfg.log_file);
+		return -1;
+	}
+	logsink_init(&a->file, a->logf, a->cfg.log_json, a->cfg.stdout_level);
+	return 0;
+}
+
+static int
+start_parts(struct app *a, char *err, size_t errlen)
+{
+	struct loop_hooks lh = { a, on_timer, on_signal, on_input, on_input_closed };
+	struct gw_events ge = { a, gw_opened, gw_frame, gw_closed };
+	struct gw_options go = { a->cfg.ws_idle_ping_s, a->cfg.ws_idle_hangup_s };
+	char api[APP_URL_MAX];
+
+	if (loop_init(&a->loop, gateway_protocol(), &a->bot.log, &lh, err, errlen) < 0)
+		return -1;
+	a->loop_ready = true;
+	snprintf(api, sizeof(api), "%s", a->cfg.api_base);
+	if (api[0] == '\0') {
+		a->sim = embed_start(a->loop.ctx, &a->cfg, api, sizeof(api), err, errlen);
+		if (a->sim == NULL)
+			return -1;
+		a->has_sim = true;
+	}
+	if (endpoints(a, api, err, errlen) < 0)
+		return -1;
+	if (a->sim != NULL)
+		snprintf(a->label, sizeof(a->label), "emulator %s", a->root + strlen("http://"));
+	a->gw = gateway_new(&a->loop, &a->bot.log, &ge, &go);
+	a->rest = rest_new(&a->loop, &a->bot.log, a->api, a->cfg.bot.token, rest_done, a, err, errlen);
+	if (a->gw == NULL || a->rest == NULL) {
+		if (a->gw == NULL)
+			snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+struct app *
+app_new(const struct app_config *cfg, char *err, size_t errlen)
+{
+	struct app *a = calloc(1, sizeof(*a));
+
+	if (a == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->cfg = *cfg;
+	a->ui_deadline = VTIME_NEVER;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (a->cfg.headless && a->cfg.bot.log_capture < a->cfg.stdout_level)
+		a->cfg.bot.log_capture = a->cfg.stdout_level;  /* nobody reads the rest */
+	if (a->cfg.headless)
+		logsink_init(&a->out, stdout, a->cfg.log_json, a->cfg.stdout_level);
+	if (statefile_mkdir(a->cfg.state_dir, err, errlen) < 0 ||
+	    bot_init(&a->bot, &a->cfg.bot, loop_now(), err, errlen) < 0) {
+		curl_global_cleanup();
+		free(a);
+		return NULL;
+	}
+	a->bot_ready = true;
+	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0) {
+		app_flush_logs(a);
+		app_free(a);
+		return NULL;
+	}
+	LOGF(&a->bot.log, LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
+	    a->cfg.state_dir);
+	load_state(a);
+	return a;
+}
+
+void
+app_free(struct app *a)
+{
+	if (a == NULL)
+		return;
+	app_flush_logs(a);
+	/* Transports first (they close their wsi and curl's sockets), then
+	 * the emulator, then the context, then the core. */
+	rest_free(a->rest);
+	gateway_free(a->gw);
+	embed_stop(a->sim);
+	if (a->loop_ready)
+		loop_free(&a->loop);
+	if (a->bot_ready)
+		bot_free(&a->bot);
+	if (a->logf != NULL)
+		fclose(a->logf);
+	curl_global_cleanup();
+	explicit_bzero(a->cfg.bot.token, sizeof(a->cfg.bot.token));
+	free(a);
+}

@@ -1,0 +1,262 @@
+/*
+ * The running vigil (app.h): builds the loop and its parts, feeds real
+ * events to the core and carries out the core's actions. Every event
+ * handler ends with app_kick, which drains the core's actions and re-arms
+ * the one timer at the core's next deadline.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/app.h"
+#include "net/app-internal.h"
+
+struct vtime
+app_now(const struct app *a)
+{
+	(void)a;
+	return loop_now();
+}
+
+struct bot *
+app_bot(struct app *a)
+{
+	return &a->bot;
+}
+
+const char *
+app_endpoint_label(const struct app *a)
+{
+	return a->label;
+}
+
+bool
+app_has_sim(const struct app *a)
+{
+	return a->has_sim;
+}
+
+const char *
+app_state_dir(const struct app *a)
+{
+	return a->cfg.state_dir;
+}
+
+void
+app_set_ui(struct app *a, const struct app_ui_hooks *hooks)
+{
+	a->ui = *hooks;
+}
+
+static int64_t
+min64(int64_t x, int64_t y)
+{
+	return x < y ? x : y;
+}
+
+static void
+rearm(struct app *a)
+{
+	struct vtime now = loop_now();
+	int64_t t = min64(bot_next_deadline(&a->bot, now), a->ui_deadline);
+
+	if (a->quitting)
+		t = min64(t, a->quit_deadline);
+	loop_arm(&a->loop, t);
+}
+
+void
+app_persist(struct app *a)
+{
+	struct vtime now = loop_now();
+	char *text = bot_save_state(&a->bot, now);
+	char err[PATH_MAX + 64];
+
+	if (text == NULL) {
+		LOGF(&a->bot.log, LOG_ERROR, "state", "out of memory saving the state");
+		return;
+	}
+	if (statefile_write(a->cfg.state_dir, text, strlen(text), err, sizeof(err)) < 0) {
+		a->persist_failures++;
+		LOGF(&a->bot.log, LOG_ERROR, "state", "%s", err);
+	}
+	free(text);
+}
+
+static void
+perform(struct app *a, struct action *act)
+{
+	switch (act->kind) {
+	case ACT_OPEN:
+		gateway_open(a->gw, act->conn, act->text);
+		break;
+	case ACT_SEND:
+		gateway_send(a->gw, act->conn, act->payload, act->payload_len);
+		act->payload = NULL;
+		break;
+	case ACT_CLOSE:
+		gateway_close(a->gw, act->conn, act->close_code, act->text);
+		break;
+	case ACT_HTTP:
+		rest_perform(a->rest, act->http_id, act->method, act->path, act->body, act->body_len);
+		break;
+	case ACT_PERSIST:
+		app_persist(a);
+		break;
+	case ACT_ALERT:
+		if (a->ui.on_alert != NULL)
+			a->ui.on_alert(a->ui.ud, act->text);
+		break;
+	}
+	action_release(act);
+}
+
+void
+app_kick(struct app *a)
+{
+	struct action act;
+
+	/* Nested calls (a synchronous connect failure reports its close from
+	 * inside perform) leave the draining to the outer loop. */
+	if (a->draining)
+		return;
+	a->draining = true;
+	while (bot_next_action(&a->bot, &act))
+		perform(a, &act);
+	a->draining = false;
+	rearm(a);
+}
+
+void
+app_quit(struct app *a, bool logout)
+{
+	struct vtime now = loop_now();
+	char err[128];
+	int rc;
+
+	if (a->quitting && !logout)
+		return;
+	a->quitting = true;
+	a->quit_started = now.mono_ms;
+	a->quit_deadline = now.mono_ms + 2 * a->cfg.bot.close_timeout_ms + 1000;
+	rc = logout ? bot_cmd_logout(&a->bot, now, err, sizeof(err)) :
+	    bot_cmd_stop(&a->bot, now, err, sizeof(err));
+	if (rc < 0)
+		LOGF(&a->bot.log, LOG_DEBUG, "app", "quit: %s", err);
+	LOGF(&a->bot.log, LOG_INFO, "app", "quitting%s", logout ? " (logout: close 1000)" : "");
+	app_kick(a);
+}
+
+/* True once nothing of the gateway is left alive. */
+static bool
+quit_done(const struct app *a, struct vtime now)
+{
+	if (now.mono_ms >= a->quit_deadline)
+		return true;
+	return gateway_idle(a->gw) && !a->bot.conn_open && !a->bot.conn_pending;
+}
+
+/* --logout: resume the saved session, then end it with 1000. */
+static void
+logout_step(struct app *a, struct vtime now)
+{
+	if (a->quitting)
+		return;
+	if (a->bot.state == BOT_CONNECTED || a->bot.state == BOT_RECONNECTING ||
+	    a->bot.phase == PHASE_STOPPED || now.mono_ms >= a->logout_deadline)
+		app_quit(a, true);
+}
+
+void
+app_flush_logs(struct app *a)
+{
+	if (a->cfg.headless)
+		logsink_flush(&a->out, &a->bot.log);
+	if (a->logf != NULL)
+		logsink_flush(&a->file, &a->bot.log);
+}
+
+/* Once per loop turn: logs out, the console draws, quitting finishes. */
+static void
+turn_end(struct app *a)
+{
+	struct vtime now = loop_now();
+
+	if (a->loop.busy) {
+		a->loop.busy = false;
+		app_flush_logs(a);
+		if (a->ui.render != NULL)
+			a->ui.render(a->ui.ud, now);
+		if (a->ui.next_deadline != NULL)
+			a->ui_deadline = a->ui.next_deadline(a->ui.ud, now);
+	}
+	if (a->cfg.logout)
+		logout_step(a, now);
+	if (!a->quitting && a->cfg.headless && a->bot.phase == PHASE_STOPPED) {
+		/* Nothing can restart a stopped bot without a console. */
+		a->status = 1;
+		app_quit(a, false);
+	}
+	if (a->quitting && quit_done(a, now))
+		a->done = true;
+	rearm(a);
+}
+
+static bool
+logout_needed(struct app *a)
+{
+	if (!a->cfg.logout || a->bot.session_id[0] != '\0')
+		return true;
+	LOGF(&a->bot.log, LOG_INFO, "app", "--logout: no saved session, nothing to end");
+	return false;
+}
+
+/* One line of counters at exit, for operators and the integration tests. */
+static void
+log_stats(struct app *a)
+{
+	const struct bot_stats *s = &a->bot.stats;
+	struct cache_stats cs;
+
+	cache_get_stats(a->bot.cache, &cs);
+	LOGF(&a->bot.log, LOG_INFO, "app", "stats: events=%llu malformed=%llu seq_gaps=%llu "
+	    "identifies=%llu resumes=%llu resumed=%llu zombies=%llu rest_ok=%llu rest_failed=%llu "
+	    "guilds=%zu channels=%zu messages=%zu cache_wipes=%llu",
+	    (unsigned long long)s->events, (unsigned long long)s->malformed,
+	    (unsigned long long)s->seq_gaps, (unsigned long long)s->identifies,
+	    (unsigned long long)s->resumes_sent, (unsigned long long)s->resumed,
+	    (unsigned long long)s->zombies, (unsigned long long)s->rest_ok,
+	    (unsigned long long)s->rest_failed, cs.entries[CACHE_GUILD], cs.entries[CACHE_CHANNEL],
+	    cs.entries[CACHE_MESSAGE], (unsigned long long)cs.wipes);
+}
+
+int
+app_run(struct app *a)
+{
+	struct vtime now = loop_now();
+	char err[160];
+
+	if (loop_adopt_std(&a->loop, a->ui.on_input != NULL, err, sizeof(err)) < 0) {
+		LOGF(&a->bot.log, LOG_ERROR, "app", "%s", err);
+		app_flush_logs(a);
+		return 1;
+	}
+	app_probe_sim(a);
+	a->logout_deadline = now.mono_ms + 30 * MS_PER_S;
+	if (logout_needed(a)) {
+		bot_start(&a->bot, now);
+		app_kick(a);
+	} else {
+		a->done = true;
+	}
+	a->loop.busy = true;
+	turn_end(a);
+	while (!a->done && loop_turn(&a->loop) >= 0)
+		turn_end(a);
+	/* The last word on disk: the latest seq, the session kept or ended. */
+	app_persist(a);
+	log_stats(a);
+	LOGF(&a->bot.log, LOG_INFO, "app", "stopped (exit status %d)", a->status);
+	app_flush_logs(a);
+	return a->status;
+}

@@ -1,0 +1,65 @@
+/*
+ * reconnect: force a new session (IDENTIFY). It costs one of the 24 h
+ * session starts and wipes the cache, so when the budget is low the console
+ * asks first; `reconnect -f` skips the question.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "net/app.h"
+#include "ui/cmd.h"
+#include "ui/ui.h"
+
+static void
+reconnect_now(struct ui *ui)
+{
+	char err[128];
+
+	if (bot_cmd_reconnect(ui->bot, app_now(ui->app), err, sizeof(err)) != 0) {
+		ui_msg(ui, LOG_WARN, "reconnect: %s", err);
+		return;
+	}
+	app_kick(ui->app);
+	ui_msg(ui, LOG_INFO, "reconnect: starting a new session (one session start, cache wiped)");
+}
+
+/* Low: at most a tenth of the limit left above the reserve. */
+static bool
+budget_low(const struct bot *b, struct vtime now, int *left)
+{
+	int limit = budget_limit(&b->budget);
+
+	*left = budget_remaining(&b->budget, now);
+	return *left <= b->budget.reserve + limit / 10;
+}
+
+static enum cmd_retval
+cmd_reconnect_exec(struct ui *ui, int argc, char **argv)
+{
+	char q[160];
+	int left;
+
+	if (argc == 2 && strcmp(argv[1], "-f") != 0) {
+		cmd_usage_error(ui, &cmd_reconnect_entry, "unknown flag");
+		return CMD_ERROR;
+	}
+	if (argc == 1 && budget_low(ui->bot, app_now(ui->app), &left)) {
+		snprintf(q, sizeof(q), "only %d session starts left (reserve %d): start a new session?",
+		    left, ui->bot->budget.reserve);
+		cmd_confirm(ui, q, reconnect_now);
+		return CMD_OK;
+	}
+	reconnect_now(ui);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_reconnect_entry = {
+	.name = "reconnect",
+	.usage = "[-f]",
+	.help = "force a new session (costs a session start, wipes the cache)",
+	.details = "asks first when the 24 h budget is low; -f does not ask",
+	.min_args = 0,
+	.max_args = 1,
+	.complete = "-f",
+	.exec = cmd_reconnect_exec,
+};

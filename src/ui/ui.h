@@ -1,0 +1,258 @@
+/*
+ * The console's shared model: the screen (panes, layout, dirty flags), the
+ * views' models and the drawing helpers. Private to src/ui.
+ *
+ * Every view splits htop's way: X_update() copies what the view shows from
+ * a bot snapshot into its model (times already formatted to what is shown),
+ * and X_draw() renders that model and nothing else. The console compares a
+ * fresh model with the drawn one and marks the pane dirty only when they
+ * differ, so a quiet bot costs no drawing at all.
+ */
+#ifndef VIGIL_UI_UI_H
+#define VIGIL_UI_UI_H
+
+#include <curses.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bot/bot.h"
+#include "ui/console.h"
+#include "ui/hooks.h"
+#include "ui/theme.h"
+
+enum ui_pane { P_STATUS, P_DIAGRAM, P_COUNTDOWN, P_BUDGET, P_QUEUE, P_LOG, P_INPUT, P_COUNT };
+#define UI_DIRTY(p)   (1u << (p))
+#define UI_DIRTY_ALL  ((1u << P_COUNT) - 1)
+
+/* Layouts: the full one from 80x24 up, a compact one below. */
+#define UI_MIN_COLS   80
+#define UI_MIN_ROWS   24
+#define UI_FRAME_MS   33              /* at most ~30 frames a second */
+#define UI_DUR_MAX    24
+#define UI_HISTORY    6               /* transitions listed under the diagram */
+
+/* ---- models ---- */
+
+struct diagram_model {
+	enum bot_state state;
+	bool stopped;
+	uint32_t counts[BOT_STATES][BOT_STATES];
+	bool has_last;
+	enum bot_state last_from, last_to;
+	char last_when[16];                 /* wall clock HH:MM:SS */
+	char last_reason[BOT_REASON_MAX];
+	char in_state[UI_DUR_MAX];
+	char phase[40];
+	int attempt;
+	char stop_reason[BOT_REASON_MAX];
+	int nhist;                          /* earlier transitions, newest first */
+	char hist[UI_HISTORY][96];
+};
+
+struct countdown_model {
+	enum bot_wait wait;
+	enum bot_phase phase;
+	enum bot_state state;
+	int attempt;
+	int left_s, total_s;
+	int fill;                           /* bar fill, per mille of the wait elapsed */
+	char formula[DELAY_EXPR_MAX];
+	char preset[32];
+	int delay_ms;                       /* what the formula gave for this attempt */
+	char stop_reason[BOT_REASON_MAX];
+};
+
+#define UI_RECENT 8
+
+struct budget_model {
+	int used, limit, remaining, reserve;
+	bool discord_known;
+	int d_total, d_remaining;
+	char d_reset[UI_DUR_MAX];
+	char next_free[UI_DUR_MAX];         /* "" when nothing is counted */
+	int projection;
+	bool exhausts, low;
+	int nrecent;
+	char recent_when[UI_RECENT][16];
+	char recent_why[UI_RECENT][BUDGET_REASON_MAX];
+};
+
+#define UI_QUEUE_ROWS 16
+
+struct queue_row {
+	char route[RLQ_ROUTE_MAX];
+	bool known;
+	int limit, remaining;
+	int reset_s;                        /* shown as whole seconds, rounded up */
+	int pending, inflight;
+	uint64_t hits429;
+};
+
+struct queue_model {
+	int per_s, sent_last_s;
+	int global_wait_s;
+	int invalid, invalid_limit;
+	bool banned, unauthorized;
+	int ban_left_s;
+	int pending, inflight;
+	int nrows;
+	struct queue_row rows[UI_QUEUE_ROWS];
+};
+
+struct status_model {
+	char user[64];
+	char endpoint[96];
+	int shard_id, shard_count;
+	int64_t rtt_ms;
+	char evps[16];
+	size_t cache_entries;
+	char uptime[UI_DUR_MAX];
+	enum bot_state state;
+	char notice[64];                    /* "scrolled: 12 newer lines" etc. */
+};
+
+/* The log pane's own state: filters hide lines without deleting them. */
+struct log_view {
+	enum log_level min_level;
+	char filter[64];                    /* only lines containing this ("" = all) */
+	char search[64];                    /* highlighted; "" = none */
+	uint64_t anchor;                    /* seq shown at the bottom; 0 = follow */
+	int anchor_skip;                    /* wrapped rows of the anchor hidden below */
+	uint64_t drawn_next, drawn_first, drawn_dropped;
+	int drawn_rows, drawn_cols;
+	bool utc;
+};
+
+/* One fault of the emulator's catalogue (GET /_ctl/faults). */
+#define UI_FAULTS_MAX 48
+#define UI_FAULT_ARGS 4
+struct sim_fault {
+	char name[32];
+	char help[160];
+	int nargs;
+	char arg[UI_FAULT_ARGS][16];    /* in positional order */
+	char type[UI_FAULT_ARGS][8];    /* "int", "number", "bool", "string" */
+};
+
+/* ---- the screen ---- */
+
+struct ui {
+	struct app *app;
+	struct bot *bot;
+	struct console_options opts;
+	struct theme theme;
+	bool no_color;
+	bool utf8;
+	SCREEN *screen;
+	WINDOW *win[P_COUNT];
+	int rows, cols;
+	bool compact;                       /* below 80x24: one-line views */
+	bool too_small;
+	unsigned dirty;
+	bool clear;                         /* clear the whole screen on the next frame */
+	int64_t last_frame, start_mono;
+	int64_t frame_due;                  /* a frame held back by the cap, or VTIME_NEVER */
+	int64_t tick_at;                    /* when shown text next changes by the clock */
+	uint64_t frames;
+	struct vtime now;
+	struct bot_view view;
+	struct diagram_model diagram;
+	struct countdown_model countdown;
+	struct budget_model budget;
+	struct queue_model queue;
+	struct status_model status;
+	struct log_view log;
+	/* events/s: the count at the start of the current and previous second */
+	int64_t ev_mark_ms;
+	uint64_t ev_mark, ev_prev;
+	double evps;
+	/* commands: a pending confirmation, the emulator's faults */
+	char confirm_q[160];
+	void (*confirm_yes)(struct ui *ui);
+	struct sim_fault faults[UI_FAULTS_MAX];
+	size_t nfaults;
+	bool faults_asked;
+	int fault_tries;                    /* catalogue requests sent */
+	char sim_pending[256];              /* a `sim` line waiting for the catalogue */
+	/* the title and bell */
+	char title[128];
+	bool quitting;
+};
+
+/* ---- views ---- */
+
+/* hist: transitions oldest first (bot_history), the last one excluded
+ * from the list since the view shows it already. */
+void diagram_update(struct diagram_model *m, const struct bot_view *v,
+    const struct bot_transition *hist, int nhist);
+void diagram_draw(WINDOW *w, const struct diagram_model *m, bool compact);
+/* The rows the diagram wants at full size. */
+int diagram_rows(void);
+
+void countdown_update(struct countdown_model *m, const struct bot_view *v);
+void countdown_draw(WINDOW *w, const struct countdown_model *m, bool compact, bool utf8);
+
+void budget_update(struct budget_model *m, const struct bot_view *v);
+void budget_draw(WINDOW *w, const struct budget_model *m, bool compact);
+
+void queue_update(struct queue_model *m, const struct bot_view *v, const struct rlq_row *rows,
+    int nrows);
+void queue_draw(WINDOW *w, const struct queue_model *m, bool compact);
+
+void status_update(struct status_model *m, const struct bot_view *v, const char *endpoint,
+    double evps, int64_t uptime_ms);
+void status_draw(WINDOW *w, const struct status_model *m);
+
+/* The log pane reads the ring directly (by seq): it only appends. */
+bool log_view_changed(const struct log_view *lv, const struct logring *r, WINDOW *w);
+void log_view_draw(WINDOW *w, struct log_view *lv, const struct logring *r);
+/* Scrolling: rows > 0 scrolls back (older), < 0 forward. */
+void log_view_scroll(struct log_view *lv, const struct logring *r, int rows, int width);
+void log_view_top(struct log_view *lv, const struct logring *r);
+void log_view_bottom(struct log_view *lv);
+/* Whether an entry passes the level and text filters. */
+bool log_view_visible(const struct log_view *lv, const struct log_entry *e);
+/* Scrolls to the newest visible match of lv->search older than the bottom
+ * line (wrapping to the newest); false when nothing matches. */
+bool log_view_find(struct log_view *lv, const struct logring *r, bool from_bottom);
+
+/* ---- drawing helpers (screen.c) ---- */
+
+/* Bytes of the longest prefix of s that fits maxw columns; *cols gets its
+ * width. At least one character when s is not empty and maxw > 0. */
+size_t ui_clip(const char *s, int maxw, int *cols);
+int ui_putf(WINDOW *w, int y, int x, int maxw, enum ui_role role, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* A pane rule: "── Title ─── right ──" across the window's first row. */
+void ui_rule(WINDOW *w, int y, const char *title, const char *right);
+/* Duration as shown: "45s", "12m05s", "3h12m", "2d04h". */
+void ui_dur(int64_t ms, char *buf, size_t len);
+/* Whole seconds, rounded up (a countdown shows 1s until it is over). */
+int ui_ceil_s(int64_t ms);
+/* Milliseconds until ui_dur's text of an elapsed (growing) time changes. */
+int64_t ui_dur_next(int64_t ms);
+/* Local wall-clock time "HH:MM:SS". */
+void ui_clock(int64_t wall_ms, char *buf, size_t len);
+/* The role of a state's name. */
+enum ui_role ui_state_role(enum bot_state s);
+/* Whether the terminal speaks UTF-8 (box drawing, arrows, blocks). */
+bool ui_utf8(void);
+
+/* ---- title.c ---- */
+
+/* Sets the pane title when the state it shows changed. */
+void title_update(struct ui *ui);
+/* Rings the bell (unless --no-bell). */
+void title_bell(struct ui *ui);
+/* Leaves a neutral title at exit. */
+void title_restore(struct ui *ui);
+
+/* ---- console services for commands (console.c) ---- */
+
+/* Marks panes dirty (UI_DIRTY(p) bits); clear repaints everything. */
+void ui_dirty(struct ui *ui, unsigned panes, bool clear);
+/* Loads and applies a theme; 0, or -1 with a message (the old one stays). */
+int ui_set_theme(struct ui *ui, const char *name, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,133 @@
+# Shared by tests/tui/test-*.sh: the console in a private tmux server, like
+# tmux's own regress/ tests. A fixed-size detached session runs vigil
+# against its emulator; checks read the pane with capture-pane and wait
+# with bounded polls, never bare sleeps. Each check is counted; `finish`
+# prints the closing "N passed, N failed" line that tests/run.sh reads.
+#
+#   . tests/tui/lib.sh
+#   start_vigil [FLAGS...]          (the embedded emulator, fast settings)
+#   check "what" wait_for_text 'Connected' 10
+#   send 'sim drop'
+#   finish
+
+VIGIL_BUILD=${VIGIL_BUILD:-build}
+case $VIGIL_BUILD in /*) ;; *) VIGIL_BUILD=$(pwd)/$VIGIL_BUILD ;; esac
+SOCK=vigil-test-$$
+TMUX_CMD="tmux -L $SOCK -f /dev/null"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-tui.XXXXXX")
+PANE=vigil:0.0
+SIM_PID=
+pass=0
+fail=0
+
+cleanup() {
+	$TMUX_CMD kill-server 2>/dev/null
+	[ -z "$SIM_PID" ] || kill "$SIM_PID" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+
+capture() {
+	$TMUX_CMD capture-pane -p -t "$PANE" "$@"
+}
+
+# wait_for_text PATTERN SECONDS: polls the pane (extended regex) until the
+# pattern shows or time is up (or vigil has exited).
+wait_for_text() {
+	tries=$(( $2 * 10 ))
+	while [ "$tries" -gt 0 ]; do
+		screen=$(capture)
+		printf '%s\n' "$screen" | grep -Eq -- "$1" && return 0
+		printf '%s\n' "$screen" | grep -q 'VIGIL-EXITED' && return 1
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# wait_for_gone PATTERN SECONDS: the opposite.
+wait_for_gone() {
+	tries=$(( $2 * 10 ))
+	while [ "$tries" -gt 0 ]; do
+		capture | grep -Eq -- "$1" || return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# check NAME COMMAND...: runs the command, counts the result, shows the
+# pane when it failed.
+check() {
+	name=$1
+	shift
+	if "$@"; then
+		pass=$((pass + 1))
+		echo "ok - $name"
+	else
+		fail=$((fail + 1))
+		echo "not ok - $name"
+		capture | sed 's/^/    | /'
+	fi
+}
+
+send() {
+	$TMUX_CMD send-keys -t "$PANE" -l "$1"
+	$TMUX_CMD send-keys -t "$PANE" Enter
+}
+
+keys() {
+	$TMUX_CMD send-keys -t "$PANE" "$@"
+}
+
+resize() {
+	$TMUX_CMD resize-window -t vigil -x "$1" -y "$2"
+}
+
+# The state directory, config directory and environment of a run.
+vigil_env() {
+	echo "env XDG_STATE_HOME=$WORK/state XDG_CONFIG_HOME=$WORK/config HOME=$WORK" \
+	    "VIGIL_TOKEN= VIGIL_API= LANG=C.UTF-8 LC_ALL=C.UTF-8 $*"
+}
+
+# start_vigil [FLAGS...]: the console in a 120x40 pane against the embedded
+# emulator (a vigil-sim on a free port when vigil has no embedded one).
+# The pane stays after vigil exits and says how it ended.
+start_vigil() {
+	mkdir -p "$WORK/state" "$WORK/config"
+	run="$(vigil_env) $VIGIL_BUILD/vigil --sim-heartbeat 1000 --resume-window 20s $*"
+	$TMUX_CMD new-session -d -s vigil -x 120 -y 40 \
+	    "$run; echo VIGIL-EXITED \$?; sleep 600"
+	$TMUX_CMD set -g window-size manual
+	if wait_for_text 'embedded emulator is not built in' 3; then
+		start_external_sim "$@"
+	fi
+}
+
+start_external_sim() {
+	$TMUX_CMD kill-session -t vigil
+	"$VIGIL_BUILD/vigil-sim" --port 0 --heartbeat-interval 1000 --resume-window 20s \
+	    >"$WORK/sim.json" 2>"$WORK/sim.err" &
+	SIM_PID=$!
+	tries=50
+	while [ "$tries" -gt 0 ] && ! grep -q '"api"' "$WORK/sim.json"; do
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	api=$(sed -n 's/.*"api":"\([^"]*\)".*/\1/p' "$WORK/sim.json")
+	run="$(vigil_env VIGIL_TOKEN=sim-token) $VIGIL_BUILD/vigil --api $api $*"
+	$TMUX_CMD new-session -d -s vigil -x 120 -y 40 \
+	    "$run; echo VIGIL-EXITED \$?; sleep 600"
+}
+
+# The number after a label on the screen, e.g. screen_number 'used ' for
+# "used 2/1000".
+screen_number() {
+	capture | sed -n "s/.*$1\([0-9][0-9]*\).*/\1/p" | head -n 1
+}
+
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}
