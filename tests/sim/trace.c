@@ -148,6 +148,7 @@ dst_summary(const struct world *w, FILE *f)
 	fprintf(f, "  liveness: %llu calm spells, %llu connected in time, %llu excused "
 	    "(budget); %llu token resets (%llu by a stale Discord count); at most %d links\n",
 	    (unsigned long long)s->calms, (unsigned long long)s->calm_connected,
-	    (unsigned long long)s->calm_excused, (unsigned long long)s->token_resets,
+	    (unsigned long long)s->calm_excused,
+	    (unsigned long long)sim_counters(w->sim)->token_resets,
 	    (unsigned long long)s->stale_token_resets, s->max_links);
 }

@@ -201,7 +201,7 @@ struct dst_stats {
 	uint64_t wl_submitted, wl_refused, wl_delivered, wl_failed, wl_killed;
 	uint64_t calms, calm_connected, calm_excused;
 	int64_t connected_ms, budget_wait_ms;
-	uint64_t token_resets, stale_token_resets;
+	uint64_t stale_token_resets;
 	uint64_t fault_count[40];
 	int max_links;
 };
