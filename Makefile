@@ -5,6 +5,7 @@
 # make check      build and run every test; the last line is "N passed, N failed"
 # make asan       the same tests built with ASan+UBSan (in build-asan/)
 # make sim        a simulation campaign: DAYS=N SEED=S [SEEDS=K]
+# make chaos      faults over real sockets for SECS seconds (default 300)
 # make install    PREFIX=/usr/local DESTDIR=
 # make deps       install missing Debian packages (make does it on its own)
 #
@@ -71,6 +72,7 @@ BINS     := $(BUILD)/vigil $(if $(wildcard src/sim/vigil-sim.c),$(BUILD)/vigil-s
 
 UNIT_SRC  := $(wildcard tests/unit/test-*.c)
 INTEG_SRC := $(wildcard tests/integration/test-*.c)
+CHAOS_SRC := $(wildcard tests/chaos/test-*.c)
 SIMT_SRC  := $(wildcard tests/sim/test-*.c)
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)
@@ -79,7 +81,8 @@ SIM_HARNESS_SRC := $(filter-out tests/sim/test-% tests/sim/dst.c,$(wildcard test
 SIM_HARNESS_OBJ := $(SIM_HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(SIMT_SRC:tests/%.c=$(BUILD)/tests/%) \
-             $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
+             $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%) \
+             $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 TUI_TESTS := $(wildcard tests/tui/test-*.sh)
 
 # V=1 shows the full commands.
@@ -91,7 +94,7 @@ Q := @
 SAY := @printf '  %-4s %s\n'
 endif
 
-.PHONY: all run check asan install uninstall clean deps help tests bench sim
+.PHONY: all run check asan install uninstall clean deps help tests bench sim chaos soak
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -126,6 +129,11 @@ $(BUILD)/tests/sim/%: $(BUILD)/obj/tests/sim/%.o $(SIM_HARNESS_OBJ) $(TEST_SUPPO
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(SIM_HARNESS_OBJ) $(TEST_SUPPORT_OBJ) $(LIB_LINK) $(LDLIBS) $(TEST_LIBS)
 
 tests: $(BINS) $(TEST_BINS)
+
+# Faults over real sockets for SECS seconds (default 300): loopback, and a
+# network namespace when root. make check runs a short version.
+chaos: $(BINS) $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
+	@CHAOS_SECS=$(or $(SECS),300) VIGIL_BUILD=$(BUILD) tests/run.sh $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 
 # A long simulation campaign: make sim DAYS=N SEED=S [SEEDS=K]
 sim: $(BUILD)/tests/sim/dst
@@ -167,7 +175,7 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,12p' Makefile
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:
