@@ -254,8 +254,6 @@ rc_answered(struct world *w, struct hreq *r)
 	learn(rt, &r->h, now);
 	if (r->status == 429)
 		on_429(w, r, rt, now);
-	if (r->status >= 200 && r->status < 300 && strcmp(r->path, "/gateway/bot") == 0)
-		w->fetch_ok_at = w->now.mono_ms;
 	if (r->status == 401) {
 		for (size_t i = 0; i < w->nwl; i++) {
 			if (w->wl[i].gen == w->gen)

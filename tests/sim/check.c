@@ -180,11 +180,14 @@ check_token_resets(struct world *w)
 
 	if (k <= w->token_resets_injected + w->st.stale_token_resets)
 		return;
-	/* Another process spent the budget after our last reading and REST
-	 * was down, so vigil identified on its own (stale) count: a design
+	/* Another process spent the budget after vigil's last reading of
+	 * Discord's count (a stale answer does not count as a reading: the
+	 * core ignores it), REST was down, so vigil identified on its own
+	 * count and that reading: a design
 	 * choice (session.c, fetch_failed), counted in the summary. The
 	 * operator gets a new token at the next calm. */
-	if (w->pressure_at > w->fetch_ok_at) {
+	if (w->bot == NULL || !w->bot->budget.discord_known ||
+	    w->pressure_wall > w->bot->budget.d_seen_wall_ms) {
 		w->st.stale_token_resets++;
 		w->token_reset_pending = true;
 		dst_trace(w, "token reset: IDENTIFY on a stale Discord count");

@@ -224,7 +224,7 @@ f_pressure(struct world *w)
 
 	if (dst_unit(w) < 0.25)
 		left = dst_range(w, 1, w->prof.reserve + 3);
-	w->pressure_at = w->now.mono_ms;
+	w->pressure_wall = w->now.wall_ms;
 	apply_settings(w, json_pack("{s:I}", "session_remaining", (json_int_t)left));
 }
 

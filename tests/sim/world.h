@@ -249,8 +249,7 @@ struct world {
 	int64_t calm_since;
 	bool calm_settled;              /* connected at the calm check: stays so */
 	bool token_reset_pending;
-	int64_t pressure_at;            /* budget pressure last applied */
-	int64_t fetch_ok_at;            /* last GET /gateway/bot answered 2xx */
+	int64_t pressure_wall;          /* budget pressure last applied */
 	/* the checker's records */
 	int64_t identify_wall[DST_IDENT_MAX];
 	int ident_head, ident_count;
