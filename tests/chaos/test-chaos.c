@@ -73,7 +73,7 @@ chaos_over_loopback(void **state)
 	NET_CHECK(f, chaos_rest_drains(&f->sim, 20000));
 	NET_CHECK(f, chaos_pings_answered(&f->sim, &f->v, 15000));
 	NET_CHECK(f, netv_stop(&f->v, SIGTERM, 5000) == 0);
-	chaos_report(&f->sim, &f->v, &cw, secs, "loopback");
+	chaos_report(&f->sim, &f->v, &cw, secs, chaos_rate(), "loopback");
 	NET_CHECK(f, chaos_invariants(&f->sim, &f->v, SESSION_LIMIT) == 0);
 }
 

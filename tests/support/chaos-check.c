@@ -174,13 +174,13 @@ chaos_invariants(struct simproc *sp, struct netv *v, long long limit)
 
 void
 chaos_report(struct simproc *sp, struct netv *v, const struct chaos_watch *cw, int secs,
-    const char *what)
+    int rate, const char *what)
 {
 	printf("chaos (%s): %d s at %d faults/min: %lld faults fired; vigil: %d transitions, "
 	    "%lld identifies, %lld resumes (%lld RESUMED), %lld zombies, %lld events, "
 	    "%lld REST ok, %lld failed; emulator: %lld connections, %lld 429s, %lld 5xx, "
 	    "%lld messages; at most %d live connection(s) over %d polls\n", what, secs,
-	    chaos_rate(), simproc_counter(sp, "chaos_fired"), netv_count(v, NULL, " -> "),
+	    rate, simproc_counter(sp, "chaos_fired"), netv_count(v, NULL, " -> "),
 	    netv_stat(v, "identifies"), netv_stat(v, "resumes"), netv_stat(v, "resumed"),
 	    netv_stat(v, "zombies"), netv_stat(v, "events"), netv_stat(v, "rest_ok"),
 	    netv_stat(v, "rest_failed"), simproc_counter(sp, "connections"),

@@ -33,6 +33,6 @@ bool chaos_pings_answered(struct simproc *, struct netv *, int timeout_ms);
 int chaos_invariants(struct simproc *, struct netv *, long long session_limit);
 /* The figures, one block on stdout. */
 void chaos_report(struct simproc *, struct netv *, const struct chaos_watch *, int secs,
-    const char *what);
+    int rate, const char *what);
 
 #endif
