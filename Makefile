@@ -6,6 +6,7 @@
 # make asan       the same tests built with ASan+UBSan (in build-asan/)
 # make sim        a simulation campaign: DAYS=N SEED=S [SEEDS=K]
 # make chaos      faults over real sockets for SECS seconds (default 300)
+# make soak       RSS over SOAK_EVENTS events and SOAK_RECONNECTS reconnects
 # make install    PREFIX=/usr/local DESTDIR=
 # make deps       install missing Debian packages (make does it on its own)
 #
@@ -134,6 +135,10 @@ tests: $(BINS) $(TEST_BINS)
 # network namespace when root. make check runs a short version.
 chaos: $(BINS) $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 	@CHAOS_SECS=$(or $(SECS),300) VIGIL_BUILD=$(BUILD) tests/run.sh $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
+
+# Memory over a long run: SOAK_EVENTS events, SOAK_RECONNECTS reconnects; RSS must stay flat.
+soak: $(BINS)
+	@VIGIL_BUILD=$(BUILD) sh tests/soak/soak.sh
 
 # A long simulation campaign: make sim DAYS=N SEED=S [SEEDS=K]
 sim: $(BUILD)/tests/sim/dst
