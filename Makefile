@@ -6,6 +6,10 @@
 # make asan       the same tests built with ASan+UBSan (in build-asan/)
 # make fuzz       every libFuzzer target for SECONDS (60) each (build-fuzz/)
 # make valgrind   the unit and integration tests under valgrind memcheck
+# make sim        a simulation campaign: DAYS=N SEED=S [SEEDS=K]
+# make chaos      faults over real sockets for SECS seconds (default 300)
+# make soak       RSS over SOAK_EVENTS events and SOAK_RECONNECTS reconnects
+# make bench      throughput, latency, redraw cost and RSS figures
 # make install    PREFIX=/usr/local DESTDIR=
 # make deps       install missing Debian packages (make does it on its own)
 #
@@ -72,12 +76,17 @@ BINS     := $(BUILD)/vigil $(if $(wildcard src/sim/vigil-sim.c),$(BUILD)/vigil-s
 
 UNIT_SRC  := $(wildcard tests/unit/test-*.c)
 INTEG_SRC := $(wildcard tests/integration/test-*.c)
+CHAOS_SRC := $(wildcard tests/chaos/test-*.c)
 SIMT_SRC  := $(wildcard tests/sim/test-*.c)
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)
+# The deterministic simulation's harness: tests/sim/*.c but its tests and main.
+SIM_HARNESS_SRC := $(filter-out tests/sim/test-% tests/sim/dst.c,$(wildcard tests/sim/*.c))
+SIM_HARNESS_OBJ := $(SIM_HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(SIMT_SRC:tests/%.c=$(BUILD)/tests/%) \
-             $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
+             $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%) \
+             $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 TUI_TESTS := $(wildcard tests/tui/test-*.sh)
 
 # Fuzzing (docs/fuzzing.md): clang's libFuzzer with ASan+UBSan, apart in
@@ -103,7 +112,7 @@ Q := @
 SAY := @printf '  %-4s %s\n'
 endif
 
-.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests bench
+.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests bench sim chaos soak
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -134,7 +143,25 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJ) $(LIBS)
 	$(SAY) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(LIB_LINK) $(LDLIBS) $(TEST_LIBS)
 
+$(BUILD)/tests/sim/%: $(BUILD)/obj/tests/sim/%.o $(SIM_HARNESS_OBJ) $(TEST_SUPPORT_OBJ) $(LIBS)
+	@mkdir -p $(@D)
+	$(SAY) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(SIM_HARNESS_OBJ) $(TEST_SUPPORT_OBJ) $(LIB_LINK) $(LDLIBS) $(TEST_LIBS)
+
 tests: $(BINS) $(TEST_BINS)
+
+# Faults over real sockets for SECS seconds (default 300): loopback, and a
+# network namespace when root. make check runs a short version.
+chaos: $(BINS) $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
+	@CHAOS_SECS=$(or $(SECS),300) VIGIL_BUILD=$(BUILD) tests/run.sh $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
+
+# Memory over a long run: SOAK_EVENTS events, SOAK_RECONNECTS reconnects; RSS must stay flat.
+soak: $(BINS)
+	@VIGIL_BUILD=$(BUILD) sh tests/soak/soak.sh
+
+# A long simulation campaign: make sim DAYS=N SEED=S [SEEDS=K]
+sim: $(BUILD)/tests/sim/dst
+	$(BUILD)/tests/sim/dst --seed $(or $(SEED),1) --seeds $(or $(SEEDS),1) --days $(or $(DAYS),100)
 
 # Figures, never pass/fail: events/s, CPU per event, peak RSS (bench/run.sh).
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
@@ -203,7 +230,7 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@sed -n '3,13p' Makefile
+	@sed -n '3,14p' Makefile
 
 -include $(shell find $(BUILD)/obj $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -145,9 +145,16 @@ rlq_bucket_sent(struct rlq_bucket *b, int64_t now)
 static void
 update_blind(struct rlq_bucket *b, int64_t now)
 {
+	int left;
+
 	if (!b->known)
 		return;
-	b->remaining = rlq_bucket_remaining(b, now);
+	left = rlq_bucket_remaining(b, now);
+	/* Past the known window the refill forgets what was sent: this
+	 * request may have opened the new one, so it stays spent there. */
+	if (now >= b->reset_at && left > 0)
+		left--;
+	b->remaining = left;
 	b->reset_at = rlq_max64(b->reset_at, now + b->window_ms);
 }
 

@@ -65,6 +65,7 @@ struct sim_server {
 	struct lws_http_mount mounts[2];
 	lws_sorted_usec_list_t sul;
 	int port;
+	char addr[48];                /* the IPv4 address it listens on */
 	char url[SIM_URL_MAX];
 	bool stopping;
 	bool creating, finalized;     /* see on_finalize() */

@@ -21,7 +21,7 @@ static const struct sim_setting settings[] = {
 	{ "seed", SIM_SET_INT, F(seed), 0, 9.0e15, false,
 	  "seed of the world's ids, the chatter and chaos" },
 	{ "heartbeat_interval", SIM_SET_MS, F(heartbeat_interval), 50, 600000,
-	  true, "HELLO's heartbeat_interval" },
+	  true, "HELLO's heartbeat_interval (a change is for new connections)" },
 	{ "heartbeat_timeout", SIM_SET_MS, F(heartbeat_timeout), 0, 3600000,
 	  true, "close 4009 when no heartbeat comes for this long "
 	  "(0: 1.5 x heartbeat_interval)" },

@@ -77,6 +77,7 @@ struct sim_conn {
 	int64_t opened_at;
 	int64_t auth_deadline;
 	int64_t hb_deadline;
+	int64_t hb_interval;          /* what its HELLO announced */
 	int64_t close_at;
 	int64_t sends[SIM_SEND_RING_MAX];
 	int send_head, send_len;

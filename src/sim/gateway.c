@@ -61,12 +61,14 @@ sim_gw_conn(struct sim *sim, uint32_t id)
 	return NULL;
 }
 
+/* From the interval the connection was told: a live change of the
+ * setting is for new connections. */
 static int64_t
-hb_timeout(const struct sim *sim)
+hb_timeout(const struct sim *sim, const struct sim_conn *c)
 {
 	if (sim->cfg.heartbeat_timeout > 0)
 		return sim->cfg.heartbeat_timeout;
-	return sim->cfg.heartbeat_interval * 3 / 2;
+	return c->hb_interval * 3 / 2;
 }
 
 void
@@ -246,7 +248,8 @@ sim_conn_open(struct sim *sim, struct vtime now, const char *path_query,
 	c->state = SIM_CONN_AUTH;
 	c->opened_at = now.mono_ms;
 	c->auth_deadline = now.mono_ms + sim->cfg.identify_timeout;
-	c->hb_deadline = now.mono_ms + hb_timeout(sim);
+	c->hb_interval = sim->cfg.heartbeat_interval;
+	c->hb_deadline = now.mono_ms + hb_timeout(sim, c);
 	sim->counters.connections++;
 	parse_query(path_query, &q);
 	info->zlib = strcmp(q.compress, "zlib-stream") == 0;
@@ -254,7 +257,7 @@ sim_conn_open(struct sim *sim, struct vtime now, const char *path_query,
 	if (check_query(sim, now, c, &q) != 0)
 		return id;
 	sim_gw_send_op(sim, c, 10, json_pack("{s:I, s:[s]}", "heartbeat_interval",
-	    (json_int_t)sim->cfg.heartbeat_interval, "_trace",
+	    (json_int_t)c->hb_interval, "_trace",
 	    "[\"vigil-sim\",{\"micros\":0.0}]"));
 	return id;
 }
@@ -284,7 +287,7 @@ heartbeat(struct sim *sim, struct vtime now, struct sim_conn *c, json_t *d)
 		sim_gw_close(sim, now, c, 4001, "Invalid heartbeat payload.");
 		return;
 	}
-	c->hb_deadline = now.mono_ms + hb_timeout(sim);
+	c->hb_deadline = now.mono_ms + hb_timeout(sim, c);
 	sim->counters.heartbeats++;
 	if (c->zombie)
 		return;

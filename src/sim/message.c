@@ -114,6 +114,7 @@ sim_msg_create(struct sim *sim, struct vtime now, const struct sim_channel *ch,
 	if (nonce != NULL)
 		snprintf(m->nonce, sizeof(m->nonce), "%s", nonce);
 	sim->counters.messages_created++;
+	sim->counters.messages_posted += author == 0;
 	broadcast(sim, now, m);
 	return sim_msg_json(sim, m, true);
 }

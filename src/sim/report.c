@@ -19,7 +19,7 @@ static const struct {
 	C(invalid_sessions), C(reconnects_sent), C(token_resets),
 	C(rest_requests), C(rest_2xx), C(rest_401), C(rest_403), C(rest_404),
 	C(rest_429), C(rest_429_global), C(rest_5xx), C(rest_banned),
-	C(bans), C(messages_created),
+	C(bans), C(messages_created), C(messages_posted),
 	C(faults_fired), C(chaos_fired), C(scenario_fired),
 };
 

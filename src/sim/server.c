@@ -208,8 +208,10 @@ fill_vhost_info(struct sim_server *srv, int port,
 	srv->mounts[1].mountpoint_len = 5;
 	memset(info, 0, sizeof(*info));
 	info->port = port;
-	info->iface = "127.0.0.1";
+	info->iface = srv->addr;
 	info->vhost_name = "vigil-sim";
+	/* Else lws opens an IPv6 socket and the address is not bound. */
+	info->options = LWS_SERVER_OPTION_DISABLE_IPV6;
 	info->protocols = srv->protocols;
 	info->mounts = srv->mounts;
 	info->user = srv;
@@ -221,6 +223,13 @@ struct sim_server *
 sim_server_start(struct lws_context *ctx, const struct sim_config *cfg,
     int port, char *err, size_t errlen)
 {
+	return sim_server_start_at(ctx, cfg, "127.0.0.1", port, err, errlen);
+}
+
+struct sim_server *
+sim_server_start_at(struct lws_context *ctx, const struct sim_config *cfg,
+    const char *addr, int port, char *err, size_t errlen)
+{
 	struct sim_server *srv = calloc(1, sizeof(*srv));
 	struct lws_context_creation_info info;
 
@@ -231,6 +240,7 @@ sim_server_start(struct lws_context *ctx, const struct sim_config *cfg,
 		return NULL;
 	}
 	srv->ctx = ctx;
+	snprintf(srv->addr, sizeof(srv->addr), "%s", addr);
 	srv->nconns = (size_t)cfg->max_connections;
 	if ((srv->sim = sim_new(cfg, sim_srv_now(), err, errlen)) == NULL) {
 		free(srv->conns);
@@ -242,7 +252,7 @@ sim_server_start(struct lws_context *ctx, const struct sim_config *cfg,
 	srv->vh = lws_create_vhost(ctx, &info);
 	srv->creating = false;
 	if (srv->vh == NULL) {
-		snprintf(err, errlen, "cannot listen on 127.0.0.1:%d", port);
+		snprintf(err, errlen, "cannot listen on %s:%d", srv->addr, port);
 		/* Not finalized yet: lws frees it when it lets the vhost go. */
 		srv->stopping = true;
 		if (srv->finalized)
@@ -250,7 +260,7 @@ sim_server_start(struct lws_context *ctx, const struct sim_config *cfg,
 		return NULL;
 	}
 	srv->port = lws_get_vhost_listen_port(srv->vh);
-	snprintf(srv->url, sizeof(srv->url), "ws://127.0.0.1:%d", srv->port);
+	snprintf(srv->url, sizeof(srv->url), "ws://%s:%d", srv->addr, srv->port);
 	sim_set_gateway_url(srv->sim, srv->url);
 	sim_srv_drain(srv);
 	return srv;

@@ -1,6 +1,7 @@
 /*
- * The emulator's libwebsockets adapter: one vhost, bound to 127.0.0.1, on
- * a context the caller owns and services (vigil's own, or vigil-sim's).
+ * The emulator's libwebsockets adapter: one vhost, bound to 127.0.0.1 (or
+ * another local address), on a context the caller owns and services
+ * (vigil's own, or vigil-sim's).
  * The context must have been created with LWS_SERVER_OPTION_EXPLICIT_VHOSTS.
  * One port serves the gateway websocket at "/" (protocols[0], no
  * subprotocol), REST under /api/ and the control API under /_ctl/. Timers
@@ -17,11 +18,17 @@
 
 struct sim_server;
 
-/* Listens on port (0: any free port). NULL with a message in err. */
+/* Listens on 127.0.0.1:port (0: any free port). NULL with a message in
+ * err. */
 struct sim_server *sim_server_start(struct lws_context *,
     const struct sim_config *, int port, char *err, size_t errlen);
+/* The same on another local IPv4 address (another machine or network
+ * namespace can reach it); READY's resume_gateway_url names it. */
+struct sim_server *sim_server_start_at(struct lws_context *,
+    const struct sim_config *, const char *addr, int port, char *err,
+    size_t errlen);
 int sim_server_port(const struct sim_server *);
-/* "ws://127.0.0.1:PORT", what READY's resume_gateway_url says. */
+/* "ws://ADDR:PORT", what READY's resume_gateway_url says. */
 const char *sim_server_gateway_url(const struct sim_server *);
 /* The core, to read counters or settings in-process. After changing it
  * directly, call sim_server_kick() so its actions run. */

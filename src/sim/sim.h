@@ -117,7 +117,7 @@ struct sim_counters {
 	uint64_t rest_requests, rest_2xx, rest_401, rest_403, rest_404, rest_429,
 	    rest_429_global, rest_5xx, rest_banned;
 	uint64_t bans;
-	uint64_t messages_created;
+	uint64_t messages_created, messages_posted;   /* posted: by REST */
 	uint64_t faults_fired, chaos_fired, scenario_fired;
 };
 

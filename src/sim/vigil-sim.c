@@ -4,6 +4,7 @@
  * line on stdout once it listens, and a clean exit on SIGINT/SIGTERM, which
  * arrive through a signalfd adopted into the lws loop.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
@@ -19,11 +20,12 @@
 
 #define SCENARIO_FILE_MAX (1u << 20)
 
-enum { OPT_PORT = 1000, OPT_SCENARIO, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+enum { OPT_PORT = 1000, OPT_BIND, OPT_SCENARIO, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
     OPT_SETTING };
 
 static const struct option fixed_options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
+	{ "bind", required_argument, NULL, OPT_BIND },
 	{ "scenario", required_argument, NULL, OPT_SCENARIO },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -35,6 +37,7 @@ static const struct option fixed_options[] = {
 struct opts {
 	struct sim_config cfg;
 	int port;
+	const char *bind;
 	const char *scenario;
 	bool verbose;
 };
@@ -92,8 +95,8 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: vigil-sim [--port N] [--scenario FILE] [--verbose] "
-	    "[--SETTING VALUE ...]\n"
+	    "usage: vigil-sim [--port N] [--bind ADDR] [--scenario FILE] "
+	    "[--verbose] [--SETTING VALUE ...]\n"
 	    "\n"
 	    "A local Discord gateway (v10, JSON, zlib-stream) and REST API with\n"
 	    "fault injection, on 127.0.0.1. Once listening it prints one JSON\n"
@@ -101,6 +104,7 @@ usage(FILE *out)
 	    "\"pid\"}.\n"
 	    "\n"
 	    "  --port N         listen here (default 0: any free port)\n"
+	    "  --bind ADDR      on this local IPv4 address (default 127.0.0.1)\n"
 	    "  --scenario FILE  play a scenario file (below)\n"
 	    "  --verbose        let libwebsockets log to stderr\n"
 	    "  --help, --version\n"
@@ -175,6 +179,14 @@ handle_opt(int c, const char *arg, struct opts *op)
 			return 0;
 		}
 		fprintf(stderr, "vigil-sim: bad --port %s\n", arg);
+		return 2;
+	case OPT_BIND:
+		if (inet_pton(AF_INET, arg, &(struct in_addr){ 0 }) == 1) {
+			op->bind = arg;
+			return 0;
+		}
+		fprintf(stderr, "vigil-sim: bad --bind %s (an IPv4 address)\n",
+		    arg);
 		return 2;
 	case OPT_SCENARIO:
 		op->scenario = arg;
@@ -317,20 +329,21 @@ load_scenario(struct sim_server *srv, const char *path)
 }
 
 static void
-announce(struct sim_server *srv, const struct sim_config *cfg)
+announce(struct sim_server *srv, const struct sim_config *cfg,
+    const char *addr)
 {
 	int port = sim_server_port(srv);
 	json_t *o = json_object();
 
 	json_object_set_new(o, "port", json_integer(port));
-	json_object_set_new(o, "api", json_sprintf("http://127.0.0.1:%d/api",
+	json_object_set_new(o, "api", json_sprintf("http://%s:%d/api", addr,
 	    port));
 	json_object_set_new(o, "api_v10", json_sprintf(
-	    "http://127.0.0.1:%d/api/v10", port));
+	    "http://%s:%d/api/v10", addr, port));
 	json_object_set_new(o, "gateway_url",
 	    json_string(sim_server_gateway_url(srv)));
 	json_object_set_new(o, "control", json_sprintf(
-	    "http://127.0.0.1:%d/_ctl", port));
+	    "http://%s:%d/_ctl", addr, port));
 	json_object_set_new(o, "token", json_string(cfg->token));
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_dumpf(o, stdout, JSON_COMPACT);
@@ -351,6 +364,7 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&op, 0, sizeof(op));
+	op.bind = "127.0.0.1";
 	sim_config_defaults(&op.cfg);
 	if ((rc = parse_args(argc, argv, &op)) != 0)
 		return rc == 1 ? 0 : 2;
@@ -364,7 +378,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "vigil-sim: cannot create the lws context\n");
 		return 1;
 	}
-	if ((srv = sim_server_start(ctx, &op.cfg, op.port, err,
+	if ((srv = sim_server_start_at(ctx, &op.cfg, op.bind, op.port, err,
 	    sizeof(err))) == NULL || adopt_signals(ctx, &stop) != 0 ||
 	    (op.scenario != NULL && load_scenario(srv, op.scenario) != 0)) {
 		if (srv == NULL)
@@ -372,7 +386,7 @@ main(int argc, char **argv)
 		lws_context_destroy(ctx);
 		return 1;
 	}
-	announce(srv, &op.cfg);
+	announce(srv, &op.cfg, op.bind);
 	while (!stop && lws_service(ctx, 0) >= 0)
 		;
 	sim_server_stop(srv);

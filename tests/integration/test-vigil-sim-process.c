@@ -1,8 +1,11 @@
 /*
  * vigil-sim as a program: --help covers every flag and fault, the JSON
  * line, exit codes for bad flags and for SIGINT/SIGTERM, a scenario file,
- * chaos mode, and the burst rate (printed, never a pass/fail on speed).
+ * chaos mode, the address it listens on (127.0.0.1 only, or --bind's), and
+ * the burst rate (printed, never a pass/fail on speed).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -10,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +86,43 @@ test_help_documents_everything(void **state)
 	json_decref(cat);
 	assert_non_null(strstr(out, "--scenario"));
 	assert_non_null(strstr(out, "--port"));
+	assert_non_null(strstr(out, "--bind"));
+}
+
+/* Whether a TCP connection to addr:port is accepted. */
+static bool
+reachable(const char *addr, int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+
+	assert_true(fd >= 0);
+	assert_int_equal(inet_pton(AF_INET, addr, &sa.sin_addr), 1);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return rc == 0;
+}
+
+/*
+ * The control API has no authentication: the emulator must listen on its
+ * one address. lws used to open an IPv6 socket on every address whatever
+ * the vhost's iface said (found by tests/chaos, which binds a veth address).
+ */
+static void
+test_listens_on_one_address(void **state)
+{
+	static const char *const bind2[] = { "--bind", "127.0.0.2", NULL };
+	struct simproc sp;
+
+	(void)state;
+	assert_int_equal(simproc_start(&sp, NULL), 0);
+	assert_true(reachable("127.0.0.1", sp.port));
+	assert_false(reachable("127.0.0.2", sp.port));
+	simproc_stop(&sp);
+	assert_int_equal(simproc_start(&sp, bind2), 0);
+	assert_true(reachable("127.0.0.2", sp.port));
+	assert_false(reachable("127.0.0.1", sp.port));
+	simproc_stop(&sp);
 }
 
 static void
@@ -94,6 +135,8 @@ test_bad_flags(void **state)
 	assert_int_equal(run("--heartbeat-interval fast", out, sizeof(out)),
 	    2);
 	assert_non_null(strstr(out, "heartbeat_interval"));
+	assert_int_equal(run("--bind localhost", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "--bind"));
 	assert_int_equal(run("--guilds 500", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "out of range"));
 	assert_int_equal(run("--scenario /nonexistent/file", out,
@@ -255,6 +298,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help_documents_everything),
 		cmocka_unit_test(test_bad_flags),
+		cmocka_unit_test(test_listens_on_one_address),
 		cmocka_unit_test(test_announce_and_signals),
 		cmocka_unit_test(test_scenario_file),
 		cmocka_unit_test(test_chaos),
