@@ -99,16 +99,20 @@ draw_headline(WINDOW *w, int y, const struct countdown_model *m)
 static void
 draw_formula(WINDOW *w, int y, const struct countdown_model *m)
 {
-	int cols = getmaxx(w), x = 1;
+	int cols = getmaxx(w), x = 1, tail_w = 0;
+	char tail[64] = "";
 
+	/* The delay is what the operator reads; a long formula is what gets cut. */
+	if (m->wait == WAIT_BACKOFF)
+		snprintf(tail, sizeof tail, " gave %.1fs", m->delay_ms / 1000.0);
+	else if (m->wait != WAIT_NONE)
+		snprintf(tail, sizeof tail, " (waiting on: %s)", wait_label(m->wait));
+	ui_clip(tail, cols, &tail_w);
 	x += ui_put(w, y, x, cols - x, ROLE_DIM, "formula ");
 	if (m->preset[0] != '\0')
 		x += ui_putf(w, y, x, cols - x, ROLE_HOTKEY, "%s ", m->preset);
-	x += ui_put(w, y, x, cols - x, ROLE_TEXT, m->formula);
-	if (m->wait == WAIT_BACKOFF)
-		ui_putf(w, y, x, cols - x, ROLE_DIM, " gave %.1fs", m->delay_ms / 1000.0);
-	else if (m->wait != WAIT_NONE)
-		ui_putf(w, y, x, cols - x, ROLE_DIM, " (waiting on: %s)", wait_label(m->wait));
+	x += ui_put(w, y, x, cols - x - tail_w, ROLE_TEXT, m->formula);
+	ui_put(w, y, x, cols - x, ROLE_DIM, tail);
 }
 
 void

@@ -146,9 +146,10 @@ dst_summary(const struct world *w, FILE *f)
 	    (unsigned long long)s->wl_delivered, (unsigned long long)s->wl_failed,
 	    (unsigned long long)s->wl_refused, (unsigned long long)s->wl_killed);
 	fprintf(f, "  liveness: %llu calm spells, %llu connected in time, %llu excused "
-	    "(budget); %llu token resets (%llu by a stale Discord count); at most %d links\n",
+	    "(budget); %llu token resets (%llu injected, %llu by a stale Discord count); at most %d links\n",
 	    (unsigned long long)s->calms, (unsigned long long)s->calm_connected,
 	    (unsigned long long)s->calm_excused,
 	    (unsigned long long)sim_counters(w->sim)->token_resets,
+	    (unsigned long long)w->token_resets_injected,
 	    (unsigned long long)s->stale_token_resets, s->max_links);
 }

@@ -213,6 +213,13 @@ countdown_views(void **state)
 	assert_shows(w, "attempt 3 (new session) in 3s of 4s");
 	assert_shows(w, "formula a*2 gave 4.0s");
 	assert_int_equal(m.fill, 250);
+	/* A formula too long for the pane is cut; the delay it gave is not. */
+	snprintf(v.formula.text, sizeof(v.formula.text), "%s",
+	    "round(a^1.5 - a^1.5 / (1/(0.1*a) + 1)) + min(a, 10) * 0");
+	v.wait_total_ms = 13000;
+	countdown_update(&m, &v);
+	countdown_draw(w, &m, false, true);
+	assert_shows(w, "gave 13.0s");
 	delwin(w);
 }
 
