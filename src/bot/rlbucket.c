@@ -4,7 +4,11 @@
  * only ever goes down within a window (a late response carries an old,
  * higher count), each response can only push the known end of the window
  * later, and a refill at reset counts the requests still in flight as spent,
- * because they may land in the new window.
+ * because they may land in the new window. A request that fails unanswered
+ * may have opened a window of its own, whose length we only guess (the
+ * longest Reset-After seen can be short of the real window when every answer
+ * came mid-window), so past that guess one request probes alone until an
+ * answer brings limits again.
  */
 #include <math.h>
 #include <stdio.h>
@@ -102,7 +106,7 @@ rlq_bucket_learn_hash(struct rlq_queue *q, struct rlq_route *r, const char *hash
 int
 rlq_bucket_remaining(const struct rlq_bucket *b, int64_t now)
 {
-	if (!b->known)
+	if (!b->known || (b->blind && now >= b->reset_at))
 		return b->inflight == 0 ? 1 : 0;
 	if (now >= b->reset_at)
 		return b->limit > b->inflight ? b->limit - b->inflight : 0;
@@ -117,7 +121,7 @@ rlq_bucket_ready_at(const struct rlq_bucket *b, int64_t at)
 		return b->inflight == 0 ? at : VTIME_NEVER;
 	if (rlq_bucket_remaining(b, at) > 0)
 		return at;
-	if (b->reset_at > at && b->limit > b->inflight)
+	if (b->reset_at > at && rlq_bucket_remaining(b, b->reset_at) > 0)
 		return b->reset_at;
 	return VTIME_NEVER;       /* only a response can free a slot */
 }
@@ -150,6 +154,7 @@ update_blind(struct rlq_bucket *b, int64_t now)
 	if (!b->known)
 		return;
 	left = rlq_bucket_remaining(b, now);
+	b->blind = true;
 	/* Past the known window the refill forgets what was sent: this
 	 * request may have opened the new one, so it stays spent there. */
 	if (now >= b->reset_at && left > 0)
@@ -180,6 +185,9 @@ rlq_bucket_update(struct rlq_bucket *b, int64_t now, const struct rlq_headers *h
 		b->reset_at = reset;
 		return;
 	}
+	/* Limits again: a probe's answer is the count, not a guess. */
+	if (reset > now)
+		b->blind = false;
 	b->remaining = rlq_bucket_remaining(b, now);
 	b->limit = h->limit;
 	if (reset <= now)

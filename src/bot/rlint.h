@@ -52,6 +52,7 @@ struct rlq_bucket {
 	int limit, remaining, inflight;
 	int64_t reset_at;             /* every counted request's window ends by then */
 	int64_t window_ms;            /* the longest Reset-After seen */
+	bool blind;                   /* a request failed unanswered since the last limits */
 	int64_t hold_until;           /* a 429 on this bucket */
 };
 

@@ -10,7 +10,8 @@
  * bucket 429 from the emulator (one with X-RateLimit-Bucket) on a route
  * whose limits the bot had learned means its count was wrong. Requests the
  * bot gave up on that reach the emulator later taint the count, so they
- * excuse a 429. The global limit is judged on the send times: 51 within a
+ * excuse a 429; so does an answer without limits, for the one request that
+ * probes the bucket after it (rlbucket.c). The global limit is judged on the send times: 51 within a
  * second broke it (the emulator counts arrivals, which a lossy network
  * bunches up, so its own global 429s prove nothing).
  *
@@ -155,7 +156,9 @@ rc_sent(struct world *w, struct hreq *r)
 	global_window(w, now, r);
 	if (rt == NULL)
 		return;
-	r->known_at_send = rt->known && !rt->tainted;
+	r->known_at_send = rt->known && !rt->tainted && !(rt->blind && !rt->probed);
+	if (rt->blind)
+		rt->probed = true;
 	if (now < w->known_ban_until)
 		dst_fail(w, "invariant 5: %s sent during a ban the bot was told of (%lld ms left)",
 		    r->route, (long long)(w->known_ban_until - now));
@@ -215,10 +218,17 @@ learn(struct route_track *rt, const struct rlq_headers *h, int64_t now)
 {
 	int64_t until;
 
-	if (rt == NULL || !h->has_limit || !h->has_remaining || !h->has_reset_after)
+	if (rt == NULL)
 		return;
+	if (h == NULL || !h->has_limit || !h->has_remaining || !h->has_reset_after) {
+		rt->blind = rt->known;
+		rt->probed = false;
+		return;
+	}
 	rt->known = true;
 	until = now + secs_to_ms(h->reset_after_s);
+	if (until > now)
+		rt->blind = false;
 	if (h->remaining == 0 && until > rt->empty_until)
 		rt->empty_until = until;
 }
@@ -249,9 +259,10 @@ rc_answered(struct world *w, struct hreq *r)
 	int64_t now = dst_bot_now(w).mono_ms;
 
 	workload_answer(w, r);
+	/* A transport error: whatever the emulator answered never came back. */
+	learn(rt, r->status == 0 ? NULL : &r->h, now);
 	if (r->status == 0)
 		return;
-	learn(rt, &r->h, now);
 	if (r->status == 429)
 		on_429(w, r, rt, now);
 	if (r->status == 401) {

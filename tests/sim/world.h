@@ -143,6 +143,10 @@ struct route_track {
 	char key[RLQ_ROUTE_MAX];
 	bool known;
 	bool tainted;           /* a request the bot gave up on reached it later */
+	/* An answer without limits (a transport error, a bare 5xx): the request
+	 * may have opened a window whose end the bot cannot see, so until limits
+	 * come back one request may probe, and its 429 is no miscount. */
+	bool blind, probed;
 	int64_t empty_until, hold_until;        /* bot mono */
 };
 

@@ -93,6 +93,52 @@ test_blind_failure_after_reset_counts(void **state)
 }
 
 /*
+ * Seed 1157 (dst --seed 1157 --days 20): the bot had only ever seen its
+ * bucket mid-window (Reset-After 2.89 of a 5 s window), so it took windows
+ * to last 2.89 s. Five GETs past the window all failed unanswered; one had
+ * reached the emulator and opened a 5 s window, and 2.9 s later the bot sent
+ * five again: the fifth got a 429. After a failure without an answer the
+ * window's end is a guess, so past the guess one request probes alone, and
+ * its answer's limits say how many may follow.
+ */
+static void
+test_blind_failure_probes_alone(void **state)
+{
+	struct rng rng;
+	struct rlq_queue *q;
+	struct rlq_headers h;
+	struct rlq_done d;
+	uint64_t first, id[5], probe;
+
+	(void)state;
+	rng_seed(&rng, 1157);
+	q = rlq_new(&rng, NULL);
+	assert_non_null(q);
+	first = rlq_submit(q, at(0), "GET", "/channels/1/messages", NULL, 0, NULL, 0, NULL, 0);
+	assert_int_equal(next_id(q, 0), first);
+	headers(&h, 5, 2, "2.89");
+	rlq_complete(q, at(10), first, 200, &h, NULL, 0, NULL, &d);
+	for (int i = 0; i < 5; i++)
+		rlq_submit(q, at(6000), "GET", "/channels/1/messages", NULL, 0, NULL, 0, NULL, 0);
+	for (int i = 0; i < 5; i++)
+		assert_true((id[i] = next_id(q, 6000)) != 0);
+	for (int i = 0; i < 5; i++)
+		rlq_complete(q, at(6030), id[i], 0, NULL, NULL, 0, "connection reset by peer", &d);
+	/* Past the guessed window (and the retry backoff): one, not five. */
+	probe = next_id(q, 20000);
+	assert_true(probe != 0);
+	assert_int_equal(next_id(q, 20000), 0);
+	assert_int_equal(next_id(q, 25000), 0);
+	headers(&h, 5, 3, "2.0");
+	rlq_complete(q, at(20030), probe, 200, &h, NULL, 0, NULL, &d);
+	assert_int_equal(d.outcome, RLQ_DONE_OK);
+	for (int i = 0; i < 3; i++)
+		assert_true(next_id(q, 20030) != 0);
+	assert_int_equal(next_id(q, 20030), 0);
+	rlq_free(q);
+}
+
+/*
  * A live change of heartbeat_interval (POST /_ctl/set, the simulation's
  * "heartbeat" fault) applied at once to connections that had been told the
  * old interval in their HELLO: a client beating every 60 s was closed 4009
@@ -132,6 +178,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blind_failure_after_reset_counts),
+		cmocka_unit_test(test_blind_failure_probes_alone),
 		cmocka_unit_test(test_heartbeat_change_spares_open_connections),
 	};
 
