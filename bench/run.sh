@@ -2,13 +2,18 @@
 # make bench: the emulator bursts BENCH_EVENTS (default 200,000)
 # MESSAGE_CREATE events at a headless vigil over loopback. Prints events/s,
 # vigil's CPU per event (utime + stime from /proc), its peak RSS (VmHWM),
-# and, for comparison, jansson's raw parse rate of the same payload.
+# and, for comparison, jansson's raw parse rate of the same payload. Then
+# reconnect latency: the emulator closes the connection BENCH_RECONNECTS
+# (default 20) times with 4000 and as many times drops it without a close
+# frame; vigil's own JSON log times each Connected -> ... -> Connected.
+# Last, the console's redraw cost (bench/redraw.c).
 # BENCH_COMPRESS=1 runs it with zlib-stream transport compression.
 # Figures only: a benchmark never passes or fails on time.
 set -eu
 
 B=${VIGIL_BUILD:-build}
 N=${BENCH_EVENTS:-200000}
+R=${BENCH_RECONNECTS:-20}
 TMP=$(mktemp -d /tmp/vigil-bench.XXXXXX)
 SIM=""
 VIG=""
@@ -74,6 +79,48 @@ done
 cpu1=$last
 hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$VIG/status")
 
+connected() { grep -c '"to":"Connected"' "$TMP/vigil.log" || true; }
+
+# reconnects FAULT-JSON: R rounds, each waiting for vigil to be back.
+reconnects() {
+	i=0
+	while [ "$i" -lt "$R" ]; do
+		n=$(connected)
+		curl -s -X POST -d "$1" "http://127.0.0.1:$PORT/_ctl/fault" >/dev/null ||
+			die "fault refused: $1"
+		wait_for 30 sh -c "[ \$(grep -c '\"to\":\"Connected\"' $TMP/vigil.log) -gt $n ]" ||
+			die "vigil did not come back after $1"
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+
+# latency FIRST LAST: from each "from":"Connected" transition to the next
+# "to":"Connected", in those lines of the log; prints median and max ms.
+latency() {
+	sed -n "$1,$2p" "$TMP/vigil.log" | awk '
+	function ms(line,   t, p) {
+		match(line, /"time":"[^"]*"/)
+		t = substr(line, RSTART + 19, 12)           # HH:MM:SS.mmm
+		split(t, p, /[:.]/)
+		return ((p[1] * 60 + p[2]) * 60 + p[3]) * 1000 + p[4]
+	}
+	/"from":"Connected"/ { down = ms($0); next }
+	/"to":"Connected"/ && down != "" { d[n++] = ms($0) - down; down = "" }
+	END {
+		if (n == 0) { print "none"; exit }
+		for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (d[j] < d[i]) { t = d[i]; d[i] = d[j]; d[j] = t }
+		printf "median %d ms, max %d ms over %d", d[int(n / 2)], d[n - 1], n
+	}'
+}
+
+line0=$(($(wc -l <"$TMP/vigil.log") + 1))
+reconnects '{"fault":"close","code":4000}'
+line1=$(($(wc -l <"$TMP/vigil.log") + 1))
+reconnects '{"fault":"drop"}'
+resume_close=$(latency "$line0" $((line1 - 1)))
+resume_drop=$(latency "$line1" '$')
+
 kill -TERM "$VIG"
 wait "$VIG" || true
 VIG=""
@@ -89,4 +136,7 @@ awk -v z="${BENCH_COMPRESS:+, zlib-stream}" -v n="$N" -v ev="${events:-0}" -v ga
 	printf "vigil CPU        %.2f us per event (%.2f s user+sys)\n", cpu * 1e6 / n, cpu
 	printf "vigil peak RSS   %.1f MB (VmHWM)\n", hwm / 1024
 }'
+printf 'resume after 4000  %s (close frame to RESUMED, over loopback)\n' "$resume_close"
+printf 'resume after drop  %s (no close frame: the socket error to RESUMED)\n' "$resume_drop"
 "$B/bench/parse" 100000
+"$B/bench/redraw" 2000
