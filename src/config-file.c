@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "sim/sim.h"
 
 static char *
 trim(char *s)
@@ -273,7 +274,7 @@ derive(struct vigil_options *o)
 	size_t n = strlen(o->app.state_dir);
 
 	if (o->app.bot.token[0] == '\0')
-		snprintf(o->app.bot.token, sizeof(o->app.bot.token), "sim-token");
+		snprintf(o->app.bot.token, sizeof(o->app.bot.token), "%s", SIM_TOKEN_DEFAULT);
 	else if (o->app.api_base[0] == '\0')
 		snprintf(o->app.api_base, sizeof(o->app.api_base), "%s", CONFIG_DISCORD_API);
 	if (o->state_dir_set)

@@ -24,7 +24,6 @@ embed_start(struct lws_context *ctx, const struct app_config *cfg, char *api, si
 		return NULL;
 	}
 	sim_config_defaults(&sc);
-	snprintf(sc.token, sizeof(sc.token), "%s", EMBED_TOKEN);
 	if (cfg->sim_heartbeat_ms > 0)
 		sc.heartbeat_interval = cfg->sim_heartbeat_ms;
 	sc.chatter = cfg->sim_chatter_per_s;

@@ -12,8 +12,6 @@
 
 #include "net/app.h"
 
-#define EMBED_TOKEN "sim-token"
-
 struct embed;
 
 /* Starts it; its REST base ("http://127.0.0.1:P/api") goes into api.

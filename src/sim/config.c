@@ -81,7 +81,7 @@ void
 sim_config_defaults(struct sim_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->token, sizeof(c->token), "%s", "sim-token");
+	snprintf(c->token, sizeof(c->token), "%s", SIM_TOKEN_DEFAULT);
 	c->seed = 1;
 	c->heartbeat_interval = 41250;
 	c->identify_timeout = 30000;

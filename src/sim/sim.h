@@ -37,6 +37,9 @@
 #include "bot/vtime.h"
 
 #define SIM_TOKEN_MAX     128
+/* The emulator's own token, not a secret: what vigil presents to the
+ * emulator it embeds, and vigil-sim's default. */
+#define SIM_TOKEN_DEFAULT "sim-token"
 #define SIM_URL_MAX       128
 #define SIM_REASON_MAX    124       /* a close reason fits one control frame */
 #define SIM_MAX_PAYLOAD   4096      /* client payloads above this: close 4002 */
