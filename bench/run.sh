@@ -11,64 +11,25 @@
 # Figures only: a benchmark never passes or fails on time.
 set -eu
 
-B=${VIGIL_BUILD:-build}
 N=${BENCH_EVENTS:-200000}
 R=${BENCH_RECONNECTS:-20}
-TMP=$(mktemp -d /tmp/vigil-bench.XXXXXX)
-SIM=""
-VIG=""
-
-cleanup() {
-	[ -n "$VIG" ] && kill "$VIG" 2>/dev/null || true
-	[ -n "$SIM" ] && kill "$SIM" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-die() { echo "bench: $*" >&2; exit 1; }
-
-# wait_for SECONDS COMMAND...: polls every 50 ms until COMMAND succeeds.
-wait_for() {
-	n=$(($1 * 20)); shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1)); [ "$n" -gt 0 ] || return 1
-		sleep 0.05
-	done
-}
+NAME=bench
+. "$(dirname "$0")/../tests/support/sim-pair.sh"
 
 cpu_ticks() { # utime + stime of pid $1
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
-counter() { # an emulator counter
-	curl -s "http://127.0.0.1:$PORT/_ctl/counters" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
-}
-
 now_ns() { date +%s%N; }
 
-"$B/vigil-sim" --port 0 --chatter 0 >"$TMP/sim.json" 2>"$TMP/sim.err" &
-SIM=$!
-wait_for 5 grep -q '"port"' "$TMP/sim.json" || die "vigil-sim did not start"
-PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$TMP/sim.json")
-
-"$B/vigil" --headless --log-json --api "http://127.0.0.1:$PORT/api" \
-	--state-dir "$TMP/state" ${BENCH_COMPRESS:+--compress} >"$TMP/vigil.log" 2>&1 </dev/null &
-VIG=$!
-wait_for 10 grep -q '"to":"Connected"' "$TMP/vigil.log" || die "vigil did not connect"
+start_pair --chatter 0 -- ${BENCH_COMPRESS:+--compress}
 
 HZ=$(getconf CLK_TCK)
-sent0=$(counter events_sent)
 cpu0=$(cpu_ticks "$VIG")
 t0=$(now_ns)
-curl -s -X POST -d "{\"fault\":\"burst\",\"count\":$N}" \
-	"http://127.0.0.1:$PORT/_ctl/fault" >/dev/null || die "burst refused"
-
 # The emulator writes as fast as vigil reads; then vigil finishes what is
 # buffered. Done when all is sent and vigil's CPU time stops moving.
-wait_for 300 sh -c "[ \$(curl -s http://127.0.0.1:$PORT/_ctl/counters |
-	sed -n 's/.*\"events_sent\":\([0-9]*\).*/\1/p') -ge $((sent0 + N)) ]" ||
-	die "the burst did not finish in 300 s"
+burst "$N" 300
 last=$(cpu_ticks "$VIG"); t1=$(now_ns)
 while :; do
 	sleep 0.1
@@ -79,17 +40,13 @@ done
 cpu1=$last
 hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$VIG/status")
 
-connected() { grep -c '"to":"Connected"' "$TMP/vigil.log" || true; }
-
 # reconnects FAULT-JSON: R rounds, each waiting for vigil to be back.
 reconnects() {
 	i=0
 	while [ "$i" -lt "$R" ]; do
 		n=$(connected)
-		curl -s -X POST -d "$1" "http://127.0.0.1:$PORT/_ctl/fault" >/dev/null ||
-			die "fault refused: $1"
-		wait_for 30 sh -c "[ \$(grep -c '\"to\":\"Connected\"' $TMP/vigil.log) -gt $n ]" ||
-			die "vigil did not come back after $1"
+		[ "$(fault "$1")" = 200 ] || die "fault refused: $1"
+		wait_back "$n" || die "vigil did not come back after $1"
 		sleep 0.2
 		i=$((i + 1))
 	done
