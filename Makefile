@@ -1,17 +1,5 @@
 # vigil: an operator console that keeps a gateway bot online.
-#
-# make            build build/vigil and build/vigil-sim
-# make run        build, then open the console (emulator unless VIGIL_TOKEN is set)
-# make check      build and run every test; the last line is "N passed, N failed"
-# make asan       the same tests built with ASan+UBSan (in build-asan/)
-# make fuzz       every libFuzzer target for SECONDS (60) each (build-fuzz/)
-# make valgrind   the unit and integration tests under valgrind memcheck
-# make sim        a simulation campaign: DAYS=N SEED=S [SEEDS=K]
-# make chaos      faults over real sockets for SECS seconds (default 300)
-# make soak       RSS over SOAK_EVENTS events and SOAK_RECONNECTS reconnects
-# make bench      throughput, latency, redraw cost and RSS figures
-# make install    PREFIX=/usr/local DESTDIR=
-# make deps       install missing Debian packages (make does it on its own)
+# `make help` lists the targets from their `## target: what` comments.
 #
 # Sources are found by wildcard: a new file in src/<room>/ or tests/<layer>/
 # needs no edit here.
@@ -62,32 +50,38 @@ LDLIBS   += $(PKG_LIBS) -lm
 
 # One archive per room: ar names members by basename, so two rooms' files
 # of the same name (sim/budget.c, bot/budget.c) must not share an archive.
-# Linked as a group, so the order between rooms does not matter.
+# ROOMS is the layer order, outermost first (docs/design.md "Layers"): the
+# archives are linked in that order and not as a group, so a room that calls
+# into a room above it fails the link. scripts/check-layers.sh says which
+# #include crossed the line.
 ROOM_SRC_bot := $(wildcard src/bot/*.c)
 ROOM_SRC_sim := $(filter-out src/sim/vigil-sim.c,$(wildcard src/sim/*.c))
 ROOM_SRC_net := $(wildcard src/net/*.c)
+ROOM_SRC_app := $(wildcard src/app/*.c)
 ROOM_SRC_ui  := $(wildcard src/ui/*.c)
-ROOM_SRC_app := $(filter-out src/main.c,$(wildcard src/*.c))
-ROOMS    := app ui net sim bot
+ROOM_SRC_script := $(wildcard src/script/*.c)
+ROOM_SRC_cli := $(filter-out src/main.c,$(wildcard src/*.c))
+ROOMS    := cli ui app script net sim bot
 LIBS     := $(foreach r,$(ROOMS),$(if $(ROOM_SRC_$(r)),$(BUILD)/libvigil-$(r).a))
-LIB_LINK := -Wl,--start-group $(LIBS) -Wl,--end-group
+LIB_LINK := $(LIBS)
 
 BINS     := $(BUILD)/vigil $(if $(wildcard src/sim/vigil-sim.c),$(BUILD)/vigil-sim)
 
 UNIT_SRC  := $(wildcard tests/unit/test-*.c)
 INTEG_SRC := $(wildcard tests/integration/test-*.c)
 CHAOS_SRC := $(wildcard tests/chaos/test-*.c)
-SIMT_SRC  := $(wildcard tests/sim/test-*.c)
+DST_SRC   := $(wildcard tests/dst/test-*.c)
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)
-# The deterministic simulation's harness: tests/sim/*.c but its tests and main.
-SIM_HARNESS_SRC := $(filter-out tests/sim/test-% tests/sim/dst.c,$(wildcard tests/sim/*.c))
-SIM_HARNESS_OBJ := $(SIM_HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
+# The deterministic simulation's harness: tests/dst/*.c but its tests and main.
+DST_HARNESS_SRC := $(filter-out tests/dst/test-% tests/dst/dst.c,$(wildcard tests/dst/*.c))
+DST_HARNESS_OBJ := $(DST_HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
-             $(SIMT_SRC:tests/%.c=$(BUILD)/tests/%) \
+             $(DST_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 TUI_TESTS := $(wildcard tests/tui/test-*.sh)
+LINT_TESTS := $(wildcard tests/lint/test-*.sh)
 
 # Fuzzing (docs/fuzzing.md): clang's libFuzzer with ASan+UBSan, apart in
 # build-fuzz/. The library is instrumented for coverage (fuzzer-no-link);
@@ -112,7 +106,8 @@ Q := @
 SAY := @printf '  %-4s %s\n'
 endif
 
-.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests bench sim chaos soak
+.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests bench dst chaos soak
+## all: build build/vigil and build/vigil-sim (the default)
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -143,25 +138,28 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJ) $(LIBS)
 	$(SAY) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(LIB_LINK) $(LDLIBS) $(TEST_LIBS)
 
-$(BUILD)/tests/sim/%: $(BUILD)/obj/tests/sim/%.o $(SIM_HARNESS_OBJ) $(TEST_SUPPORT_OBJ) $(LIBS)
+$(BUILD)/tests/dst/%: $(BUILD)/obj/tests/dst/%.o $(DST_HARNESS_OBJ) $(TEST_SUPPORT_OBJ) $(LIBS)
 	@mkdir -p $(@D)
 	$(SAY) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(SIM_HARNESS_OBJ) $(TEST_SUPPORT_OBJ) $(LIB_LINK) $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DST_HARNESS_OBJ) $(TEST_SUPPORT_OBJ) $(LIB_LINK) $(LDLIBS) $(TEST_LIBS)
 
+## tests: build every test binary without running them
 tests: $(BINS) $(TEST_BINS)
 
 # Faults over real sockets for SECS seconds (default 300): loopback, and a
 # network namespace when root. make check runs a short version.
+## chaos: faults over real sockets for SECS seconds (default 300)
 chaos: $(BINS) $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 	@CHAOS_SECS=$(or $(SECS),300) VIGIL_BUILD=$(BUILD) tests/run.sh $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 
 # Memory over a long run: SOAK_EVENTS events, SOAK_RECONNECTS reconnects; RSS must stay flat.
+## soak: RSS over SOAK_EVENTS events and SOAK_RECONNECTS reconnects
 soak: $(BINS)
 	@VIGIL_BUILD=$(BUILD) sh tests/soak/soak.sh
 
-# A long simulation campaign: make sim DAYS=N SEED=S [SEEDS=K]
-sim: $(BUILD)/tests/sim/dst
-	$(BUILD)/tests/sim/dst --seed $(or $(SEED),1) --seeds $(or $(SEEDS),1) --days $(or $(DAYS),100)
+## dst: a deterministic simulation campaign: DAYS=N SEED=S [SEEDS=K]
+dst: $(BUILD)/tests/dst/dst
+	$(BUILD)/tests/dst/dst --seed $(or $(SEED),1) --seeds $(or $(SEEDS),1) --days $(or $(DAYS),100)
 
 # Figures, never pass/fail: events/s, CPU per event, peak RSS (bench/run.sh).
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
@@ -170,10 +168,12 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBS)
 	$(SAY) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_LINK) $(LDLIBS)
 
+## bench: throughput, latency, redraw cost and RSS figures
 bench: $(BINS) $(BENCH_BINS)
 	@VIGIL_BUILD=$(BUILD) sh bench/run.sh
 
 # The console against the built-in emulator, or real Discord with VIGIL_TOKEN.
+## run: build, then open the console (emulator unless VIGIL_TOKEN is set); ARGS=...
 run: $(BINS)
 	$(BUILD)/vigil $(ARGS)
 
@@ -181,10 +181,12 @@ run: $(BINS)
 # `make asan` does not run it twice.
 FUZZ_CHECK := $(if $(filter 1,$(SAN)),,$(FUZZ_BINS) tests/fuzz/check.sh)
 
+## check: build and run every test; the last line is "N passed, N failed"
 check: $(BINS) $(TEST_BINS) $(filter-out %.sh,$(FUZZ_CHECK))
 	@VIGIL_BUILD=$(BUILD) VIGIL_FUZZ_BUILD=$(FUZZ_BUILD) \
-	    tests/run.sh $(TEST_BINS) $(TUI_TESTS) $(filter %.sh,$(FUZZ_CHECK))
+	    tests/run.sh $(LINT_TESTS) $(TEST_BINS) $(TUI_TESTS) $(filter %.sh,$(FUZZ_CHECK))
 
+## asan: the same tests built with ASan+UBSan (in build-asan/)
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 check
 
@@ -201,36 +203,44 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 $(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz-%.o $(FUZZ_LIBS)
 	$(SAY) LD $@
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
-	    -Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group $(LDLIBS)
+	    $(FUZZ_LIBS) $(LDLIBS)
 
+## fuzz-build: build every libFuzzer target (build-fuzz/)
 fuzz-build: $(FUZZ_BINS)
 
 # SECONDS per target; new corpus entries stay in build-fuzz/corpus/, a
 # crash is copied into tests/fuzz/regress/<target>/ and fails the run.
+## fuzz: every libFuzzer target for SECONDS (60) each
 fuzz: $(FUZZ_BINS)
 	@VIGIL_FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh $(SECONDS) $(FUZZ_BINS)
 
+## valgrind: the unit and integration tests under valgrind memcheck
 valgrind: $(TEST_BINS)
 	@VIGIL_BUILD=$(BUILD) tests/valgrind.sh $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
 	    $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
 
+## install: PREFIX=/usr/local DESTDIR=
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vigil/themes
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	[ -z "$(wildcard themes/*.theme)" ] || install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/vigil/themes/
 
+## uninstall: remove what install put in PREFIX
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vigil $(DESTDIR)$(PREFIX)/bin/vigil-sim
 	rm -rf $(DESTDIR)$(PREFIX)/share/vigil
 
+## deps: install missing Debian packages (make does it on its own)
 deps:
 	./scripts/deps.sh
 
+## clean: remove build, build-asan and build-fuzz
 clean:
 	rm -rf build build-asan build-fuzz
 
+## help: this list
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n 's/^## \([a-z-]*\): /  make \1\t/p' $(MAKEFILE_LIST) | expand -t 20
 
 -include $(shell find $(BUILD)/obj $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -23,7 +23,7 @@
 struct screen {
 	WINDOW *status, *diagram, *countdown, *budget, *queue, *log;
 	FILE *out;
-	struct bot_view v;
+	struct bot_snapshot v;
 	struct rlq_row rows[NQ];
 	struct logring ring;
 	struct log_view lv;
@@ -49,7 +49,7 @@ written(struct screen *s)
 static void
 fill_view(struct screen *s)
 {
-	struct bot_view *v = &s->v;
+	struct bot_snapshot *v = &s->v;
 
 	memset(v, 0, sizeof(*v));
 	v->state = BOT_RECONNECTING;
@@ -112,11 +112,11 @@ open_screen(struct screen *s)
 	theme_default(&t);
 	theme_apply(&t, false);
 	s->status = newwin(1, COLS, 0, 0);
-	s->diagram = newwin(diagram_rows() + 1, 54, 1, 0);
+	s->diagram = newwin(view_diagram_rows() + 1, 54, 1, 0);
 	s->countdown = newwin(4, COLS - 55, 1, 55);
-	s->budget = newwin(diagram_rows() - 3, COLS - 55, 5, 55);
-	s->queue = newwin(NQ / 2, COLS, 2 + diagram_rows(), 0);
-	s->log = newwin(ROWS - 3 - diagram_rows() - NQ / 2, COLS, 2 + diagram_rows() + NQ / 2, 0);
+	s->budget = newwin(view_diagram_rows() - 3, COLS - 55, 5, 55);
+	s->queue = newwin(NQ / 2, COLS, 2 + view_diagram_rows(), 0);
+	s->log = newwin(ROWS - 3 - view_diagram_rows() - NQ / 2, COLS, 2 + view_diagram_rows() + NQ / 2, 0);
 	if (logring_init(&s->ring, 4096) != 0)
 		return -1;
 	for (int i = 0; i < 5000; i++)
@@ -136,17 +136,17 @@ draw_all(struct screen *s)
 	struct budget_model bm;
 	struct queue_model qm;
 
-	status_update(&sm, &s->v, "emulator 127.0.0.1:18787", 12.5, 3600000);
-	diagram_update(&dm, &s->v, NULL, 0);
-	countdown_update(&cm, &s->v);
-	budget_update(&bm, &s->v);
-	queue_update(&qm, &s->v, s->rows, NQ);
-	status_draw(s->status, &sm);
-	diagram_draw(s->diagram, &dm, false);
-	countdown_draw(s->countdown, &cm, false, true);
-	budget_draw(s->budget, &bm, false);
-	queue_draw(s->queue, &qm, false);
-	log_view_draw(s->log, &s->lv, &s->ring);
+	view_status_update(&sm, &s->v, "emulator 127.0.0.1:18787", 12.5, 3600000);
+	view_diagram_update(&dm, &s->v, NULL, 0);
+	view_countdown_update(&cm, &s->v);
+	view_budget_update(&bm, &s->v);
+	view_queue_update(&qm, &s->v, s->rows, NQ);
+	view_status_draw(s->status, &sm);
+	view_diagram_draw(s->diagram, &dm, false);
+	view_countdown_draw(s->countdown, &cm, false, true);
+	view_budget_draw(s->budget, &bm, false);
+	view_queue_draw(s->queue, &qm, false);
+	view_log_draw(s->log, &s->lv, &s->ring);
 	wnoutrefresh(s->status);
 	wnoutrefresh(s->diagram);
 	wnoutrefresh(s->countdown);
@@ -161,8 +161,8 @@ tick(struct screen *s)
 	struct countdown_model cm;
 
 	s->v.wait_left_ms = s->v.wait_left_ms > 1000 ? s->v.wait_left_ms - 1000 : 11000;
-	countdown_update(&cm, &s->v);
-	countdown_draw(s->countdown, &cm, false, true);
+	view_countdown_update(&cm, &s->v);
+	view_countdown_draw(s->countdown, &cm, false, true);
 	wnoutrefresh(s->countdown);
 }
 
@@ -170,7 +170,7 @@ static void
 log_line(struct screen *s, int i)
 {
 	logring_add(&s->ring, LOG_INFO, "session", "next attempt (%d) in 11000 ms: backoff", i);
-	log_view_draw(s->log, &s->lv, &s->ring);
+	view_log_draw(s->log, &s->lv, &s->ring);
 	wnoutrefresh(s->log);
 }
 

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "net/app.h"
+#include "app/app.h"
 
 #define CONFIG_LINE_MAX 4096
 #define CONFIG_DISCORD_API "https://discord.com/api"

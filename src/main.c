@@ -9,7 +9,7 @@
 
 #include "cli.h"
 #include "config.h"
-#include "net/app.h"
+#include "app/app.h"
 #include "net/loop.h"
 #include "ui/console.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bot/internal.h"
+#include "bot/bot-internal.h"
 
 void
 bot_config_defaults(struct bot_config *cfg)

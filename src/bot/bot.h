@@ -3,7 +3,7 @@
  * console. No I/O and no clock: every entry point takes `now`, and the
  * caller performs the actions and calls bot_tick when bot_next_deadline
  * comes. The network layer (src/net) and the deterministic simulation
- * (tests/sim) are the two drivers.
+ * (tests/dst) are the two drivers.
  *
  * Driving it:
  *   bot_init → (bot_load_state) → bot_start
@@ -136,7 +136,7 @@ struct bot_stats {
 };
 
 /* The console's snapshot: copied out, so drawing never reads live state. */
-struct bot_view {
+struct bot_snapshot {
 	enum bot_state state;
 	enum bot_phase phase;
 	int64_t in_state_ms;
@@ -312,7 +312,7 @@ int bot_rest(struct bot *b, struct vtime now, const char *method, const char *pa
  * limit. 0, or -1 with a message (too big, queue full, not connected). */
 int bot_gateway_send(struct bot *b, struct vtime now, const char *json, char *err, size_t errlen);
 
-void bot_view(const struct bot *b, struct vtime now, struct bot_view *out);
+void bot_snapshot(const struct bot *b, struct vtime now, struct bot_snapshot *out);
 /* Transitions, oldest first: copies up to max, returns how many. */
 int bot_history(const struct bot *b, struct bot_transition *out, int max);
 

@@ -1,12 +1,12 @@
 /*
  * The entity cache (cache.h): lifecycle, lookups and stats. What each
- * dispatch changes is in cacheapply.c. Guilds and channels refuse entries
+ * dispatch changes is in cache-apply.c. Guilds and channels refuse entries
  * past their cap (evicting one would make the cache lie about what the bot
  * can see); users, members and messages are LRU.
  */
 #include <stdlib.h>
 
-#include "bot/cacheint.h"
+#include "bot/cache-internal.h"
 
 static const char *const kind_names[CACHE_KINDS] = {
 	"guilds", "channels", "users", "members", "messages",
@@ -39,7 +39,7 @@ cache_new(const struct cache_limits *l)
 	else
 		cache_limits_default(&c->lim);
 	for (int k = 0; k < CACHE_KINDS; k++)
-		ctable_init(&c->t[k], elem[k], c->lim.max[k],
+		cache_table_init(&c->t[k], elem[k], c->lim.max[k],
 		    k != CACHE_GUILD && k != CACHE_CHANNEL);
 	return c;
 }
@@ -48,7 +48,7 @@ static void
 clear_all(struct cache *c)
 {
 	for (int k = 0; k < CACHE_KINDS; k++)
-		ctable_clear(&c->t[k]);
+		cache_table_clear(&c->t[k]);
 	c->self_id = 0;
 }
 
@@ -79,14 +79,14 @@ cache_flush(struct cache *c)
 static const void *
 lookup(struct cache *c, enum cache_kind k, uint64_t k1, uint64_t k2)
 {
-	void *rec = ctable_get(&c->t[k], k1, k2);
+	void *rec = cache_table_get(&c->t[k], k1, k2);
 
 	if (rec == NULL) {
 		c->misses++;
 		return NULL;
 	}
 	c->hits++;
-	ctable_touch(&c->t[k], rec);
+	cache_table_touch(&c->t[k], rec);
 	return rec;
 }
 
@@ -134,7 +134,7 @@ cache_get_stats(const struct cache *c, struct cache_stats *out)
 		out->entries[k] = c->t[k].count;
 		out->evictions[k] = c->t[k].evictions;
 		out->refused[k] = c->t[k].refused;
-		out->bytes += ctable_bytes(&c->t[k]);
+		out->bytes += cache_table_bytes(&c->t[k]);
 	}
 	out->hits = c->hits;
 	out->misses = c->misses;

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "bot/delay.h"
-#include "bot/delay-impl.h"
+#include "bot/delay-internal.h"
 
 #define NUMBER_TEXT_MAX 64
 

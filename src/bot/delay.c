@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "bot/delay.h"
-#include "bot/delay-impl.h"
+#include "bot/delay-internal.h"
 
 /* delay_attempts_within counts at most this many seconds, so the loop
  * (one attempt per second at worst) stays short. */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bot/internal.h"
+#include "bot/bot-internal.h"
 
 static char *
 dump(json_t *root, size_t *len)

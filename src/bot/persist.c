@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bot/internal.h"
+#include "bot/bot-internal.h"
 
 #define STATE_VERSION 1
 

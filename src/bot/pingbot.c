@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "bot/internal.h"
+#include "bot/bot-internal.h"
 
 static int
 on_message(void *ud, struct event *ev, char *err, size_t errlen)

@@ -1,8 +1,8 @@
 /*
  * The REST queue: requests wait in one FIFO per route key and go out when
  * their bucket, the global 50/s window, any 429 hold, backoff or ban allow
- * (PROTOCOL.md §2, §8.10-11). rlbucket.c decides what a bucket allows,
- * rlcomplete.c what a response does. "When may this route send?" has one
+ * (PROTOCOL.md §2, §8.10-11). ratelimit-bucket.c decides what a bucket allows,
+ * ratelimit-response.c what a response does. "When may this route send?" has one
  * answer, route_ready_at, used by rlq_next, rlq_next_deadline and the view
  * alike, so the deadline is exact and the view never disagrees.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bot/rlint.h"
+#include "bot/ratelimit-internal.h"
 
 struct rlq_queue *
 rlq_new(struct rng *rng, struct logring *log)

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bot/internal.h"
+#include "bot/bot-internal.h"
 
 #define REST_401_WHY "REST answered 401: the token is wrong or was reset"
 

@@ -4,7 +4,7 @@
  */
 #include <stdio.h>
 
-#include "net/app.h"
+#include "app/app.h"
 #include "ui/cmd.h"
 #include "ui/ui.h"
 

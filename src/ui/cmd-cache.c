@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "net/app.h"
+#include "app/app.h"
 #include "ui/cmd.h"
 #include "ui/ui.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/app.h"
+#include "app/app.h"
 #include "ui/cmd.h"
 #include "ui/ui.h"
 

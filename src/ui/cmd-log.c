@@ -24,7 +24,7 @@ set_level(struct ui *ui, int argc, char **argv)
 	ui->log.min_level = l;
 	if (l < r->capture)
 		r->capture = l;
-	log_view_bottom(&ui->log);
+	view_log_bottom(&ui->log);
 	ui_msg(ui, LOG_INFO, "log: showing %s and above", log_level_name(l));
 	return CMD_OK;
 }
@@ -40,7 +40,7 @@ set_filter(struct ui *ui, int argc, char **argv)
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s", i > 2 ? " " : "",
 		    argv[i]);
 	snprintf(ui->log.filter, sizeof(ui->log.filter), "%s", text);
-	log_view_bottom(&ui->log);
+	view_log_bottom(&ui->log);
 	if (text[0] == '\0')
 		ui_msg(ui, LOG_INFO, "log: filter off");
 	else
@@ -57,7 +57,7 @@ cmd_log_exec(struct ui *ui, int argc, char **argv)
 		return set_filter(ui, argc, argv);
 	if (strcmp(argv[1], "clear") == 0 && argc == 2) {
 		logring_clear(&ui->bot->log);
-		log_view_bottom(&ui->log);
+		view_log_bottom(&ui->log);
 		ui->log.search[0] = '\0';
 		ui_msg(ui, LOG_INFO, "log: cleared");
 		return CMD_OK;

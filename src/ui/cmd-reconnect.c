@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "net/app.h"
+#include "app/app.h"
 #include "ui/cmd.h"
 #include "ui/ui.h"
 

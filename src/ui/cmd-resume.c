@@ -3,7 +3,7 @@
  * closed with a resumable code and RESUMEd; a waiting attempt goes at once.
  * Costs no session start.
  */
-#include "net/app.h"
+#include "app/app.h"
 #include "ui/cmd.h"
 #include "ui/ui.h"
 

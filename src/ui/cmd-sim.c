@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "net/app.h"
+#include "app/app.h"
 #include "ui/cmd.h"
 #include "ui/ui.h"
 

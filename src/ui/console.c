@@ -1,6 +1,6 @@
 /*
  * The console: layout, the render pass, and the hooks the app's loop
- * calls (src/net/app.h).
+ * calls (src/app/app.h).
  *
  * Events only mark panes dirty. render() runs once per loop turn: it takes
  * a bot snapshot, lets each view update its model (a pane is dirty only
@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "net/app.h"
+#include "app/app.h"
 #include "ui/cmd.h"
 #include "ui/cmdline.h"
 #include "ui/terminal.h"
@@ -131,7 +131,7 @@ layout_full(struct ui *ui)
 {
 	int rows = ui->rows, cols = ui->cols;
 	int extra = rows > UI_MIN_ROWS ? (rows - UI_MIN_ROWS) / 4 : 0;
-	int top = diagram_rows() + 1 + (extra < 4 ? extra : 4);
+	int top = view_diagram_rows() + 1 + (extra < 4 ? extra : 4);
 	int queue = 3 + (extra < 4 ? extra : 4);
 	int left = cols >= 110 ? cols * 45 / 100 : 54;
 	int log = rows - 2 - top - queue;
@@ -207,7 +207,7 @@ min64(int64_t a, int64_t b)
 static int64_t
 next_tick(const struct ui *ui, const struct rlq_row *rows, int nrows)
 {
-	const struct bot_view *v = &ui->view;
+	const struct bot_snapshot *v = &ui->view;
 	int64_t now = ui->now.mono_ms, d;
 
 	/* Uptime has no tick of its own: it changes at the same rate as the
@@ -257,17 +257,17 @@ snapshot(struct ui *ui)
 	struct bot_transition hist[UI_HISTORY + 1];
 	int nrows, nhist;
 
-	bot_view(ui->bot, ui->now, &ui->view);
+	bot_snapshot(ui->bot, ui->now, &ui->view);
 	nrows = rlq_rows(ui->bot->rest, ui->now, rows, UI_QUEUE_ROWS);
 	nhist = bot_history(ui->bot, hist, UI_HISTORY + 1);
 	sample_events(ui);
-	UPDATE(ui, diagram, P_DIAGRAM, diagram_update, &ui->view, hist, nhist);
-	UPDATE(ui, countdown, P_COUNTDOWN, countdown_update, &ui->view);
-	UPDATE(ui, budget, P_BUDGET, budget_update, &ui->view);
-	UPDATE(ui, queue, P_QUEUE, queue_update, &ui->view, rows, nrows);
-	UPDATE(ui, status, P_STATUS, status_update, &ui->view, app_endpoint_label(ui->app),
+	UPDATE(ui, diagram, P_DIAGRAM, view_diagram_update, &ui->view, hist, nhist);
+	UPDATE(ui, countdown, P_COUNTDOWN, view_countdown_update, &ui->view);
+	UPDATE(ui, budget, P_BUDGET, view_budget_update, &ui->view);
+	UPDATE(ui, queue, P_QUEUE, view_queue_update, &ui->view, rows, nrows);
+	UPDATE(ui, status, P_STATUS, view_status_update, &ui->view, app_endpoint_label(ui->app),
 	    ui->evps, ui->now.mono_ms - ui->start_mono);
-	if (ui->win[P_LOG] != NULL && log_view_changed(&ui->log, &ui->bot->log, ui->win[P_LOG]))
+	if (ui->win[P_LOG] != NULL && view_log_changed(&ui->log, &ui->bot->log, ui->win[P_LOG]))
 		ui->dirty |= UI_DIRTY(P_LOG);
 	ui->tick_at = next_tick(ui, rows, nrows);
 }
@@ -283,22 +283,22 @@ draw_pane(struct ui *ui, enum ui_pane p)
 		return;
 	switch (p) {
 	case P_STATUS:
-		status_draw(w, &ui->status);
+		view_status_draw(w, &ui->status);
 		break;
 	case P_DIAGRAM:
-		diagram_draw(w, &ui->diagram, ui->compact);
+		view_diagram_draw(w, &ui->diagram, ui->compact);
 		break;
 	case P_COUNTDOWN:
-		countdown_draw(w, &ui->countdown, ui->compact, ui->utf8);
+		view_countdown_draw(w, &ui->countdown, ui->compact, ui->utf8);
 		break;
 	case P_BUDGET:
-		budget_draw(w, &ui->budget, ui->compact);
+		view_budget_draw(w, &ui->budget, ui->compact);
 		break;
 	case P_QUEUE:
-		queue_draw(w, &ui->queue, ui->compact);
+		view_queue_draw(w, &ui->queue, ui->compact);
 		break;
 	case P_LOG:
-		log_view_draw(w, &ui->log, &ui->bot->log);
+		view_log_draw(w, &ui->log, &ui->bot->log);
 		break;
 	case P_INPUT:
 		cmdline_draw(w);
@@ -426,22 +426,22 @@ ui_key(struct ui *ui, enum ui_key k)
 
 	switch (k) {
 	case UK_PAGE_UP:
-		log_view_scroll(lv, r, page, lv->drawn_cols);
+		view_log_scroll(lv, r, page, lv->drawn_cols);
 		break;
 	case UK_PAGE_DOWN:
-		log_view_scroll(lv, r, -page, lv->drawn_cols);
+		view_log_scroll(lv, r, -page, lv->drawn_cols);
 		break;
 	case UK_WHEEL_UP:
-		log_view_scroll(lv, r, 3, lv->drawn_cols);
+		view_log_scroll(lv, r, 3, lv->drawn_cols);
 		break;
 	case UK_WHEEL_DOWN:
-		log_view_scroll(lv, r, -3, lv->drawn_cols);
+		view_log_scroll(lv, r, -3, lv->drawn_cols);
 		break;
 	case UK_TOP:
-		log_view_top(lv, r);
+		view_log_top(lv, r);
 		break;
 	case UK_BOTTOM:
-		log_view_bottom(lv);
+		view_log_bottom(lv);
 		break;
 	case UK_REDRAW:
 		ui_dirty(ui, UI_DIRTY_ALL, true);

@@ -1,6 +1,6 @@
 /*
  * The operator console: ncurses views of the bot and a readline command
- * line, running inside the app's loop (src/net/app.h) through its UI hooks.
+ * line, running inside the app's loop (src/app/app.h) through its UI hooks.
  */
 #ifndef VIGIL_UI_CONSOLE_H
 #define VIGIL_UI_CONSOLE_H
@@ -8,7 +8,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "net/app.h"
+#include "app/app.h"
 
 struct console_options {
 	char theme[PATH_MAX];          /* a name ("light") or a path; "" = default */

@@ -49,7 +49,7 @@ emit_title(const char *text)
 static void
 title_text(const struct ui *ui, char *buf, size_t len)
 {
-	const struct bot_view *v = &ui->view;
+	const struct bot_snapshot *v = &ui->view;
 
 	if (v->stopped)
 		snprintf(buf, len, "vigil: stopped (%s)", v->stop_reason);

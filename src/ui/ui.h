@@ -156,7 +156,7 @@ struct ui {
 	int64_t tick_at;                    /* when shown text next changes by the clock */
 	uint64_t frames;
 	struct vtime now;
-	struct bot_view view;
+	struct bot_snapshot view;
 	struct diagram_model diagram;
 	struct countdown_model countdown;
 	struct budget_model budget;
@@ -184,38 +184,38 @@ struct ui {
 
 /* hist: transitions oldest first (bot_history), the last one excluded
  * from the list since the view shows it already. */
-void diagram_update(struct diagram_model *m, const struct bot_view *v,
+void view_diagram_update(struct diagram_model *m, const struct bot_snapshot *v,
     const struct bot_transition *hist, int nhist);
-void diagram_draw(WINDOW *w, const struct diagram_model *m, bool compact);
+void view_diagram_draw(WINDOW *w, const struct diagram_model *m, bool compact);
 /* The rows the diagram wants at full size. */
-int diagram_rows(void);
+int view_diagram_rows(void);
 
-void countdown_update(struct countdown_model *m, const struct bot_view *v);
-void countdown_draw(WINDOW *w, const struct countdown_model *m, bool compact, bool utf8);
+void view_countdown_update(struct countdown_model *m, const struct bot_snapshot *v);
+void view_countdown_draw(WINDOW *w, const struct countdown_model *m, bool compact, bool utf8);
 
-void budget_update(struct budget_model *m, const struct bot_view *v);
-void budget_draw(WINDOW *w, const struct budget_model *m, bool compact);
+void view_budget_update(struct budget_model *m, const struct bot_snapshot *v);
+void view_budget_draw(WINDOW *w, const struct budget_model *m, bool compact);
 
-void queue_update(struct queue_model *m, const struct bot_view *v, const struct rlq_row *rows,
+void view_queue_update(struct queue_model *m, const struct bot_snapshot *v, const struct rlq_row *rows,
     int nrows);
-void queue_draw(WINDOW *w, const struct queue_model *m, bool compact);
+void view_queue_draw(WINDOW *w, const struct queue_model *m, bool compact);
 
-void status_update(struct status_model *m, const struct bot_view *v, const char *endpoint,
+void view_status_update(struct status_model *m, const struct bot_snapshot *v, const char *endpoint,
     double evps, int64_t uptime_ms);
-void status_draw(WINDOW *w, const struct status_model *m);
+void view_status_draw(WINDOW *w, const struct status_model *m);
 
 /* The log pane reads the ring directly (by seq): it only appends. */
-bool log_view_changed(const struct log_view *lv, const struct logring *r, WINDOW *w);
-void log_view_draw(WINDOW *w, struct log_view *lv, const struct logring *r);
+bool view_log_changed(const struct log_view *lv, const struct logring *r, WINDOW *w);
+void view_log_draw(WINDOW *w, struct log_view *lv, const struct logring *r);
 /* Scrolling: rows > 0 scrolls back (older), < 0 forward. */
-void log_view_scroll(struct log_view *lv, const struct logring *r, int rows, int width);
-void log_view_top(struct log_view *lv, const struct logring *r);
-void log_view_bottom(struct log_view *lv);
+void view_log_scroll(struct log_view *lv, const struct logring *r, int rows, int width);
+void view_log_top(struct log_view *lv, const struct logring *r);
+void view_log_bottom(struct log_view *lv);
 /* Whether an entry passes the level and text filters. */
-bool log_view_visible(const struct log_view *lv, const struct log_entry *e);
+bool view_log_visible(const struct log_view *lv, const struct log_entry *e);
 /* Scrolls to the newest visible match of lv->search older than the bottom
  * line (wrapping to the newest); false when nothing matches. */
-bool log_view_find(struct log_view *lv, const struct logring *r, bool from_bottom);
+bool view_log_find(struct log_view *lv, const struct logring *r, bool from_bottom);
 
 /* ---- drawing helpers (screen.c) ---- */
 

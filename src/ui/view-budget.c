@@ -12,7 +12,7 @@
 #include "ui/ui.h"
 
 void
-budget_update(struct budget_model *m, const struct bot_view *v)
+view_budget_update(struct budget_model *m, const struct bot_snapshot *v)
 {
 	int n = v->nrecent < UI_RECENT ? v->nrecent : UI_RECENT;
 
@@ -124,7 +124,7 @@ draw_compact(WINDOW *w, const struct budget_model *m)
 }
 
 void
-budget_draw(WINDOW *w, const struct budget_model *m, bool compact)
+view_budget_draw(WINDOW *w, const struct budget_model *m, bool compact)
 {
 	int rows = getmaxy(w);
 

@@ -11,7 +11,7 @@
 #include "ui/ui.h"
 
 void
-countdown_update(struct countdown_model *m, const struct bot_view *v)
+view_countdown_update(struct countdown_model *m, const struct bot_snapshot *v)
 {
 	memset(m, 0, sizeof(*m));
 	m->wait = v->wait;
@@ -116,7 +116,7 @@ draw_formula(WINDOW *w, int y, const struct countdown_model *m)
 }
 
 void
-countdown_draw(WINDOW *w, const struct countdown_model *m, bool compact, bool utf8)
+view_countdown_draw(WINDOW *w, const struct countdown_model *m, bool compact, bool utf8)
 {
 	int cols = getmaxx(w);
 

@@ -61,7 +61,7 @@ edge_drawn(enum bot_state from, enum bot_state to)
 }
 
 int
-diagram_rows(void)
+view_diagram_rows(void)
 {
 	return DIAG_H + 3;
 }
@@ -79,7 +79,7 @@ history_lines(struct diagram_model *m, const struct bot_transition *hist, int nh
 }
 
 void
-diagram_update(struct diagram_model *m, const struct bot_view *v,
+view_diagram_update(struct diagram_model *m, const struct bot_snapshot *v,
     const struct bot_transition *hist, int nhist)
 {
 	memset(m, 0, sizeof(*m));
@@ -263,7 +263,7 @@ draw_compact(WINDOW *w, const struct diagram_model *m)
 }
 
 void
-diagram_draw(WINDOW *w, const struct diagram_model *m, bool compact)
+view_diagram_draw(WINDOW *w, const struct diagram_model *m, bool compact)
 {
 	int cols = getmaxx(w), ox;
 

@@ -26,7 +26,7 @@ static const enum ui_role level_role[LOG_LEVEL_COUNT] = {
 };
 
 bool
-log_view_visible(const struct log_view *lv, const struct log_entry *e)
+view_log_visible(const struct log_view *lv, const struct log_entry *e)
 {
 	if (e->level < lv->min_level && strcmp(e->source, "cmd") != 0)
 		return false;
@@ -69,7 +69,7 @@ visible_before(const struct log_view *lv, const struct logring *r, uint64_t from
 	for (uint64_t s = from; s >= first && s > 0; s--) {
 		const struct log_entry *e = logring_get(r, s);
 
-		if (e != NULL && log_view_visible(lv, e))
+		if (e != NULL && view_log_visible(lv, e))
 			return s;
 	}
 	return 0;
@@ -82,14 +82,14 @@ visible_after(const struct log_view *lv, const struct logring *r, uint64_t from)
 	for (uint64_t s = from; s < r->next_seq; s++) {
 		const struct log_entry *e = logring_get(r, s);
 
-		if (e != NULL && log_view_visible(lv, e))
+		if (e != NULL && view_log_visible(lv, e))
 			return s;
 	}
 	return 0;
 }
 
 bool
-log_view_changed(const struct log_view *lv, const struct logring *r, WINDOW *w)
+view_log_changed(const struct log_view *lv, const struct logring *r, WINDOW *w)
 {
 	return r->next_seq != lv->drawn_next || logring_first_seq(r) != lv->drawn_first ||
 	    r->dropped != lv->drawn_dropped || getmaxy(w) != lv->drawn_rows ||
@@ -201,7 +201,7 @@ draw_rule(WINDOW *w, const struct log_view *lv, const struct logring *r)
 }
 
 void
-log_view_draw(WINDOW *w, struct log_view *lv, const struct logring *r)
+view_log_draw(WINDOW *w, struct log_view *lv, const struct logring *r)
 {
 	struct collected got[LOG_COLLECT];
 	int height = getmaxy(w) - 1, cols = getmaxx(w), n, y, total = 0;
@@ -245,7 +245,7 @@ rows_above(const struct log_view *lv, const struct logring *r, int cols, int lim
 }
 
 void
-log_view_top(struct log_view *lv, const struct logring *r)
+view_log_top(struct log_view *lv, const struct logring *r)
 {
 	int height = lv->drawn_rows - 1, cols = lv->drawn_cols, acc = 0;
 	uint64_t s = visible_after(lv, r, logring_first_seq(r));
@@ -269,7 +269,7 @@ log_view_top(struct log_view *lv, const struct logring *r)
 }
 
 void
-log_view_bottom(struct log_view *lv)
+view_log_bottom(struct log_view *lv)
 {
 	lv->anchor = 0;
 	lv->anchor_skip = 0;
@@ -299,7 +299,7 @@ scroll_back(struct log_view *lv, const struct logring *r, int rows, int cols)
 		lv->anchor = prev;
 	}
 	if (rows_above(lv, r, cols, lv->drawn_rows) < lv->drawn_rows - 1)
-		log_view_top(lv, r);
+		view_log_top(lv, r);
 }
 
 static void
@@ -312,7 +312,7 @@ scroll_forward(struct log_view *lv, const struct logring *r, int rows, int cols)
 		uint64_t next = visible_after(lv, r, lv->anchor + 1);
 
 		if (next == 0) {
-			log_view_bottom(lv);
+			view_log_bottom(lv);
 			return;
 		}
 		lv->anchor = next;
@@ -321,7 +321,7 @@ scroll_forward(struct log_view *lv, const struct logring *r, int rows, int cols)
 }
 
 void
-log_view_scroll(struct log_view *lv, const struct logring *r, int rows, int width)
+view_log_scroll(struct log_view *lv, const struct logring *r, int rows, int width)
 {
 	if (width <= 0)
 		return;
@@ -332,7 +332,7 @@ log_view_scroll(struct log_view *lv, const struct logring *r, int rows, int widt
 }
 
 bool
-log_view_find(struct log_view *lv, const struct logring *r, bool from_bottom)
+view_log_find(struct log_view *lv, const struct logring *r, bool from_bottom)
 {
 	uint64_t start = from_bottom || lv->anchor == 0 ? r->next_seq - 1 : lv->anchor - 1;
 

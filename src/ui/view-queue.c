@@ -11,7 +11,7 @@
 #include "ui/ui.h"
 
 void
-queue_update(struct queue_model *m, const struct bot_view *v, const struct rlq_row *rows,
+view_queue_update(struct queue_model *m, const struct bot_snapshot *v, const struct rlq_row *rows,
     int nrows)
 {
 	const struct rlq_global *g = &v->rest;
@@ -95,7 +95,7 @@ draw_compact(WINDOW *w, const struct queue_model *m)
 }
 
 void
-queue_draw(WINDOW *w, const struct queue_model *m, bool compact)
+view_queue_draw(WINDOW *w, const struct queue_model *m, bool compact)
 {
 	int rows = getmaxy(w), cols = getmaxx(w);
 	int route_w = cols - 2 - 32;

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "bot/ratelimit.h"
-#include "bot/route.h"
+#include "bot/ratelimit-route.h"
 #include "fuzz.h"
 
 #define MAX_WAIT_MS (8LL * 24 * 3600 * 1000)   /* past every limit the parser keeps */

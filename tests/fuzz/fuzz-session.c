@@ -356,7 +356,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bot_config cfg;
-	struct bot_view v;
+	struct bot_snapshot v;
 	struct drv d;
 	char err[160];
 
@@ -376,7 +376,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	drain(&d);
 	while (d.pos < d.n) {
 		step(&d);
-		bot_view(d.b, now_of(&d), &v);
+		bot_snapshot(d.b, now_of(&d), &v);
 		FUZZ_CHECK(v.budget_remaining >= 0 && v.wait_left_ms >= 0, "view: %d left, wait %lld",
 		    v.budget_remaining, (long long)v.wait_left_ms);
 	}

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "bot/cache.h"
-#include "bot/ctable.h"
+#include "bot/cache-table.h"
 #include "bot/rng.h"
 
 struct fx {
@@ -384,39 +384,39 @@ test_table_model(void **state)
 {
 	enum { KEYS = 300, MAX = 200 };
 	static uint64_t model[KEYS];     /* stored value, 0 = absent */
-	struct ctable t;
+	struct cache_table t;
 	struct rng rng;
 	size_t n = 0;
 
 	(void)state;
 	rng_seed(&rng, 7);
-	ctable_init(&t, sizeof(uint64_t), MAX, false);
+	cache_table_init(&t, sizeof(uint64_t), MAX, false);
 	for (int step = 0; step < 200000; step++) {
 		uint64_t k = (uint64_t)rng_range(&rng, 0, KEYS - 1), *v;
 		bool added;
 
 		if (rng_range(&rng, 0, 2) == 0) {
-			assert_int_equal(ctable_del(&t, k, k * 3), model[k] != 0);
+			assert_int_equal(cache_table_del(&t, k, k * 3), model[k] != 0);
 			n -= model[k] != 0;
 			model[k] = 0;
-		} else if ((v = ctable_put(&t, k, k * 3, &added)) != NULL) {
+		} else if ((v = cache_table_put(&t, k, k * 3, &added)) != NULL) {
 			assert_int_equal(added, model[k] == 0);
 			n += added;
 			*v = model[k] = (uint64_t)step + 1;
 		} else {
 			assert_true(n == MAX && model[k] == 0);
 		}
-		v = ctable_get(&t, k, k * 3);
+		v = cache_table_get(&t, k, k * 3);
 		assert_true(v == NULL ? model[k] == 0 : *v == model[k]);
 		assert_int_equal(t.count, n);
 	}
 	for (uint64_t k = 0; k < KEYS; k++) {
-		uint64_t *v = ctable_get(&t, k, k * 3);
+		uint64_t *v = cache_table_get(&t, k, k * 3);
 
 		assert_true(v == NULL ? model[k] == 0 : *v == model[k]);
 	}
-	ctable_clear(&t);
-	assert_int_equal(ctable_bytes(&t), 0);
+	cache_table_clear(&t);
+	assert_int_equal(cache_table_bytes(&t), 0);
 }
 
 int

@@ -1,5 +1,5 @@
 /*
- * Regressions found by the deterministic simulation (tests/sim): each test
+ * Regressions found by the deterministic simulation (tests/dst): each test
  * is the smallest sequence of inputs that showed the bug, with the seed
  * that found it. They drive the cores directly, so they stay meaningful
  * however the simulation's fault mix changes.

@@ -944,7 +944,7 @@ projection_follows_the_formula(void **state)
 {
 	struct bot_config cfg;
 	struct delay_formula f;
-	struct bot_view *v = malloc(sizeof(*v));
+	struct bot_snapshot *v = malloc(sizeof(*v));
 	struct rig r;
 	char err[128];
 
@@ -952,15 +952,15 @@ projection_follows_the_formula(void **state)
 	assert_non_null(v);
 	rig_config(&cfg);
 	rig_init(&r, &cfg);
-	bot_view(r.b, now_of(&r), v);
+	bot_snapshot(r.b, now_of(&r), v);
 	assert_int_equal(v->projection, 567);
 	assert_int_equal(delay_compile(&f, "a*2", err, sizeof(err)), 0);
 	assert_int_equal(bot_set_formula(r.b, &f), 0);
-	bot_view(r.b, now_of(&r), v);
+	bot_snapshot(r.b, now_of(&r), v);
 	assert_int_equal(v->projection, 293);
 	assert_int_equal(delay_compile(&f, "0", err, sizeof(err)), 0);
 	assert_int_equal(bot_set_formula(r.b, &f), 0);
-	bot_view(r.b, now_of(&r), v);
+	bot_snapshot(r.b, now_of(&r), v);
 	assert_int_equal(v->projection, 86400);
 	free(v);
 	rig_free(&r);

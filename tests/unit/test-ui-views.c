@@ -100,7 +100,7 @@ teardown(void **state)
 }
 
 static void
-base_view(struct bot_view *v)
+base_view(struct bot_snapshot *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->state = BOT_CONNECTED;
@@ -125,7 +125,7 @@ diagram_full(void **state)
 {
 	WINDOW *w = newwin(11, 56, 0, 0);
 	struct diagram_model m;
-	struct bot_view v;
+	struct bot_snapshot v;
 
 	(void)state;
 	base_view(&v);
@@ -137,8 +137,8 @@ diagram_full(void **state)
 	v.last.from = BOT_RESUMING;
 	v.last.to = BOT_CONNECTED;
 	snprintf(v.last.reason, sizeof(v.last.reason), "resumed, 12 events replayed");
-	diagram_update(&m, &v, NULL, 0);
-	diagram_draw(w, &m, false);
+	view_diagram_update(&m, &v, NULL, 0);
+	view_diagram_draw(w, &m, false);
 	assert_shows(w, "State");
 	assert_shows(w, "[ Connected ]");
 	assert_shows(w, "[ Disconnected ]");
@@ -159,14 +159,14 @@ diagram_compact(void **state)
 {
 	WINDOW *w = newwin(1, 70, 0, 0);
 	struct diagram_model m;
-	struct bot_view v;
+	struct bot_snapshot v;
 
 	(void)state;
 	base_view(&v);
 	v.state = BOT_RESUMING;
 	v.counts[BOT_CONNECTED][BOT_DISCONNECTED] = 2;
-	diagram_update(&m, &v, NULL, 0);
-	diagram_draw(w, &m, true);
+	view_diagram_update(&m, &v, NULL, 0);
+	view_diagram_draw(w, &m, true);
 	assert_string_equal(row(w, 0), "Resuming 2m05s C>D 2 D>Rs 0 D>Rc 0 Rs>Rc 0 Rs>C 0 Rc>C 0");
 	delwin(w);
 }
@@ -175,16 +175,16 @@ static void
 diagram_model_stable(void **state)
 {
 	struct diagram_model a, b;
-	struct bot_view v;
+	struct bot_snapshot v;
 
 	(void)state;
 	base_view(&v);
-	diagram_update(&a, &v, NULL, 0);
+	view_diagram_update(&a, &v, NULL, 0);
 	v.in_state_ms += 400;           /* same second shown: no redraw */
-	diagram_update(&b, &v, NULL, 0);
+	view_diagram_update(&b, &v, NULL, 0);
 	assert_memory_equal(&a, &b, sizeof(a));
 	v.in_state_ms += 600;
-	diagram_update(&b, &v, NULL, 0);
+	view_diagram_update(&b, &v, NULL, 0);
 	assert_memory_not_equal(&a, &b, sizeof(a));
 }
 
@@ -193,12 +193,12 @@ countdown_views(void **state)
 {
 	WINDOW *w = newwin(4, 60, 0, 0);
 	struct countdown_model m;
-	struct bot_view v;
+	struct bot_snapshot v;
 
 	(void)state;
 	base_view(&v);
-	countdown_update(&m, &v);
-	countdown_draw(w, &m, false, true);
+	view_countdown_update(&m, &v);
+	view_countdown_draw(w, &m, false, true);
 	assert_shows(w, "no reconnect pending");
 	v.state = BOT_RECONNECTING;
 	v.phase = PHASE_WAIT;
@@ -208,8 +208,8 @@ countdown_views(void **state)
 	v.wait_left_ms = 2100;
 	snprintf(v.formula.text, sizeof(v.formula.text), "a*2");
 	v.formula.preset[0] = '\0';
-	countdown_update(&m, &v);
-	countdown_draw(w, &m, false, true);
+	view_countdown_update(&m, &v);
+	view_countdown_draw(w, &m, false, true);
 	assert_shows(w, "attempt 3 (new session) in 3s of 4s");
 	assert_shows(w, "formula a*2 gave 4.0s");
 	assert_int_equal(m.fill, 250);
@@ -217,8 +217,8 @@ countdown_views(void **state)
 	snprintf(v.formula.text, sizeof(v.formula.text), "%s",
 	    "round(a^1.5 - a^1.5 / (1/(0.1*a) + 1)) + min(a, 10) * 0");
 	v.wait_total_ms = 13000;
-	countdown_update(&m, &v);
-	countdown_draw(w, &m, false, true);
+	view_countdown_update(&m, &v);
+	view_countdown_draw(w, &m, false, true);
 	assert_shows(w, "gave 13.0s");
 	delwin(w);
 }
@@ -228,7 +228,7 @@ budget_views(void **state)
 {
 	WINDOW *w = newwin(7, 64, 0, 0);
 	struct budget_model m;
-	struct bot_view v;
+	struct bot_snapshot v;
 
 	(void)state;
 	base_view(&v);
@@ -241,8 +241,8 @@ budget_views(void **state)
 	snprintf(v.recent[0].reason, sizeof(v.recent[0].reason), "op 9");
 	snprintf(v.recent[1].reason, sizeof(v.recent[1].reason), "first start");
 	v.next_free_in_ms = 3 * 3600 * 1000LL + 5 * 60 * 1000;
-	budget_update(&m, &v);
-	budget_draw(w, &m, false);
+	view_budget_update(&m, &v);
+	view_budget_draw(w, &m, false);
 	assert_shows(w, "used 991/1000  left 9  reserve 10");
 	assert_shows(w, "next slot in 3h05m");
 	assert_shows(w, "567 starts");
@@ -257,7 +257,7 @@ queue_views(void **state)
 {
 	WINDOW *w = newwin(5, 100, 0, 0);
 	struct queue_model m;
-	struct bot_view v;
+	struct bot_snapshot v;
 	struct rlq_row rows[1];
 
 	(void)state;
@@ -271,15 +271,15 @@ queue_views(void **state)
 	rows[0].pending = 3;
 	rows[0].hits429 = 2;
 	v.rest.invalid_10min = 7;
-	queue_update(&m, &v, rows, 1);
-	queue_draw(w, &m, false);
+	view_queue_update(&m, &v, rows, 1);
+	view_queue_draw(w, &m, false);
 	assert_shows(w, "invalid 7/10000  no ban");
 	assert_shows(w, "POST /channels/1/messages");
 	assert_shows(w, "0/5      2s    3+0      2");
 	v.rest.banned = true;
 	v.rest.ban_left_ms = 60000;
-	queue_update(&m, &v, rows, 1);
-	queue_draw(w, &m, false);
+	view_queue_update(&m, &v, rows, 1);
+	view_queue_draw(w, &m, false);
 	assert_shows(w, "BANNED 60s");
 	delwin(w);
 }
@@ -289,14 +289,14 @@ status_view(void **state)
 {
 	WINDOW *w = newwin(1, 120, 0, 0);
 	struct status_model m;
-	struct bot_view v;
+	struct bot_snapshot v;
 
 	(void)state;
 	base_view(&v);
 	v.cache.entries[CACHE_GUILD] = 3;
 	v.cache.entries[CACHE_USER] = 40;
-	status_update(&m, &v, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
-	status_draw(w, &m);
+	view_status_update(&m, &v, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
+	view_status_draw(w, &m);
 	assert_shows(w, "vigil Vigil#0001");
 	assert_shows(w, "gateway emulator 127.0.0.1:8787");
 	assert_shows(w, "rtt 42 ms");

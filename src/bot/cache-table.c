@@ -1,17 +1,17 @@
 /*
- * The cache's table (ctable.h). Records live in one array and never move
+ * The cache's table (cache_table.h). Records live in one array and never move
  * except when it grows, so an index slot is a 32-bit record number and the
  * LRU list is threaded through the node array: no allocation per entry.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "bot/ctable.h"
+#include "bot/cache-table.h"
 
 #define CT_MIN_CAP 64
 
 void
-ctable_init(struct ctable *t, size_t elem, size_t max, bool lru)
+cache_table_init(struct cache_table *t, size_t elem, size_t max, bool lru)
 {
 	memset(t, 0, sizeof(*t));
 	t->elem = elem;
@@ -22,14 +22,14 @@ ctable_init(struct ctable *t, size_t elem, size_t max, bool lru)
 }
 
 void
-ctable_clear(struct ctable *t)
+cache_table_clear(struct cache_table *t)
 {
 	uint64_t evictions = t->evictions, refused = t->refused;
 
 	free(t->rec);
 	free(t->node);
 	free(t->index);
-	ctable_init(t, t->elem, t->max, t->lru);
+	cache_table_init(t, t->elem, t->max, t->lru);
 	t->evictions = evictions;
 	t->refused = refused;
 }
@@ -46,7 +46,7 @@ key_hash(uint64_t k1, uint64_t k2)
 
 /* The index position holding the key, or the empty one where it would go. */
 static size_t
-find_pos(const struct ctable *t, uint64_t k1, uint64_t k2, bool *found)
+find_pos(const struct cache_table *t, uint64_t k1, uint64_t k2, bool *found)
 {
 	size_t mask = t->nindex - 1, p = (size_t)key_hash(k1, k2) & mask;
 
@@ -65,13 +65,13 @@ find_pos(const struct ctable *t, uint64_t k1, uint64_t k2, bool *found)
 }
 
 static void *
-rec_at(const struct ctable *t, uint32_t i)
+rec_at(const struct cache_table *t, uint32_t i)
 {
 	return t->rec + (size_t)i * t->elem;
 }
 
 void *
-ctable_get(const struct ctable *t, uint64_t k1, uint64_t k2)
+cache_table_get(const struct cache_table *t, uint64_t k1, uint64_t k2)
 {
 	bool found;
 	size_t p;
@@ -83,7 +83,7 @@ ctable_get(const struct ctable *t, uint64_t k1, uint64_t k2)
 }
 
 static void
-lru_unlink(struct ctable *t, uint32_t i)
+lru_unlink(struct cache_table *t, uint32_t i)
 {
 	struct cnode *n = &t->node[i];
 
@@ -98,7 +98,7 @@ lru_unlink(struct ctable *t, uint32_t i)
 }
 
 static void
-lru_push(struct ctable *t, uint32_t i)
+lru_push(struct cache_table *t, uint32_t i)
 {
 	struct cnode *n = &t->node[i];
 
@@ -112,7 +112,7 @@ lru_push(struct ctable *t, uint32_t i)
 }
 
 void
-ctable_touch(struct ctable *t, const void *rec)
+cache_table_touch(struct cache_table *t, const void *rec)
 {
 	uint32_t i = (uint32_t)(((const unsigned char *)rec - t->rec) / t->elem);
 
@@ -125,7 +125,7 @@ ctable_touch(struct ctable *t, const void *rec)
 /* Empties index position p, shifting back the entries after it that
  * probed past it, so lookups never need tombstones. */
 static void
-index_remove(struct ctable *t, size_t p)
+index_remove(struct cache_table *t, size_t p)
 {
 	size_t mask = t->nindex - 1, q = p;
 
@@ -148,7 +148,7 @@ index_remove(struct ctable *t, size_t p)
 
 /* Removes the record at index position p. */
 static void
-remove_at(struct ctable *t, size_t p)
+remove_at(struct cache_table *t, size_t p)
 {
 	uint32_t i = t->index[p] - 1;
 
@@ -162,7 +162,7 @@ remove_at(struct ctable *t, size_t p)
 }
 
 bool
-ctable_del(struct ctable *t, uint64_t k1, uint64_t k2)
+cache_table_del(struct cache_table *t, uint64_t k1, uint64_t k2)
 {
 	bool found;
 	size_t p;
@@ -176,13 +176,13 @@ ctable_del(struct ctable *t, uint64_t k1, uint64_t k2)
 }
 
 size_t
-ctable_del_if(struct ctable *t, bool (*match)(const void *rec, void *arg), void *arg)
+cache_table_del_if(struct cache_table *t, bool (*match)(const void *rec, void *arg), void *arg)
 {
 	size_t n = 0;
 
 	for (uint32_t i = 0; i < t->cap; i++) {
 		if (t->node[i].live && match(rec_at(t, i), arg)) {
-			ctable_del(t, t->node[i].k1, t->node[i].k2);
+			cache_table_del(t, t->node[i].k1, t->node[i].k2);
 			n++;
 		}
 	}
@@ -190,7 +190,7 @@ ctable_del_if(struct ctable *t, bool (*match)(const void *rec, void *arg), void 
 }
 
 static void
-index_rebuild(struct ctable *t)
+index_rebuild(struct cache_table *t)
 {
 	bool found;
 
@@ -203,7 +203,7 @@ index_rebuild(struct ctable *t)
 
 /* Doubles the record slots (up to max) and rebuilds the index. */
 static int
-grow(struct ctable *t)
+grow(struct cache_table *t)
 {
 	size_t ncap = t->cap < CT_MIN_CAP ? CT_MIN_CAP : t->cap * 2, nidx = 1;
 	unsigned char *rec;
@@ -239,7 +239,7 @@ grow(struct ctable *t)
 }
 
 static void
-evict_lru(struct ctable *t)
+evict_lru(struct cache_table *t)
 {
 	bool found;
 	struct cnode *n = &t->node[t->tail];
@@ -249,15 +249,15 @@ evict_lru(struct ctable *t)
 }
 
 void *
-ctable_put(struct ctable *t, uint64_t k1, uint64_t k2, bool *added)
+cache_table_put(struct cache_table *t, uint64_t k1, uint64_t k2, bool *added)
 {
 	bool found;
 	uint32_t i;
 	void *rec;
 
 	*added = false;
-	if ((rec = ctable_get(t, k1, k2)) != NULL) {
-		ctable_touch(t, rec);
+	if ((rec = cache_table_get(t, k1, k2)) != NULL) {
+		cache_table_touch(t, rec);
 		return rec;
 	}
 	if (t->count >= t->max) {
@@ -283,7 +283,7 @@ ctable_put(struct ctable *t, uint64_t k1, uint64_t k2, bool *added)
 }
 
 size_t
-ctable_bytes(const struct ctable *t)
+cache_table_bytes(const struct cache_table *t)
 {
 	return t->cap * (t->elem + sizeof(struct cnode)) + t->nindex * sizeof(uint32_t);
 }

@@ -6,8 +6,8 @@
  * An operator's `num` holds its 1-based column (only OP_NUM needs a value),
  * so a NaN found after compiling can still be pinned to a column.
  */
-#ifndef VIGIL_BOT_DELAY_IMPL_H
-#define VIGIL_BOT_DELAY_IMPL_H
+#ifndef VIGIL_BOT_DELAY_INTERNAL_H
+#define VIGIL_BOT_DELAY_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -71,7 +71,7 @@ test_catalogue_covered(void **state)
 		const char *name = json_string_value(json_object_get(f, "name"));
 
 		if (!faults_fires(name))
-			fail_msg("the emulator's fault \"%s\" is never fired by tests/sim/faults.c",
+			fail_msg("the emulator's fault \"%s\" is never fired by tests/dst/faults.c",
 			    name);
 	}
 	json_decref(cat);

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/app.h"
-#include "net/app-internal.h"
+#include "app/app.h"
+#include "app/app-internal.h"
 
 struct vtime
 app_now(const struct app *a)

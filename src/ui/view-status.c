@@ -10,7 +10,7 @@
 #include "ui/ui.h"
 
 void
-status_update(struct status_model *m, const struct bot_view *v, const char *endpoint,
+view_status_update(struct status_model *m, const struct bot_snapshot *v, const char *endpoint,
     double evps, int64_t uptime_ms)
 {
 	size_t total = 0;
@@ -44,7 +44,7 @@ field(WINDOW *w, int x, const char *label, const char *value)
 }
 
 void
-status_draw(WINDOW *w, const struct status_model *m)
+view_status_draw(WINDOW *w, const struct status_model *m)
 {
 	char buf[64];
 	int x = 0;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "bot/ratelimit.h"
-#include "bot/route.h"
+#include "bot/ratelimit-route.h"
 
 /* A bounded writer: appends what fits, always NUL-terminated. */
 struct kbuf {

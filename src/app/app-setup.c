@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/app-internal.h"
+#include "app/app-internal.h"
 
 void
 app_config_defaults(struct app_config *cfg)

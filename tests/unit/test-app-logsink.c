@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "bot/bot.h"
-#include "net/headless.h"
+#include "app/logsink.h"
 
 static void
 json_transition(void **state)

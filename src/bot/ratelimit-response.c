@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "bot/rlint.h"
+#include "bot/ratelimit-internal.h"
 
 #define RLQ_BACKOFF_BASE_MS  500
 #define RLQ_BACKOFF_CAP_MS   (30 * MS_PER_S)

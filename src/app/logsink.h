@@ -5,8 +5,8 @@
  * state transitions from, to, reason), and says "N lines dropped" when the
  * ring overwrote lines it had not written yet.
  */
-#ifndef VIGIL_NET_HEADLESS_H
-#define VIGIL_NET_HEADLESS_H
+#ifndef VIGIL_APP_LOGSINK_H
+#define VIGIL_APP_LOGSINK_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -84,7 +84,7 @@ dst_fail(struct world *w, const char *fmt, ...)
 static void
 replay_line(const struct world *w, FILE *f)
 {
-	fprintf(f, "dst: replay: make sim SEED=%llu DAYS=%g  (or: build/tests/sim/dst --seed %llu "
+	fprintf(f, "dst: replay: make sim SEED=%llu DAYS=%g  (or: build/tests/dst/dst --seed %llu "
 	    "--days %g --verbose)\n", (unsigned long long)w->opts.seed, w->opts.days,
 	    (unsigned long long)w->opts.seed, w->opts.days);
 }

@@ -1,17 +1,17 @@
 /*
  * The entity cache's insides, shared by cache.c (lifecycle, lookups,
- * stats) and cacheapply.c (dispatches). One ctable per kind; members are
+ * stats) and cache-apply.c (dispatches). One cache_table per kind; members are
  * keyed by (guild id, user id), the others by (id, 0).
  */
-#ifndef VIGIL_BOT_CACHEINT_H
-#define VIGIL_BOT_CACHEINT_H
+#ifndef VIGIL_BOT_CACHE_INTERNAL_H
+#define VIGIL_BOT_CACHE_INTERNAL_H
 
 #include "bot/cache.h"
-#include "bot/ctable.h"
+#include "bot/cache-table.h"
 
 struct cache {
 	struct cache_limits lim;
-	struct ctable t[CACHE_KINDS];
+	struct cache_table t[CACHE_KINDS];
 	uint64_t self_id;
 	uint64_t hits, misses, updates, wipes, flushes;
 };

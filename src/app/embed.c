@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "net/embed.h"
+#include "app/embed.h"
 #include "sim/server.h"
 
 struct embed {

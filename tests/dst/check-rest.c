@@ -11,7 +11,7 @@
  * whose limits the bot had learned means its count was wrong. Requests the
  * bot gave up on that reach the emulator later taint the count, so they
  * excuse a 429; so does an answer without limits, for the one request that
- * probes the bucket after it (rlbucket.c). The global limit is judged on the send times: 51 within a
+ * probes the bucket after it (ratelimit-bucket.c). The global limit is judged on the send times: 51 within a
  * second broke it (the emulator counts arrivals, which a lossy network
  * bunches up, so its own global 429s prove nothing).
  *
@@ -182,7 +182,7 @@ rc_foreign(struct world *w, const struct hreq *r)
 		rt->tainted = true;
 }
 
-/* What a 429 teaches, as rlcomplete.c's classify_429 reads it. */
+/* What a 429 teaches, as ratelimit-response.c's classify_429 reads it. */
 static void
 on_429(struct world *w, struct hreq *r, struct route_track *rt, int64_t now)
 {

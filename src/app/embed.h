@@ -3,14 +3,14 @@
  * runs on the same lws context (its own vhost on 127.0.0.1, port 0) and the
  * bot connects to it, so a newcomer sees the whole console working.
  */
-#ifndef VIGIL_NET_EMBED_H
-#define VIGIL_NET_EMBED_H
+#ifndef VIGIL_APP_EMBED_H
+#define VIGIL_APP_EMBED_H
 
 #include <stddef.h>
 
 #include <libwebsockets.h>
 
-#include "net/app.h"
+#include "app/app.h"
 
 struct embed;
 

@@ -1,17 +1,17 @@
 /*
  * The REST queue's insides, shared by its files and by nothing else:
- * ratelimit.c (requests, routes, what may go now), rlbucket.c (what a
- * bucket's headers allow) and rlcomplete.c (what a response does).
+ * ratelimit.c (requests, routes, what may go now), ratelimit-bucket.c (what a
+ * bucket's headers allow) and ratelimit-response.c (what a response does).
  *
  * Everything is in fixed arrays inside struct rlq_queue, so the queue's
  * memory is one allocation whatever the traffic; only request paths and
  * bodies are copied to the heap. Lists are threaded through indices.
  */
-#ifndef VIGIL_BOT_RLINT_H
-#define VIGIL_BOT_RLINT_H
+#ifndef VIGIL_BOT_RATELIMIT_INTERNAL_H
+#define VIGIL_BOT_RATELIMIT_INTERNAL_H
 
 #include "bot/ratelimit.h"
-#include "bot/route.h"
+#include "bot/ratelimit-route.h"
 
 #define RLQ_PATH_MAX       2048
 #define RLQ_METHOD_MAX     8
@@ -118,7 +118,7 @@ rlq_list_append(struct rlq_queue *q, int *head, int *tail, int i)
  * a wait is never shorter than Discord asked. */
 int64_t rlq_seconds_to_ms(double s);
 
-/* rlbucket.c */
+/* ratelimit-bucket.c */
 int rlq_bucket_new(struct rlq_queue *q, const char *major);
 void rlq_bucket_release(struct rlq_queue *q, int b);
 void rlq_bucket_learn_hash(struct rlq_queue *q, struct rlq_route *r, const char *hash);
@@ -133,7 +133,7 @@ void rlq_bucket_hold(struct rlq_bucket *b, int64_t until, bool exhausted);
 void rlq_req_release(struct rlq_queue *q, struct rlq_req *rq);
 void rlq_route_push_head(struct rlq_queue *q, struct rlq_req *rq);
 
-/* rlcomplete.c */
+/* ratelimit-response.c */
 int rlq_invalid_count(const struct rlq_queue *q, int64_t now);
 
 #endif

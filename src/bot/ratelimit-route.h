@@ -1,9 +1,9 @@
 /*
- * Route keys, the queue's side (route.c): what the REST queue needs to know
+ * Route keys, the queue's side (ratelimit-route.c): what the REST queue needs to know
  * about a key made by rlq_route_key (ratelimit.h). Private to src/bot.
  */
-#ifndef VIGIL_BOT_ROUTE_H
-#define VIGIL_BOT_ROUTE_H
+#ifndef VIGIL_BOT_RATELIMIT_ROUTE_H
+#define VIGIL_BOT_RATELIMIT_ROUTE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "bot/bot.h"
-#include "net/headless.h"
+#include "app/logsink.h"
 
 void
 logsink_init(struct logsink *s, FILE *f, bool json, enum log_level level)

@@ -3,15 +3,15 @@
  * (building and tearing down, the event handlers, the emulator's control
  * API). Nothing outside src/net includes this.
  */
-#ifndef VIGIL_NET_APP_INTERNAL_H
-#define VIGIL_NET_APP_INTERNAL_H
+#ifndef VIGIL_APP_APP_INTERNAL_H
+#define VIGIL_APP_APP_INTERNAL_H
 
 #include <stdio.h>
 
-#include "net/app.h"
-#include "net/embed.h"
+#include "app/app.h"
+#include "app/embed.h"
 #include "net/gateway.h"
-#include "net/headless.h"
+#include "app/logsink.h"
 #include "net/loop.h"
 #include "net/rest.h"
 #include "net/statefile.h"

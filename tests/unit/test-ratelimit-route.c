@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "bot/ratelimit.h"
-#include "bot/route.h"
+#include "bot/ratelimit-route.h"
 
 struct key_case {
 	const char *method, *path, *want;

@@ -8,8 +8,8 @@
  * and headless mode (logs to stdout), with no hooks. Neither touches a
  * socket: they call the bot's commands and then app_kick so the actions run.
  */
-#ifndef VIGIL_NET_APP_H
-#define VIGIL_NET_APP_H
+#ifndef VIGIL_APP_APP_H
+#define VIGIL_APP_APP_H
 
 #include <limits.h>
 #include <stdbool.h>

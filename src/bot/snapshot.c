@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bot/internal.h"
+#include "bot/bot-internal.h"
 
 const char *
 bot_state_name(enum bot_state s)
@@ -39,7 +39,7 @@ bot_wait_name(enum bot_wait w)
 }
 
 static void
-view_budget(const struct bot *b, struct vtime now, struct bot_view *v)
+view_budget(const struct bot *b, struct vtime now, struct bot_snapshot *v)
 {
 	const struct budget *bu = &b->budget;
 	int64_t free_at = budget_next_free_wall(bu, now);
@@ -60,7 +60,7 @@ view_budget(const struct bot *b, struct vtime now, struct bot_view *v)
 }
 
 static void
-view_countdown(const struct bot *b, struct vtime now, struct bot_view *v)
+view_countdown(const struct bot *b, struct vtime now, struct bot_snapshot *v)
 {
 	v->wait = b->phase == PHASE_WAIT ? b->wait : WAIT_NONE;
 	v->attempt = b->phase == PHASE_CONNECTED || b->phase == PHASE_STOPPED ||
@@ -73,7 +73,7 @@ view_countdown(const struct bot *b, struct vtime now, struct bot_view *v)
 }
 
 void
-bot_view(const struct bot *b, struct vtime now, struct bot_view *v)
+bot_snapshot(const struct bot *b, struct vtime now, struct bot_snapshot *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->state = b->state;

@@ -2,8 +2,8 @@
  * Functions shared between the files of the bot core, not part of its
  * public face (bot.h). Nothing outside src/bot includes this.
  */
-#ifndef VIGIL_BOT_INTERNAL_H
-#define VIGIL_BOT_INTERNAL_H
+#ifndef VIGIL_BOT_BOT_INTERNAL_H
+#define VIGIL_BOT_BOT_INTERNAL_H
 
 #include "bot/bot.h"
 

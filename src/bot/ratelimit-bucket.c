@@ -1,5 +1,5 @@
 /*
- * What a bucket's headers allow (rlint.h has the state). The rule that
+ * What a bucket's headers allow (ratelimit-internal.h has the state). The rule that
  * keeps invariant 5 under concurrency and reordered responses: `remaining`
  * only ever goes down within a window (a late response carries an old,
  * higher count), each response can only push the known end of the window
@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bot/rlint.h"
+#include "bot/ratelimit-internal.h"
 
 int64_t
 rlq_seconds_to_ms(double s)

@@ -6,8 +6,8 @@
  * evicts its least recently used record and a plain one refuses. Private to
  * src/bot.
  */
-#ifndef VIGIL_BOT_CTABLE_H
-#define VIGIL_BOT_CTABLE_H
+#ifndef VIGIL_BOT_CACHE_TABLE_H
+#define VIGIL_BOT_CACHE_TABLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,7 +21,7 @@ struct cnode {
 	bool live;
 };
 
-struct ctable {
+struct cache_table {
 	size_t elem;                   /* bytes of one record */
 	size_t max;                    /* records at most */
 	bool lru;
@@ -32,25 +32,25 @@ struct ctable {
 	size_t nindex;
 	uint32_t free_head;
 	uint32_t head, tail;           /* most and least recently used */
-	uint64_t evictions, refused;   /* kept across ctable_clear */
+	uint64_t evictions, refused;   /* kept across cache_table_clear */
 };
 
-void ctable_init(struct ctable *t, size_t elem, size_t max, bool lru);
+void cache_table_init(struct cache_table *t, size_t elem, size_t max, bool lru);
 /* Frees every record and the index; the counters stay. */
-void ctable_clear(struct ctable *t);
+void cache_table_clear(struct cache_table *t);
 /* The record for the key or NULL; LRU order is not changed. */
-void *ctable_get(const struct ctable *t, uint64_t k1, uint64_t k2);
+void *cache_table_get(const struct cache_table *t, uint64_t k1, uint64_t k2);
 /* Makes rec (from this table) the most recently used. */
-void ctable_touch(struct ctable *t, const void *rec);
+void cache_table_touch(struct cache_table *t, const void *rec);
 /* The record for the key, made most recently used; when absent, a zeroed
  * one is added (*added = true), evicting or refusing when full. NULL when
  * refused or out of memory. */
-void *ctable_put(struct ctable *t, uint64_t k1, uint64_t k2, bool *added);
+void *cache_table_put(struct cache_table *t, uint64_t k1, uint64_t k2, bool *added);
 /* true when the key was there. */
-bool ctable_del(struct ctable *t, uint64_t k1, uint64_t k2);
+bool cache_table_del(struct cache_table *t, uint64_t k1, uint64_t k2);
 /* Deletes every record for which match(rec, arg); returns how many. */
-size_t ctable_del_if(struct ctable *t, bool (*match)(const void *rec, void *arg), void *arg);
+size_t cache_table_del_if(struct cache_table *t, bool (*match)(const void *rec, void *arg), void *arg);
 /* Memory held: record slots, their nodes and the index. */
-size_t ctable_bytes(const struct ctable *t);
+size_t cache_table_bytes(const struct cache_table *t);
 
 #endif

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "bot/cacheint.h"
+#include "bot/cache-internal.h"
 
 typedef int (*apply_fn)(struct cache *c, const struct frame *f, int d);
 
@@ -46,7 +46,7 @@ put_user(struct cache *c, const struct frame *f, int u, uint64_t *id)
 
 	if (!get_id(f, u, "id", id))
 		return -1;
-	if ((cu = ctable_put(&c->t[CACHE_USER], *id, 0, &added)) == NULL)
+	if ((cu = cache_table_put(&c->t[CACHE_USER], *id, 0, &added)) == NULL)
 		return 0;
 	cu->id = *id;
 	get_str(f, u, "username", cu->username, sizeof(cu->username));
@@ -65,7 +65,7 @@ put_member(struct cache *c, const struct frame *f, int m, uint64_t gid)
 
 	if (rc < 0)
 		return -1;
-	if ((cm = ctable_put(&c->t[CACHE_MEMBER], gid, uid, &added)) == NULL)
+	if ((cm = cache_table_put(&c->t[CACHE_MEMBER], gid, uid, &added)) == NULL)
 		return rc;
 	cm->guild_id = gid;
 	cm->user_id = uid;
@@ -84,7 +84,7 @@ put_channel(struct cache *c, const struct frame *f, int ch, uint64_t gid)
 
 	if (!get_id(f, ch, "id", &id))
 		return -1;
-	if ((cc = ctable_put(&c->t[CACHE_CHANNEL], id, 0, &added)) == NULL)
+	if ((cc = cache_table_put(&c->t[CACHE_CHANNEL], id, 0, &added)) == NULL)
 		return 0;
 	cc->id = id;
 	if (!get_id(f, ch, "guild_id", &cc->guild_id) && added)
@@ -121,7 +121,7 @@ put_stub(struct cache *c, const struct frame *f, int g, uint64_t unused)
 	(void)unused;
 	if (!get_id(f, g, "id", &id))
 		return -1;
-	if ((cg = ctable_put(&c->t[CACHE_GUILD], id, 0, &added)) == NULL)
+	if ((cg = cache_table_put(&c->t[CACHE_GUILD], id, 0, &added)) == NULL)
 		return 0;
 	cg->id = id;
 	cg->unavailable = true;
@@ -147,7 +147,7 @@ put_guild(struct cache *c, const struct frame *f, int d, uint64_t id)
 	struct cache_guild *cg;
 	bool added, unavailable = false;
 
-	if ((cg = ctable_put(&c->t[CACHE_GUILD], id, 0, &added)) == NULL)
+	if ((cg = cache_table_put(&c->t[CACHE_GUILD], id, 0, &added)) == NULL)
 		return NULL;
 	cg->id = id;
 	(void)frame_bool(f, frame_get(f, d, "unavailable"), &unavailable);
@@ -196,15 +196,15 @@ apply_guild_delete(struct cache *c, const struct frame *f, int d)
 		return -1;
 	(void)frame_bool(f, frame_get(f, d, "unavailable"), &unavailable);
 	if (unavailable) {
-		if ((cg = ctable_get(&c->t[CACHE_GUILD], id, 0)) == NULL)
+		if ((cg = cache_table_get(&c->t[CACHE_GUILD], id, 0)) == NULL)
 			return 0;
 		cg->unavailable = true;
 		return 1;
 	}
-	if (!ctable_del(&c->t[CACHE_GUILD], id, 0))
+	if (!cache_table_del(&c->t[CACHE_GUILD], id, 0))
 		return 0;
-	(void)ctable_del_if(&c->t[CACHE_CHANNEL], in_guild, &id);
-	(void)ctable_del_if(&c->t[CACHE_MEMBER], member_in_guild, &id);
+	(void)cache_table_del_if(&c->t[CACHE_CHANNEL], in_guild, &id);
+	(void)cache_table_del_if(&c->t[CACHE_MEMBER], member_in_guild, &id);
 	return 1;
 }
 
@@ -222,7 +222,7 @@ delete_by(struct cache *c, const struct frame *f, int d, const char *key, enum c
 
 	if (!get_id(f, d, key, &id))
 		return -1;
-	return ctable_del(&c->t[k], id, 0) ? 1 : 0;
+	return cache_table_del(&c->t[k], id, 0) ? 1 : 0;
 }
 
 static int
@@ -248,7 +248,7 @@ apply_member_remove(struct cache *c, const struct frame *f, int d)
 
 	if (!get_id(f, d, "guild_id", &gid) || !get_id(f, d, "user.id", &uid))
 		return -1;
-	return ctable_del(&c->t[CACHE_MEMBER], gid, uid) ? 1 : 0;
+	return cache_table_del(&c->t[CACHE_MEMBER], gid, uid) ? 1 : 0;
 }
 
 static int
@@ -274,9 +274,9 @@ apply_message(struct cache *c, const struct frame *f, int d)
 	if (a >= 0 && put_user(c, f, a, &author) < 0)
 		return -1;
 	if (a < 0)
-		m = ctable_get(&c->t[CACHE_MESSAGE], id, 0);
+		m = cache_table_get(&c->t[CACHE_MESSAGE], id, 0);
 	else
-		m = ctable_put(&c->t[CACHE_MESSAGE], id, 0, &added);
+		m = cache_table_put(&c->t[CACHE_MESSAGE], id, 0, &added);
 	if (m == NULL)
 		return 0;
 	m->id = id;
@@ -302,7 +302,7 @@ apply_message_delete_bulk(struct cache *c, const struct frame *f, int d)
 	if (arr < 0 || f->tok[arr].type != JSMN_ARRAY)
 		return -1;
 	for (int i = 0, e = frame_first(f, arr); i < n && e >= 0; i++, e = frame_skip(f, e)) {
-		if (frame_u64(f, e, &id) && ctable_del(&c->t[CACHE_MESSAGE], id, 0))
+		if (frame_u64(f, e, &id) && cache_table_del(&c->t[CACHE_MESSAGE], id, 0))
 			changed = 1;
 	}
 	return changed;
