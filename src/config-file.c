@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/paths.h"
 #include "config.h"
 #include "sim/sim.h"
 
@@ -257,12 +258,8 @@ config_flag(int argc, char **argv)
 static void
 default_config_path(char *out, size_t len)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-
-	if (xdg != NULL && xdg[0] == '/')
-		snprintf(out, len, "%s/vigil/config", xdg);
-	else
-		snprintf(out, len, "%s/.config/vigil/config", home != NULL ? home : ".");
+	if (paths_vigil(PATHS_CONFIG, "config", out, len) != 0)
+		out[0] = '\0';
 }
 
 /* The embedded emulator, another server or Discord; each keeps its own

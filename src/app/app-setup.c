@@ -2,7 +2,7 @@
  * Building the app: the core, the loop, the embedded emulator when there is
  * nothing else to talk to, the gateway and REST transports, the state file;
  * the handlers that turn loop events into core inputs; the emulator's
- * control API; and teardown in the order lws and curl need (EVENT-LOOP.md
+ * control API; and teardown in the order lws and curl need (docs/design.md "The loop"
  * §1.4): transports first, then the context, then the core.
  */
 #include <curl/curl.h>
@@ -12,19 +12,15 @@
 #include <string.h>
 
 #include "app/app-internal.h"
+#include "app/paths.h"
 
 void
 app_config_defaults(struct app_config *cfg)
 {
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-
 	memset(cfg, 0, sizeof(*cfg));
 	bot_config_defaults(&cfg->bot);
-	if (xdg != NULL && xdg[0] == '/')
-		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s/vigil", xdg);
-	else
-		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s/.local/state/vigil",
-		    home != NULL && home[0] != '\0' ? home : ".");
+	if (paths_vigil(PATHS_STATE, NULL, cfg->state_dir, sizeof(cfg->state_dir)) != 0)
+		snprintf(cfg->state_dir, sizeof(cfg->state_dir), ".");
 	cfg->stdout_level = LOG_INFO;
 	cfg->sim_chatter_per_s = 0.5;
 	cfg->ws_idle_ping_s = 60;

@@ -15,7 +15,7 @@
  * driver must report exactly one bot_on_close for every conn it was asked to
  * open (also when the connect fails), and must close a conn when told to
  * with ACT_CLOSE. The core never asks for a second connection before the
- * first is reported closed (invariant 1).
+ * first is reported closed (docs/design.md invariant 1).
  */
 #ifndef VIGIL_BOT_BOT_H
 #define VIGIL_BOT_BOT_H

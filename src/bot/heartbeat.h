@@ -1,5 +1,5 @@
 /*
- * Gateway heartbeating (PROTOCOL.md §1.4). After HELLO the first beat waits
+ * Gateway heartbeating (docs/protocol.md §1.4). After HELLO the first beat waits
  * interval × jitter (jitter uniform in [0,1) from the injected RNG), then one
  * beat every interval. A beat that comes due while the previous one is still
  * unacknowledged means the connection is a zombie: the caller closes it with

@@ -1,5 +1,5 @@
 /*
- * Outbound gateway payloads (PROTOCOL.md §1.6-1.7). Built with jansson
+ * Outbound gateway payloads (docs/protocol.md §1.6-1.7). Built with jansson
  * except the heartbeat, which is tiny and frequent. The token goes into
  * IDENTIFY and RESUME and nowhere else.
  */

@@ -1,6 +1,6 @@
 /*
- * What vigil does when a gateway connection ends, in one table (DESIGN.md
- * "Close codes and ops", PROTOCOL.md §1.9): resume the session, start a new
+ * What vigil does when a gateway connection ends, in one table (docs/design.md
+ * "States, resume and reconnect", docs/protocol.md §1.9): resume the session, start a new
  * one, or stop and tell the operator. Every row is unit-tested.
  */
 #ifndef VIGIL_BOT_POLICY_H

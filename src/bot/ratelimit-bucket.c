@@ -1,6 +1,6 @@
 /*
  * What a bucket's headers allow (ratelimit-internal.h has the state). The rule that
- * keeps invariant 5 under concurrency and reordered responses: `remaining`
+ * keeps invariant 5 (docs/design.md) under concurrency and reordered responses: `remaining`
  * only ever goes down within a window (a late response carries an old,
  * higher count), each response can only push the known end of the window
  * later, and a refill at reset counts the requests still in flight as spent,

@@ -1,5 +1,5 @@
 /*
- * Route keys: which requests share a FIFO (ratelimit.h, PROTOCOL.md §2.2).
+ * Route keys: which requests share a FIFO (ratelimit.h, docs/protocol.md §2.2).
  * Minor ids collapse to ":id" so that one route covers every message of a
  * channel; the top-level id stays, because Discord limits each channel,
  * guild and webhook on its own. A webhook token belongs to its top-level
@@ -123,7 +123,7 @@ rlq_route_key(const char *method, const char *path, char *out, size_t outlen)
 		g.n = (size_t)(s - g.s);
 		if (g.n == 0)
 			break;
-		/* Every reaction sub-path shares one limit (PROTOCOL.md §2.2). */
+		/* Every reaction sub-path shares one limit (docs/protocol.md §2.2). */
 		if (seg_is(g, "reactions")) {
 			kb_puts(&b, "/reactions");
 			return;

@@ -1,7 +1,7 @@
 /*
  * The REST queue: requests wait in one FIFO per route key and go out when
  * their bucket, the global 50/s window, any 429 hold, backoff or ban allow
- * (PROTOCOL.md §2, §8.10-11). ratelimit-bucket.c decides what a bucket allows,
+ * (docs/protocol.md §2). ratelimit-bucket.c decides what a bucket allows,
  * ratelimit-response.c what a response does. "When may this route send?" has one
  * answer, route_ready_at, used by rlq_next, rlq_next_deadline and the view
  * alike, so the deadline is exact and the view never disagrees.

@@ -3,7 +3,7 @@
  * what a response teaches about the limits. The network layer sends what
  * rlq_next hands out and reports each response with rlq_complete.
  *
- * Discord's rules (PROTOCOL.md §2): per-route buckets keyed by the
+ * Discord's rules (docs/protocol.md §2): per-route buckets keyed by the
  * X-RateLimit-Bucket hash plus the top-level resource (channel, guild,
  * webhook id+token); one FIFO per route key; one request in flight per route
  * until its limits are known, then at most `remaining` in flight; decimal

@@ -1,5 +1,5 @@
 /*
- * The gateway send limit (PROTOCOL.md §1.10): 120 payloads per connection in
+ * The gateway send limit (docs/protocol.md §1.10): 120 payloads per connection in
  * any 60 s, else Discord closes with 4008; payloads over 4096 bytes are
  * closed with 4002. vigil keeps room for heartbeats like twilight does:
  * ordinary payloads may use 120 minus (one per heartbeat interval in a

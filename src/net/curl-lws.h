@@ -1,5 +1,5 @@
 /*
- * libcurl's multi interface on the lws loop (EVENT-LOOP.md §1.4, §3 and the
+ * libcurl's multi interface on the lws loop (docs/design.md "The loop", loop pitfall 6 and the
  * four rules of pitfall 6): each curl socket is watched through a dup()
  * adopted as an lws raw file (lws closes what it owns, never curl's fd);
  * the one-shot POLLOUT is re-armed while curl wants OUT; a dup lws closes on

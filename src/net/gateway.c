@@ -1,5 +1,5 @@
 /*
- * The gateway websocket client on lws 4.1 (EVENT-LOOP.md §2.1-2.2, pitfalls
+ * The gateway websocket client on lws 4.1 (docs/design.md, loop pitfalls
  * 2-5). One struct gw_conn per connection the core asked for; the core
  * never has two alive, but a connection it gave up on may still be closing
  * when the next one starts, so each carries its own id, buffers and queue.

@@ -1,5 +1,5 @@
 /*
- * Transport compression, zlib-stream (PROTOCOL.md §1.13): one inflate
+ * Transport compression, zlib-stream (docs/protocol.md §1.13): one inflate
  * stream for the whole connection; every gateway message ends with the
  * Z_SYNC_FLUSH suffix 00 00 ff ff. The output buffer is reused for every
  * message and bounded.

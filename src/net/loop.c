@@ -1,5 +1,5 @@
 /*
- * The lws native loop (EVENT-LOOP.md §1.4, §6): one context, one client
+ * The lws native loop (docs/design.md "The loop"): one context, one client
  * vhost, one timer, signals through a signalfd and stdin as raw files.
  * lws_service sleeps until the earliest sul or fd event, so an idle vigil
  * costs nothing.

@@ -1,6 +1,6 @@
 /*
  * Name resolution off the loop. lws 4.1 resolves client addresses with a
- * blocking getaddrinfo (EVENT-LOOP.md pitfall 2), which would freeze the
+ * blocking getaddrinfo (docs/design.md, loop pitfall 2), which would freeze the
  * loop (and every heartbeat, redraw and REST timer) for as long as DNS
  * takes. glibc's getaddrinfo_a runs the lookup on its own thread and
  * announces completion with a queued real-time signal, which the loop

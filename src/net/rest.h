@@ -1,7 +1,7 @@
 /*
  * The REST transport: performs what the core's rate-limit queue hands out
  * (ACT_HTTP) with libcurl on the loop, and the emulator's control requests,
- * which bypass the queue. Discord's requirements (PROTOCOL.md §2.5):
+ * which bypass the queue. Discord's requirements (docs/protocol.md §2.5):
  * "Authorization: Bot <token>", a DiscordBot User-Agent, JSON bodies. One
  * multi handle for the process, so connections (HTTP/2 where offered) are
  * reused.

@@ -35,7 +35,7 @@ close_text(int code)
 	return "";
 }
 
-/* Codes after which Discord wants a new session (PROTOCOL.md 1.9). */
+/* Codes after which Discord wants a new session (docs/protocol.md §1.9). */
 int
 sim_gw_close_keeps_session(int code)
 {

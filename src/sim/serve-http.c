@@ -3,7 +3,7 @@
  * path, query, Authorization and a bounded body, hand them to the core, and
  * write its answer back (headers, then the body), keeping the connection
  * alive for the next request. Header names need their trailing colon on
- * HTTP/1 (EVENT-LOOP.md 2.3).
+ * HTTP/1 (docs/design.md, loop pitfalls 5 and 10).
  */
 #include <stdio.h>
 #include <stdlib.h>

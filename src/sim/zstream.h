@@ -1,5 +1,5 @@
 /*
- * zlib-stream transport compression (PROTOCOL.md 1.13), server side: one
+ * zlib-stream transport compression (docs/protocol.md §1.13), server side: one
  * deflate stream per connection for its whole life, each message flushed
  * with Z_SYNC_FLUSH so it ends in 00 00 ff ff and the client can inflate it
  * at once. Kept out of the core, which speaks plain text.

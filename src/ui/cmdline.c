@@ -1,5 +1,5 @@
 /*
- * Readline glue (EVENT-LOOP.md §5, TUI-ANCHORS.md §6). Readline runs in
+ * Readline glue (docs/design.md "The loop"). Readline runs in
  * callback mode and never touches the terminal:
  *
  *  - ncurses owns the tty modes (prep/deprep NULL), signals are the loop's

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/paths.h"
 #include "ui/cmd.h"
 #include "ui/cmdline.h"
 #include "ui/terminal.h"
@@ -508,14 +509,9 @@ start_theme(struct ui *ui)
 static void
 history_path(struct app *a, char *buf, size_t len)
 {
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	char dir[PATH_MAX];
 
-	if (xdg != NULL && *xdg != '\0')
-		snprintf(dir, sizeof(dir), "%s/vigil", xdg);
-	else if (home != NULL && *home != '\0')
-		snprintf(dir, sizeof(dir), "%s/.local/state/vigil", home);
-	else
+	if (paths_vigil(PATHS_STATE, NULL, dir, sizeof(dir)) != 0)
 		snprintf(dir, sizeof(dir), "%s", app_state_dir(a));
 	(void)mkdir(dir, 0700);
 	snprintf(buf, len, "%s/history", dir);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/paths.h"
 #include "ui/theme.h"
 
 #ifndef VIGIL_DATADIR
@@ -258,13 +259,10 @@ read_file(const char *path, char *buf, size_t len, char *err, size_t errlen)
 static int
 theme_dirs(char dirs[3][PATH_MAX])
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	int n = 0;
 
-	if (xdg != NULL && *xdg != '\0')
-		snprintf(dirs[n++], PATH_MAX, "%s/vigil/themes", xdg);
-	else if (home != NULL && *home != '\0')
-		snprintf(dirs[n++], PATH_MAX, "%s/.config/vigil/themes", home);
+	if (paths_vigil(PATHS_CONFIG, "themes", dirs[n], PATH_MAX) == 0)
+		n++;
 	snprintf(dirs[n++], PATH_MAX, "themes");
 	snprintf(dirs[n++], PATH_MAX, "%s/themes", VIGIL_DATADIR);
 	return n;

@@ -1,5 +1,5 @@
 /*
- * Invariant 5: no REST request is dropped, and none is sent into a bucket
+ * Invariant 5 (docs/design.md): no REST request is dropped, and none is sent into a bucket
  * known to be empty.
  *
  * "Known" is what the bot could know: the answers it was given, in this

@@ -1,5 +1,5 @@
 /*
- * Invariants 3 and 6, from what the harness delivers and what the bot sends.
+ * Invariants 3 and 6 (docs/design.md), from what the harness delivers and what the bot sends.
  *
  * 3, no sequence gap. A frame counts as taken when the bot can act on it:
  * it is for the bot's current conn, the conn is open and the bot is not

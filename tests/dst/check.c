@@ -1,5 +1,5 @@
 /*
- * The invariants of DESIGN.md, checked after every step and on every
+ * The invariants of docs/design.md, checked after every step and on every
  * action, each with a message that says what broke and by how much.
  * check-seq.c has 3 and 6, check-rest.c has 5; here:
  *   1  one live connection: no ACT_OPEN while a conn is not reported closed

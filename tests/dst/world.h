@@ -1,5 +1,5 @@
 /*
- * The deterministic simulation (DESIGN.md "Tests, layer by layer"): the bot
+ * The deterministic simulation (docs/design.md "Tests, layer by layer"): the bot
  * core and the emulator core in one process, joined by a simulated network
  * on one virtual clock, every random choice drawn from one seeded generator.
  * A seed is a whole history: the same seed replays the same steps exactly.

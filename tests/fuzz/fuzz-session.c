@@ -6,7 +6,7 @@
  * bot.h. Checked after every event:
  *
  *  - never a second ACT_OPEN before the first connection is reported closed
- *    (invariant 1), and nothing sent on a connection that is not open;
+ *    (docs/design.md invariant 1), and nothing sent on a connection that is not open;
  *  - session starts in the window never exceed the limit (invariant 2);
  *  - a fatal close code stops reconnecting and says why (invariant 7);
  *  - the token is in no payload but IDENTIFY and RESUME (the protocol

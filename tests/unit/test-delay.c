@@ -57,7 +57,7 @@ test_seed_table(void **state)
 		assert_true(delay_eval_s(&f, table[i][0], NULL) == table[i][1]);
 		assert_int_equal(delay_ms(&f, table[i][0], NULL), table[i][1] * 1000);
 	}
-	/* PROTOCOL.md §3: no cap in Javacord, 200 -> 135. */
+	/* docs/protocol.md §3: no cap in Javacord, 200 -> 135. */
 	assert_true(delay_eval_s(&f, 200, NULL) == 135);
 }
 

@@ -1,4 +1,4 @@
-/* Every row of the close-code and op policy table (DESIGN.md). */
+/* Every row of the close-code and op policy table (docs/design.md). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 /*
  * The REST queue driven by a virtual clock and hand-made responses: each
- * test is one rule of PROTOCOL.md §2 (test-rlprop.c checks the invariants
+ * test is one rule of docs/protocol.md §2 (test-ratelimit-prop.c checks the invariants
  * over random traffic).
  */
 #include <setjmp.h>

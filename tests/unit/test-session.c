@@ -46,7 +46,7 @@ drain(struct rig *r)
 	while (bot_next_action(r->b, &a)) {
 		assert_true(r->nseen < MAX_SEEN);
 		if (a.kind == ACT_OPEN) {
-			/* Invariant 1: never a second live connection. */
+			/* Invariant 1 (docs/design.md): never a second live connection. */
 			assert_false(r->open);
 			r->conn = a.conn;
 			r->opens++;

@@ -1,0 +1,20 @@
+/*
+ * The XDG base directories, resolved by one rule for every file vigil keeps:
+ * the config file, themes, the state file and the command history. As the
+ * XDG Base Directory spec says, $XDG_CONFIG_HOME or $XDG_STATE_HOME counts
+ * only when it is an absolute path; unset, empty or relative, the default
+ * under $HOME is used ($HOME/.config, $HOME/.local/state), and without a
+ * usable $HOME, the same under the working directory.
+ */
+#ifndef VIGIL_APP_PATHS_H
+#define VIGIL_APP_PATHS_H
+
+#include <stddef.h>
+
+enum paths_base { PATHS_CONFIG, PATHS_STATE };
+
+/* Writes "<base>/vigil" (or "<base>/vigil/<sub>" when sub is not NULL) to
+ * out. 0, or -1 when it does not fit. */
+int paths_vigil(enum paths_base base, const char *sub, char *out, size_t len);
+
+#endif
