@@ -42,23 +42,33 @@ view_queue_update(struct queue_model *m, const struct bot_snapshot *v, const str
 	}
 }
 
-/* The global state, as it goes on the rule: "global 3/50/s  invalid
- * 0/10000  no ban". */
 static void
-global_text(const struct queue_model *m, char *buf, size_t len)
+ban_text(const struct queue_model *m, char *buf, size_t len)
+{
+	if (m->unauthorized)
+		snprintf(buf, len, "401: REST stopped");
+	else if (m->banned)
+		snprintf(buf, len, "BANNED %ds", m->ban_left_s);
+	else if (m->global_wait_s > 0)
+		snprintf(buf, len, "global 429, %ds", m->global_wait_s);
+	else
+		snprintf(buf, len, "no ban");
+}
+
+/* The global state, as it goes on the rule: "global 3/50 per s  invalid
+ * 0/10000  no ban", or short "3/50/s · invalid 0/10000 · no ban". */
+static void
+global_text(const struct queue_model *m, bool brief, char *buf, size_t len)
 {
 	char ban[48];
 
-	if (m->unauthorized)
-		snprintf(ban, sizeof(ban), "401: REST stopped");
-	else if (m->banned)
-		snprintf(ban, sizeof(ban), "BANNED %ds", m->ban_left_s);
-	else if (m->global_wait_s > 0)
-		snprintf(ban, sizeof(ban), "global 429, %ds", m->global_wait_s);
+	ban_text(m, ban, sizeof(ban));
+	if (brief)
+		snprintf(buf, len, "%d/%d/s · invalid %d/%d · %s", m->sent_last_s, m->per_s,
+		    m->invalid, m->invalid_limit, ban);
 	else
-		snprintf(ban, sizeof(ban), "no ban");
-	snprintf(buf, len, "global %d/%d per s  invalid %d/%d  %s", m->sent_last_s, m->per_s,
-	    m->invalid, m->invalid_limit, ban);
+		snprintf(buf, len, "global %d/%d per s  invalid %d/%d  %s", m->sent_last_s, m->per_s,
+		    m->invalid, m->invalid_limit, ban);
 }
 
 static void
@@ -66,6 +76,7 @@ draw_row(WINDOW *w, int y, const struct queue_row *r, int route_w)
 {
 	int cols = getmaxx(w), x = 1 + route_w + 1;
 	char lim[24], reset[16];
+	struct fit_line l;
 
 	if (r->known)
 		snprintf(lim, sizeof(lim), "%d/%d", r->remaining, r->limit);
@@ -75,7 +86,10 @@ draw_row(WINDOW *w, int y, const struct queue_row *r, int route_w)
 		snprintf(reset, sizeof(reset), "%ds", r->reset_s);
 	else
 		snprintf(reset, sizeof(reset), "-");
-	ui_put(w, y, 1, route_w, ROLE_TEXT, r->route);
+	/* A long route is cut between its path segments. */
+	fit_init(&l);
+	fit_split(&l, ROLE_TEXT, r->route, " /");
+	fit_draw(w, y, 1, route_w, &l, 1);
 	ui_putf(w, y, x, cols - x, r->known && r->remaining == 0 ? ROLE_WARN : ROLE_TEXT, "%9s", lim);
 	ui_putf(w, y, x + 10, cols - x - 10, r->reset_s > 0 ? ROLE_WARN : ROLE_DIM, "%7s", reset);
 	ui_putf(w, y, x + 18, cols - x - 18, r->pending > 0 ? ROLE_TEXT : ROLE_DIM, "%4d+%d",
@@ -84,15 +98,37 @@ draw_row(WINDOW *w, int y, const struct queue_row *r, int route_w)
 	    (unsigned long long)r->hits429);
 }
 
+/* The one-line form: "rest 0 queued, 0 in flight  global 0/50 per s
+ * invalid 0/10000  no ban"; short, the ban first: "rest 0+0 · no ban ·
+ * 0/50/s · invalid 0/10000". */
 static void
 draw_compact(WINDOW *w, const struct queue_model *m)
 {
-	char g[128];
+	enum ui_role role = m->banned || m->unauthorized ? ROLE_CRIT : ROLE_DIM;
+	struct fit_line f[2];
+	char ban[48];
 
-	global_text(m, g, sizeof(g));
-	ui_putf(w, 0, 0, getmaxx(w), m->banned || m->unauthorized ? ROLE_CRIT : ROLE_DIM,
-	    "rest %d queued, %d in flight  %s", m->pending, m->inflight, g);
+	ban_text(m, ban, sizeof(ban));
+	fit_init(&f[0]);
+	fit_add(&f[0], role, "rest %d queued, %d in flight", m->pending, m->inflight);
+	fit_field(&f[0], 0);
+	fit_add(&f[0], role, "  global %d/%d per s", m->sent_last_s, m->per_s);
+	fit_field(&f[0], 0);
+	fit_add(&f[0], role, "  invalid %d/%d", m->invalid, m->invalid_limit);
+	fit_field(&f[0], 0);
+	fit_add(&f[0], role, "  %s", ban);
+	fit_init(&f[1]);
+	fit_add(&f[1], role, "rest %d+%d", m->pending, m->inflight);
+	fit_field(&f[1], 0);
+	fit_add(&f[1], role, " · %s", ban);
+	fit_field(&f[1], 0);
+	fit_add(&f[1], role, " · %d/%d/s", m->sent_last_s, m->per_s);
+	fit_field(&f[1], 0);
+	fit_add(&f[1], role, " · invalid %d/%d", m->invalid, m->invalid_limit);
+	fit_draw(w, 0, 0, getmaxx(w), f, 2);
 }
+
+#define RULE_TITLE "REST rate limits"
 
 void
 view_queue_draw(WINDOW *w, const struct queue_model *m, bool compact)
@@ -106,9 +142,11 @@ view_queue_draw(WINDOW *w, const struct queue_model *m, bool compact)
 		draw_compact(w, m);
 		return;
 	}
-	global_text(m, g, sizeof(g));
-	ui_rule(w, 0, "REST rate limits", g);
-	if (m->banned || m->unauthorized)
+	global_text(m, false, g, sizeof(g));
+	if (ui_width(g) + ui_width(RULE_TITLE) + 8 > cols)
+		global_text(m, true, g, sizeof(g));
+	ui_rule(w, 0, RULE_TITLE, g);
+	if ((m->banned || m->unauthorized) && ui_width(g) + ui_width(RULE_TITLE) + 8 <= cols)
 		ui_put(w, 0, cols - ui_width(g) - 2, ui_width(g), ROLE_CRIT, g);
 	ui_putf(w, 1, 1, cols - 1, ROLE_DIM, "%-*s %9s %7s %6s %5s", route_w, "route",
 	    "rem/limit", "reset", "queued", "429s");
