@@ -118,6 +118,7 @@ struct log_view {
 	enum log_level min_level;
 	char filter[64];                    /* only lines containing this ("" = all) */
 	char search[64];                    /* highlighted; "" = none */
+	bool search_missed;                 /* the last search found nothing */
 	uint64_t anchor;                    /* seq shown at the bottom; 0 = follow */
 	int anchor_skip;                    /* wrapped rows of the anchor hidden below */
 	uint64_t drawn_next, drawn_first, drawn_dropped;

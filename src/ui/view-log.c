@@ -191,7 +191,8 @@ draw_rule(WINDOW *w, const struct log_view *lv, const struct logring *r)
 	if (lv->filter[0] != '\0' && off < sizeof(right))
 		off += (size_t)snprintf(right + off, sizeof(right) - off, "  filter \"%s\"", lv->filter);
 	if (lv->search[0] != '\0' && off < sizeof(right))
-		off += (size_t)snprintf(right + off, sizeof(right) - off, "  /%s", lv->search);
+		off += (size_t)snprintf(right + off, sizeof(right) - off, "  /%s%s", lv->search,
+		    lv->search_missed ? " (no match)" : "");
 	if (r->dropped > 0 && off < sizeof(right))
 		off += (size_t)snprintf(right + off, sizeof(right) - off, "  %llu dropped",
 		    (unsigned long long)r->dropped);
@@ -346,10 +347,13 @@ view_log_find(struct log_view *lv, const struct logring *r, bool from_bottom)
 			if (strcasestr(e->text, lv->search) != NULL) {
 				lv->anchor = s == r->next_seq - 1 ? 0 : s;
 				lv->anchor_skip = 0;
+				lv->search_missed = false;
 				return true;
 			}
 		}
 		start = r->next_seq - 1;
 	}
+	/* Said on the rule too: a scrolled log does not show the message. */
+	lv->search_missed = true;
 	return false;
 }

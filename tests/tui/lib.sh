@@ -6,7 +6,8 @@
 #
 #   . tests/tui/lib.sh
 #   start_vigil [FLAGS...]          (the embedded emulator, fast settings)
-#   check "what" wait_for_text 'Connected' 10
+#   check "what" expect_state Connected 10
+#   check "what" wait_for_text 'cache: flushed' 3
 #   send 'sim drop'
 #   finish
 
@@ -40,6 +41,48 @@ wait_for_text() {
 		screen=$(capture)
 		printf '%s\n' "$screen" | grep -Eq -- "$1" && return 0
 		printf '%s\n' "$screen" | grep -q 'VIGIL-EXITED' && return 1
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# The state the console shows as current: in the full layout the one pill
+# drawn highlighted (reverse video, read from capture-pane -e; all four
+# pills are always drawn, so their text alone says nothing), in the
+# compact one the first word of the state line. Empty when it cannot tell
+# (no pill or two highlighted).
+current_state() {
+	esc=$(printf '\033')
+	pills=$(capture -e | grep -aoE "$esc\[([0-9]+;)*7(;[0-9]+)*m($esc\[[0-9;]*m)*\[ [A-Za-z]+ \]" |
+	    sed 's/.*\[ \([A-Za-z]*\) \]$/\1/')
+	if [ -n "$pills" ]; then
+		[ "$(printf '%s\n' "$pills" | wc -l)" -eq 1 ] && printf '%s\n' "$pills"
+		return 0
+	fi
+	capture | sed -n '2s/^\(Connected\|Disconnected\|Resuming\|Reconnecting\) [0-9].*/\1/p'
+}
+
+# expect_state NAME [SECONDS]: waits (default 5 s) until NAME is the
+# current state (see current_state).
+expect_state() {
+	tries=$(( ${2:-5} * 10 ))
+	while [ "$tries" -gt 0 ]; do
+		[ "$(current_state)" = "$1" ] && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	echo "    state shown: '$(current_state)', expected '$1'"
+	return 1
+}
+
+# wait_for_match TEXT SECONDS: waits until TEXT is drawn highlighted as a
+# search match (right after a background or reverse-video attribute).
+wait_for_match() {
+	esc=$(printf '\033')
+	tries=$(( $2 * 10 ))
+	while [ "$tries" -gt 0 ]; do
+		capture -e | grep -aqE "$esc\[([0-9]+;)*(7|48;5;[0-9]+)m$1" && return 0
 		sleep 0.1
 		tries=$((tries - 1))
 	done

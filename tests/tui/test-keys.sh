@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_vigil
-check "starts Connected" wait_for_text '\[ Connected \]' 15
+check "starts Connected" expect_state Connected 15
 
 send 'help'
 check "help lists every command" wait_for_text 'help: theme' 3
@@ -54,11 +54,15 @@ check "Home goes to the top" wait_for_text 'SCROLLED' 2
 keys End
 check "End goes live" wait_for_gone 'SCROLLED' 2
 
-# Search: /text jumps back to a match and highlights it.
+# Search: /text jumps back to a match and highlights it (the match role:
+# the default theme's yellow background), and says so when nothing matches.
 send '/session start'
-check "search finds a line" wait_for_text 'SCROLLED|/session start' 2
-check "search term on the rule" wait_for_text '/session start' 1
+check "search term on the rule" wait_for_text '/session start  SCROLLED' 2
+check "search highlights the match" wait_for_match 'session start' 2
+send '/zzq-nowhere'
+check "search without a match says so" wait_for_text '/zzq-nowhere \(no match\)' 2
 keys End
+check "and in the log" wait_for_text 'search: no line matches "zzq-nowhere"' 2
 
 # reconnect asks first when the budget is low (here it is not: no question).
 send 'reconnect'
