@@ -50,7 +50,7 @@ left_role(const struct budget_model *m)
 /* "used 1/1000  left 999  reserve 10"; short "1/1000 used · 999 left ·
  * 10 kept", the reserve left out first. */
 static int
-counts(const struct budget_model *m, struct fit_line f[2])
+counts(const struct budget_model *m, struct fit_line f[3])
 {
 	fit_init(&f[0]);
 	fit_add(&f[0], ROLE_DIM, "used ");
@@ -79,7 +79,7 @@ counts(const struct budget_model *m, struct fit_line f[2])
  * counts line already shows the stricter "left"), then Discord's count,
  * then its reset. */
 static int
-sources(const struct budget_model *m, struct fit_line f[2])
+sources(const struct budget_model *m, struct fit_line f[3])
 {
 	fit_init(&f[0]);
 	fit_add(&f[0], ROLE_DIM, "Discord ");
@@ -111,38 +111,35 @@ sources(const struct budget_model *m, struct fit_line f[2])
 }
 
 static void
-verdict(struct fit_line *l, const struct budget_model *m)
+verdict(struct fit_line *l, const struct budget_model *m, bool brief)
 {
 	fit_field(l, 0);
 	if (m->exhausts)
-		fit_add(l, ROLE_CRIT, " could exhaust");
+		fit_add(l, ROLE_CRIT, brief ? " too many" : " could exhaust");
 	else
 		fit_add(l, ROLE_OK, " ok");
 }
 
-/* "24 h worst case 567 starts vs 989 usable ok"; short "worst 24 h 567 of
- * 989 ok". */
+/* "24 h worst case 567 starts vs 989 usable ok"; shorter "worst 24 h 567
+ * of 989 ok", shortest "24 h 2880 of 989 too many". */
 static int
-projection(const struct budget_model *m, struct fit_line f[2])
+projection(const struct budget_model *m, struct fit_line f[3])
 {
+	static const char *const label[] = { "24 h worst case ", "worst 24 h ", "24 h " };
 	int usable = m->remaining - m->reserve;
 	enum ui_role role = m->exhausts ? ROLE_CRIT : ROLE_TEXT;
 
 	if (usable < 0)
 		usable = 0;
-	fit_init(&f[0]);
-	fit_add(&f[0], ROLE_DIM, "24 h worst case ");
-	fit_add(&f[0], role, "%d starts", m->projection);
-	fit_field(&f[0], 0);
-	fit_add(&f[0], ROLE_DIM, " vs %d usable", usable);
-	verdict(&f[0], m);
-	fit_init(&f[1]);
-	fit_add(&f[1], ROLE_DIM, "worst 24 h ");
-	fit_add(&f[1], role, "%d", m->projection);
-	fit_field(&f[1], 0);
-	fit_add(&f[1], ROLE_DIM, " of %d", usable);
-	verdict(&f[1], m);
-	return 2;
+	for (int i = 0; i < 3; i++) {
+		fit_init(&f[i]);
+		fit_add(&f[i], ROLE_DIM, "%s", label[i]);
+		fit_add(&f[i], role, i == 0 ? "%d starts" : "%d", m->projection);
+		fit_field(&f[i], 0);
+		fit_add(&f[i], ROLE_DIM, i == 0 ? " vs %d usable" : " of %d", usable);
+		verdict(&f[i], m, i == 2);
+	}
+	return 3;
 }
 
 static void
@@ -178,20 +175,20 @@ draw_compact(WINDOW *w, const struct budget_model *m)
 	fit_field(&l, 0);
 	fit_add(&l, ROLE_DIM, " 24h ");
 	fit_add(&l, m->exhausts ? ROLE_CRIT : ROLE_OK, "%d", m->projection);
-	verdict(&l, m);
+	verdict(&l, m, false);
 	fit_draw(w, 0, 0, getmaxx(w), &l, 1);
 }
 
 #define RULE_TITLE "Session starts (24 h)"
 
-typedef int (*budget_line)(const struct budget_model *m, struct fit_line f[2]);
+typedef int (*budget_line)(const struct budget_model *m, struct fit_line f[3]);
 static const budget_line lines[] = { counts, sources, projection };
 #define NLINES ((int)(sizeof(lines) / sizeof(lines[0])))
 
 int
 view_budget_need(const struct budget_model *m)
 {
-	struct fit_line f[2];
+	struct fit_line f[3];
 	int need = ui_width(RULE_TITLE) + 4;
 
 	for (int i = 0; i < NLINES; i++) {
@@ -207,7 +204,7 @@ void
 view_budget_draw(WINDOW *w, const struct budget_model *m, bool compact)
 {
 	int rows = getmaxy(w);
-	struct fit_line f[2];
+	struct fit_line f[3];
 
 	werase(w);
 	if (compact || rows < 4) {

@@ -170,6 +170,40 @@ screen_number() {
 	capture | sed -n "s/.*$1\([0-9][0-9]*\).*/\1/p" | head -n 1
 }
 
+# The screen with what changes from run to run masked (tmux's regress/
+# .result files): wall-clock times, durations, the emulator's port, the
+# round trip, the event rate and the countdown bar's fill.
+masked_screen() {
+	capture | perl -CSD -pe '
+		s/\d\d:\d\d:\d\d/HH:MM:SS/g;
+		s/127\.0\.0\.1:\d+/127.0.0.1:PORT/g;
+		s/(?<![\d.\/])(?!429s)\d+(?:d\d\dh|h\d\dm|m\d\ds|s)(?![\w.])/T/g;
+		s/rtt \d+ ms/rtt N ms/g;
+		s/\d+\.\d\/s/N.N\/s/g;
+		s/\x{2588}/\x{2591}/g;
+		s/[ \t]+$//;'
+}
+
+# expect_golden NAME SECONDS: waits until the masked screen equals
+# tests/tui/golden/NAME.result; shows the difference when it never does.
+# VIGIL_GOLDEN_UPDATE=1 writes the file instead (read it before committing).
+expect_golden() {
+	golden=$(dirname "$0")/golden/$1.result
+	if [ -n "${VIGIL_GOLDEN_UPDATE:-}" ]; then
+		sleep "$2"
+		masked_screen >"$golden"
+		return 0
+	fi
+	tries=$(( $2 * 10 ))
+	while [ "$tries" -gt 0 ]; do
+		masked_screen >"$WORK/screen" && cmp -s "$WORK/screen" "$golden" && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	diff -u "$golden" "$WORK/screen" | sed 's/^/    /'
+	return 1
+}
+
 finish() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
