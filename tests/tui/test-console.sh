@@ -22,6 +22,8 @@ check "bell on a lost connection" sh -c "$TMUX_CMD display -p -t $PANE '#{window
 # An op 9 (not resumable) is a new session: Reconnecting, a countdown,
 # one more session start used.
 used=$(screen_number 'used ')
+# Unread, $((used + 1)) would be 1, the count already shown.
+check "budget count read" test -n "$used"
 send 'sim invalid false'
 # The log still holds the first start's lines; the state view's "last"
 # line shows only the newest transition, so follow that in order.

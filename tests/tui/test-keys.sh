@@ -50,7 +50,10 @@ check "PgUp scrolls back" wait_for_text 'SCROLLED \(End: live\)' 2
 keys PageDown PageDown PageDown PageDown
 check "PgDn returns to live" wait_for_gone 'SCROLLED' 2
 keys PageUp Home
+# PageUp alone shows SCROLLED too: the top is where vigil's first line is.
 check "Home goes to the top" wait_for_text 'SCROLLED' 2
+check "Home shows the first line" sh -c "$TMUX_CMD capture-pane -p -t $PANE |
+    sed -n '/─ Log/{n;p;q;}' | grep -q 'INFO  app      vigil [0-9]'"
 keys End
 check "End goes live" wait_for_gone 'SCROLLED' 2
 
@@ -68,6 +71,10 @@ check "and in the log" wait_for_text 'search: no line matches "zzq-nowhere"' 2
 send 'reconnect'
 check "reconnect" wait_for_text 'reconnect: starting a new session' 3
 check "reconnected" wait_for_text 'Reconnecting -> Connected' 10
+# The startup's own Reconnecting -> Connected is in the log too: the
+# diagram's history must list this reconnect, and show Connected.
+check "the diagram lists the reconnect" wait_for_text '[0-9:]+ D>Rc operator asked for a new session' 3
+check "and shows Connected" expect_state Connected 3
 
 # History: Up recalls the last command.
 keys Up
