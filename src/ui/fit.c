@@ -172,25 +172,71 @@ draw_form(WINDOW *w, int y, int x, int maxw, const struct fit_line *l, int level
 	return used;
 }
 
-int
-fit_draw(WINDOW *w, int y, int x, int maxw, const struct fit_line *forms, int nforms)
+/* What fit_draw shows of forms in maxw: the form, the drop level and the
+ * first field left out (FIT_FIELDS: none, the line is whole). */
+struct fit_pick {
+	const struct fit_line *l;
+	int level, upto;
+	bool cut;
+};
+
+static struct fit_pick
+pick(const struct fit_line *forms, int nforms, int maxw)
 {
-	const struct fit_line *last;
-	const char *ell = ui_utf8() ? "…" : "~";
-	int level, upto, used;
+	struct fit_pick p = { &forms[nforms - 1], 0, FIT_FIELDS, false };
+
+	for (int i = 0; i < nforms; i++)
+		if (fit_width(&forms[i]) <= maxw) {
+			p.l = &forms[i];
+			return p;
+		}
+	for (int i = 0; i < nforms; i++)
+		for (int d = 1; d <= max_drop(&forms[i]); d++)
+			if (width_at(&forms[i], d) <= maxw) {
+				p.l = &forms[i];
+				p.level = d;
+				return p;
+			}
+	p.level = max_drop(p.l);
+	p.upto = cut_field(p.l, p.level, maxw, 1);
+	p.cut = true;
+	return p;
+}
+
+/* The width of the fields of l before `upto` at drop level `level`. */
+static int
+width_upto(const struct fit_line *l, int level, int upto)
+{
+	int w = 0;
+
+	for (int i = 0; i < l->nspans && l->span[i].field < upto; i++)
+		if (kept(l, l->span[i].field, level))
+			w += l->span[i].width;
+	return w;
+}
+
+int
+fit_drawn(const struct fit_line *forms, int nforms, int maxw)
+{
+	struct fit_pick p;
 
 	if (nforms <= 0 || maxw <= 0)
 		return 0;
-	for (int i = 0; i < nforms; i++)
-		if (fit_width(&forms[i]) <= maxw)
-			return draw_form(w, y, x, maxw, &forms[i], 0, FIT_FIELDS);
-	for (int i = 0; i < nforms; i++)
-		for (int d = 1; d <= max_drop(&forms[i]); d++)
-			if (width_at(&forms[i], d) <= maxw)
-				return draw_form(w, y, x, maxw, &forms[i], d, FIT_FIELDS);
-	last = &forms[nforms - 1];
-	level = max_drop(last);
-	upto = cut_field(last, level, maxw, 1);
-	used = draw_form(w, y, x, maxw - 1, last, level, upto);
-	return used + ui_put(w, y, x + used, maxw - used, ROLE_DIM, ell);
+	p = pick(forms, nforms, maxw);
+	return width_upto(p.l, p.level, p.upto) + (p.cut ? 1 : 0);
+}
+
+int
+fit_draw(WINDOW *w, int y, int x, int maxw, const struct fit_line *forms, int nforms)
+{
+	struct fit_pick p;
+	int used;
+
+	if (nforms <= 0 || maxw <= 0)
+		return 0;
+	p = pick(forms, nforms, maxw);
+	used = draw_form(w, y, x, maxw, p.l, p.level, p.upto);
+	if (p.cut)
+		used += ui_put(w, y, x + used, maxw - used, ROLE_DIM, ui_utf8() ? "…" : "~");
+	return used;
 }

@@ -246,8 +246,12 @@ bool view_log_find(struct log_view *lv, const struct logring *r, bool from_botto
 size_t ui_clip(const char *s, int maxw, int *cols);
 int ui_putf(WINDOW *w, int y, int x, int maxw, enum ui_role role, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
-/* A pane rule: "── Title ─── right ──" across the window's first row. */
+/* A pane rule: "── Title ─── right ──" across the window's first row;
+ * right is left out whole when it does not fit. */
 void ui_rule(WINDOW *w, int y, const char *title, const char *right);
+/* The same with the right side in forms (see fit_draw). */
+struct fit_line;
+void ui_rule_fit(WINDOW *w, int y, const char *title, const struct fit_line *right, int nright);
 /* Duration as shown: "45s", "12m05s", "3h12m", "2d04h". */
 void ui_dur(int64_t ms, char *buf, size_t len);
 /* Whole seconds, rounded up (a countdown shows 1s until it is over). */
@@ -302,6 +306,8 @@ int fit_need(const struct fit_line *forms, int nforms);
  * dropping fields if it must, else the last one cut at a field boundary
  * with "…". Returns the columns written. */
 int fit_draw(WINDOW *w, int y, int x, int maxw, const struct fit_line *forms, int nforms);
+/* The columns fit_draw would write. */
+int fit_drawn(const struct fit_line *forms, int nforms, int maxw);
 
 /* ---- title.c ---- */
 

@@ -162,6 +162,20 @@ view_countdown_need(const struct countdown_model *m)
 	return need;
 }
 
+/* Why it waits, long or short, or nothing: the headline says when. */
+static void
+draw_rule(WINDOW *w, const struct countdown_model *m)
+{
+	struct fit_line f[2];
+
+	for (int i = 0; i < 2; i++) {
+		fit_init(&f[i]);
+		fit_field(&f[i], 1);
+		fit_add(&f[i], ROLE_DIM, "%s", wait_label(m->wait, i == 1));
+	}
+	ui_rule_fit(w, 0, RULE_TITLE, f, 2);
+}
+
 static void
 draw_line(WINDOW *w, int y, int x, const struct fit_line *f, int n)
 {
@@ -173,7 +187,6 @@ view_countdown_draw(WINDOW *w, const struct countdown_model *m, bool compact, bo
 {
 	int cols = getmaxx(w), n;
 	struct fit_line f[2];
-	const char *right = NULL;
 
 	werase(w);
 	n = headline(m, f);
@@ -181,10 +194,7 @@ view_countdown_draw(WINDOW *w, const struct countdown_model *m, bool compact, bo
 		draw_line(w, 0, 0, f, n);
 		return;
 	}
-	if (m->wait != WAIT_NONE)
-		right = wait_label(m->wait,
-		    ui_width(wait_label(m->wait, false)) + ui_width(RULE_TITLE) + 8 > cols);
-	ui_rule(w, 0, RULE_TITLE, right);
+	draw_rule(w, m);
 	draw_line(w, 1, 1, f, n);
 	if (m->wait != WAIT_NONE)
 		draw_bar(w, 2, 1, cols - 2, m->fill, utf8);

@@ -55,20 +55,30 @@ ban_text(const struct queue_model *m, char *buf, size_t len)
 		snprintf(buf, len, "no ban");
 }
 
-/* The global state, as it goes on the rule: "global 3/50 per s  invalid
- * 0/10000  no ban", or short "3/50/s · invalid 0/10000 · no ban". */
+/* The global state, after `sep`: "global 3/50 per s  invalid 0/10000  no
+ * ban", or brief "no ban · 3/50/s · invalid 0/10000", the ban state last
+ * to go and in the critical colour when it is one. */
 static void
-global_text(const struct queue_model *m, bool brief, char *buf, size_t len)
+global_fields(struct fit_line *l, const struct queue_model *m, bool brief, const char *sep)
 {
+	enum ui_role ban_role = m->banned || m->unauthorized ? ROLE_CRIT : ROLE_DIM;
 	char ban[48];
 
 	ban_text(m, ban, sizeof(ban));
-	if (brief)
-		snprintf(buf, len, "%d/%d/s · invalid %d/%d · %s", m->sent_last_s, m->per_s,
-		    m->invalid, m->invalid_limit, ban);
-	else
-		snprintf(buf, len, "global %d/%d per s  invalid %d/%d  %s", m->sent_last_s, m->per_s,
-		    m->invalid, m->invalid_limit, ban);
+	fit_field(l, 0);
+	if (brief) {
+		fit_add(l, ban_role, "%s%s", sep, ban);
+		fit_field(l, 2);
+		fit_add(l, ROLE_DIM, " · %d/%d/s", m->sent_last_s, m->per_s);
+		fit_field(l, 1);
+		fit_add(l, ROLE_DIM, " · invalid %d/%d", m->invalid, m->invalid_limit);
+		return;
+	}
+	fit_add(l, ROLE_DIM, "%sglobal %d/%d per s", sep, m->sent_last_s, m->per_s);
+	fit_field(l, 0);
+	fit_add(l, ROLE_DIM, "  invalid %d/%d", m->invalid, m->invalid_limit);
+	fit_field(l, 0);
+	fit_add(l, ban_role, "  %s", ban);
 }
 
 static void
@@ -104,27 +114,14 @@ draw_row(WINDOW *w, int y, const struct queue_row *r, int route_w)
 static void
 draw_compact(WINDOW *w, const struct queue_model *m)
 {
-	enum ui_role role = m->banned || m->unauthorized ? ROLE_CRIT : ROLE_DIM;
 	struct fit_line f[2];
-	char ban[48];
 
-	ban_text(m, ban, sizeof(ban));
 	fit_init(&f[0]);
-	fit_add(&f[0], role, "rest %d queued, %d in flight", m->pending, m->inflight);
-	fit_field(&f[0], 0);
-	fit_add(&f[0], role, "  global %d/%d per s", m->sent_last_s, m->per_s);
-	fit_field(&f[0], 0);
-	fit_add(&f[0], role, "  invalid %d/%d", m->invalid, m->invalid_limit);
-	fit_field(&f[0], 0);
-	fit_add(&f[0], role, "  %s", ban);
+	fit_add(&f[0], ROLE_DIM, "rest %d queued, %d in flight", m->pending, m->inflight);
+	global_fields(&f[0], m, false, "  ");
 	fit_init(&f[1]);
-	fit_add(&f[1], role, "rest %d+%d", m->pending, m->inflight);
-	fit_field(&f[1], 0);
-	fit_add(&f[1], role, " · %s", ban);
-	fit_field(&f[1], 0);
-	fit_add(&f[1], role, " · %d/%d/s", m->sent_last_s, m->per_s);
-	fit_field(&f[1], 0);
-	fit_add(&f[1], role, " · invalid %d/%d", m->invalid, m->invalid_limit);
+	fit_add(&f[1], ROLE_DIM, "rest %d+%d", m->pending, m->inflight);
+	global_fields(&f[1], m, true, " · ");
 	fit_draw(w, 0, 0, getmaxx(w), f, 2);
 }
 
@@ -135,19 +132,18 @@ view_queue_draw(WINDOW *w, const struct queue_model *m, bool compact)
 {
 	int rows = getmaxy(w), cols = getmaxx(w);
 	int route_w = cols - 2 - 32;
-	char g[128];
+	struct fit_line g[2];
 
 	werase(w);
 	if (compact || rows < 3 || route_w < 12) {
 		draw_compact(w, m);
 		return;
 	}
-	global_text(m, false, g, sizeof(g));
-	if (ui_width(g) + ui_width(RULE_TITLE) + 8 > cols)
-		global_text(m, true, g, sizeof(g));
-	ui_rule(w, 0, RULE_TITLE, g);
-	if ((m->banned || m->unauthorized) && ui_width(g) + ui_width(RULE_TITLE) + 8 <= cols)
-		ui_put(w, 0, cols - ui_width(g) - 2, ui_width(g), ROLE_CRIT, g);
+	fit_init(&g[0]);
+	global_fields(&g[0], m, false, "");
+	fit_init(&g[1]);
+	global_fields(&g[1], m, true, "");
+	ui_rule_fit(w, 0, RULE_TITLE, g, 2);
 	ui_putf(w, 1, 1, cols - 1, ROLE_DIM, "%-*s %9s %7s %6s %5s", route_w, "route",
 	    "rem/limit", "reset", "queued", "429s");
 	if (m->nrows == 0 && rows > 2)

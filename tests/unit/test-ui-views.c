@@ -281,6 +281,12 @@ queue_views(void **state)
 	view_queue_update(&m, &v, rows, 1);
 	view_queue_draw(w, &m, false);
 	assert_shows(w, "BANNED 60s");
+	/* Narrow: the ban stays on the rule, the counts go first. */
+	wresize(w, 5, 50);
+	view_queue_draw(w, &m, false);
+	assert_non_null(strstr(row(w, 0), " BANNED 60s · 0/50/s q"));
+	assert_null(strstr(row(w, 0), "invalid"));
+	assert_int_equal(pair_at(w, "BANNED"), ROLE_CRIT + 1);
 	delwin(w);
 }
 
