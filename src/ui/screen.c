@@ -88,6 +88,23 @@ ui_clip(const char *s, int maxw, int *cols)
 	return off;
 }
 
+size_t
+ui_wrap(const char *s, int maxw)
+{
+	int cols;
+	size_t n = ui_clip(s, maxw, &cols), brk = n;
+
+	if (s[n] == '\0')
+		return n;
+	/* The space the row ends at goes with it, unseen past the edge. */
+	if (s[n] == ' ')
+		return n + 1;
+	while (brk > 0 && s[brk - 1] != ' ')
+		brk--;
+	/* A word longer than the row (a URL) is cut: there is no better place. */
+	return brk > 0 ? brk : n;
+}
+
 int
 ui_put(WINDOW *w, int y, int x, int maxw, enum ui_role role, const char *s)
 {

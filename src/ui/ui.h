@@ -244,6 +244,9 @@ bool view_log_find(struct log_view *lv, const struct logring *r, bool from_botto
 /* Bytes of the longest prefix of s that fits maxw columns; *cols gets its
  * width. At least one character when s is not empty and maxw > 0. */
 size_t ui_clip(const char *s, int maxw, int *cols);
+/* Bytes of s for one row of maxw columns when wrapping text: up to the
+ * last space that fits, or ui_clip's when one word fills the row. */
+size_t ui_wrap(const char *s, int maxw);
 int ui_putf(WINDOW *w, int y, int x, int maxw, enum ui_role role, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 /* A pane rule: "── Title ─── right ──" across the window's first row;

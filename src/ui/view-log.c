@@ -1,6 +1,6 @@
 /*
- * The log pane: the bot's log ring drawn newest at the bottom, wrapped to
- * the pane's width, coloured by level.
+ * The log pane: the bot's log ring drawn newest at the bottom, wrapped
+ * between words to the pane's width, coloured by level.
  *
  * Entries are read by seq straight from the ring (weechat's lines, with the
  * ring as the buffer): nothing is copied, and filters only decide what is
@@ -52,9 +52,7 @@ entry_rows(const struct log_entry *e, int cols)
 	if (*s == '\0')
 		return 1 + (tw == cols);
 	while (*s != '\0') {
-		int used;
-
-		s += ui_clip(s, tw, &used);
+		s += ui_wrap(s, tw);
 		rows++;
 	}
 	return rows + (tw == cols);
@@ -145,8 +143,7 @@ draw_entry(WINDOW *w, int y, int from, int rows, const struct log_entry *e,
 	if (tw == cols)
 		row++;
 	do {
-		int used;
-		size_t n = ui_clip(s, tw, &used);
+		size_t n = ui_wrap(s, tw);
 
 		if (row >= from && row - from < rows)
 			draw_chunk(w, y + row - from, x0, s, n, role, lv->search);

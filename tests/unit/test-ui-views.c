@@ -323,6 +323,11 @@ wide_text(void **state)
 	assert_int_equal(ui_clip("日本語", 5, &cols), 6);
 	assert_int_equal(cols, 4);
 	assert_int_equal(ui_put(w, 0, 0, 5, ROLE_TEXT, "日本語x"), 4);
+	/* Wrapping breaks after a space; a word wider than the row is cut. */
+	assert_int_equal(ui_wrap("connection dropped", 12), 11);
+	assert_int_equal(ui_wrap("connection dropped", 18), 18);
+	assert_int_equal(ui_wrap("connection dropped", 10), 11);
+	assert_int_equal(ui_wrap("ws://127.0.0.1:8787/?v=10", 8), 8);
 	delwin(w);
 }
 
