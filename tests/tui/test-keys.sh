@@ -44,7 +44,8 @@ keys C-u
 
 # Scrollback: PgUp leaves the bottom, End (on an empty line) comes back.
 for i in 1 2 3 4 5 6; do send 'help'; done
-check "log filled" wait_for_text 'help: keys:' 3
+# Not a check: the first help's answer already shows this.
+wait_for_text 'help: keys:' 3
 keys PageUp
 check "PgUp scrolls back" wait_for_text 'SCROLLED \(End: live\)' 2
 keys PageDown PageDown PageDown PageDown
