@@ -12,7 +12,8 @@
  *
  * Wake-ups: next_deadline() is the earliest of a deferred frame and the
  * moment some shown text changes (the countdown's next second, time in
- * state, uptime, a reset countdown), so a connected, quiet bot wakes the
+ * state, uptime, a reset countdown, the first heartbeat's countdown, the
+ * event rate's next sample while it is not zero), so a connected, quiet bot wakes the
  * console once a second for the first hour in a state and once a minute
  * after that, and never in between.
  */
@@ -180,10 +181,10 @@ layout_full(struct ui *ui)
 static bool
 full_fits(const struct ui *ui)
 {
-	int right = view_countdown_need(&ui->countdown);
+	int right = view_countdown_need(&ui->countdown), budget = view_budget_need(&ui->budget);
 
-	if (view_budget_need(&ui->budget) > right)
-		right = view_budget_need(&ui->budget);
+	if (budget > right)
+		right = budget;
 	return ui->rows >= full_rows_need() && ui->cols - left_cols(ui->cols) - 1 >= right;
 }
 
@@ -251,7 +252,7 @@ static int64_t
 next_tick(const struct ui *ui, const struct rlq_row *rows, int nrows)
 {
 	const struct bot_snapshot *v = &ui->view;
-	int64_t now = ui->now.mono_ms, d;
+	int64_t now = ui->now.mono_ms, d, sample = rate_next(&ui->evrate, v->stats.events);
 
 	/* Uptime has no tick of its own: it changes at the same rate as the
 	 * time in state and rides on its ticks (lagging by less than one of
@@ -269,8 +270,8 @@ next_tick(const struct ui *ui, const struct rlq_row *rows, int nrows)
 		d = min64(d, ceil_next(rows[i].reset_in_ms));
 	if (v->rtt_ms < 0)
 		d = min64(d, ceil_next(v->hb_next_in_ms));
-	if (rate_next(&ui->evrate, v->stats.events) != VTIME_NEVER)
-		d = min64(d, rate_next(&ui->evrate, v->stats.events) - now);
+	if (sample != VTIME_NEVER)
+		d = min64(d, sample - now);
 	return d == VTIME_NEVER ? VTIME_NEVER : now + (d > 0 ? d : 1);
 }
 
