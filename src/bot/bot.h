@@ -168,6 +168,7 @@ struct bot_snapshot {
 	char user[64];
 	int shard_id, shard_count;
 	int64_t hb_interval_ms, rtt_ms;  /* rtt -1 until known */
+	int64_t hb_next_in_ms;           /* to the next scheduled beat; -1 when none */
 	bool ack_pending;
 	struct bot_stats stats;
 	struct cache_stats cache;
