@@ -53,11 +53,11 @@ on_signal(void *ud, const struct signalfd_siginfo *si)
 			a->ui.on_resize(a->ui.ud);
 		return;
 	}
-	LOGF(&a->bot.log, LOG_INFO, "app", "%s received", strsignal(sig));
+	LOGF(a->bot.log, LOG_INFO, "app", "%s received", strsignal(sig));
 	/* A second request, not the echo of the first (timeout(1) signals
 	 * the child and then its group): stop waiting for the close. */
 	if (a->quitting && loop_now().mono_ms - a->quit_started >= 500) {
-		LOGF(&a->bot.log, LOG_WARN, "app", "quitting now, without waiting for the close");
+		LOGF(a->bot.log, LOG_WARN, "app", "quitting now, without waiting for the close");
 		a->done = true;
 		return;
 	}
@@ -181,7 +181,7 @@ probe_done(void *ud, int status, const char *body, size_t len)
 	a->has_sim = status == 200;
 	if (a->has_sim) {
 		snprintf(a->label, sizeof(a->label), "emulator %s", a->root + strlen("http://"));
-		LOGF(&a->bot.log, LOG_INFO, "app", "%s answers the emulator's control API", a->root);
+		LOGF(a->bot.log, LOG_INFO, "app", "%s answers the emulator's control API", a->root);
 	}
 }
 
@@ -195,7 +195,7 @@ app_probe_sim(struct app *a)
 		return;
 	snprintf(url, sizeof(url), "%s/_ctl/settings", a->root);
 	if (rest_ctl(a->rest, "GET", url, NULL, probe_done, a, err, sizeof(err)) < 0)
-		LOGF(&a->bot.log, LOG_DEBUG, "app", "emulator probe: %s", err);
+		LOGF(a->bot.log, LOG_DEBUG, "app", "emulator probe: %s", err);
 }
 
 /* --- construction --- */
@@ -241,7 +241,7 @@ load_state(struct app *a)
 	int rc = statefile_read(a->cfg.state_dir, &text, &len, err, sizeof(err));
 
 	if (rc == 0) {
-		LOGF(&a->bot.log, LOG_INFO, "state", "no state file in %s: a first start", a->cfg.state_dir);
+		LOGF(a->bot.log, LOG_INFO, "state", "no state file in %s: a first start", a->cfg.state_dir);
 		return;
 	}
 	if (rc > 0 && bot_load_state(&a->bot, text, len, now, err, sizeof(err)) == 0) {
@@ -249,7 +249,7 @@ load_state(struct app *a)
 		/* The built-in emulator died with the last run, and its sessions
 		 * with it: resuming would only wait out the resume window. */
 		if (a->sim != NULL && bot_forget_session(&a->bot))
-			LOGF(&a->bot.log, LOG_INFO, "state",
+			LOGF(a->bot.log, LOG_INFO, "state",
 			    "the built-in emulator starts fresh: the saved session cannot be resumed");
 		return;
 	}
@@ -257,9 +257,9 @@ load_state(struct app *a)
 	/* Corrupt or unreadable: keep it for a human, never silently reset. */
 	if (statefile_set_aside(a->cfg.state_dir, (long long)(now.wall_ms / 1000), moved,
 	    sizeof(moved), err, sizeof(err)) == 0)
-		LOGF(&a->bot.log, LOG_ERROR, "state", "state file was unreadable; kept as %s", moved);
+		LOGF(a->bot.log, LOG_ERROR, "state", "state file was unreadable; kept as %s", moved);
 	else
-		LOGF(&a->bot.log, LOG_ERROR, "state", "%s", err);
+		LOGF(a->bot.log, LOG_ERROR, "state", "%s", err);
 	if (rc < 0)
 		bot_load_state(&a->bot, "", 0, now, err, sizeof(err));
 	app_persist(a);
@@ -287,7 +287,7 @@ start_parts(struct app *a, char *err, size_t errlen)
 	struct gw_options go = { a->cfg.ws_idle_ping_s, a->cfg.ws_idle_hangup_s };
 	char api[APP_URL_MAX];
 
-	if (loop_init(&a->loop, gateway_protocol(), &a->bot.log, &lh, err, errlen) < 0)
+	if (loop_init(&a->loop, gateway_protocol(), a->bot.log, &lh, err, errlen) < 0)
 		return -1;
 	a->loop_ready = true;
 	snprintf(api, sizeof(api), "%s", a->cfg.api_base);
@@ -301,8 +301,8 @@ start_parts(struct app *a, char *err, size_t errlen)
 		return -1;
 	if (a->sim != NULL)
 		snprintf(a->label, sizeof(a->label), "emulator %s", a->root + strlen("http://"));
-	a->gw = gateway_new(&a->loop, &a->bot.log, &ge, &go);
-	a->rest = rest_new(&a->loop, &a->bot.log, a->api, a->cfg.bot.token, rest_done, a, err, errlen);
+	a->gw = gateway_new(&a->loop, a->bot.log, &ge, &go);
+	a->rest = rest_new(&a->loop, a->bot.log, a->api, a->cfg.bot.token, rest_done, a, err, errlen);
 	if (a->gw == NULL || a->rest == NULL) {
 		if (a->gw == NULL)
 			snprintf(err, errlen, "out of memory");
@@ -339,7 +339,7 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 		app_free(a);
 		return NULL;
 	}
-	LOGF(&a->bot.log, LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
+	LOGF(a->bot.log, LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
 	    a->cfg.state_dir);
 	load_state(a);
 	return a;

@@ -73,12 +73,12 @@ app_persist(struct app *a)
 	char err[PATH_MAX + 64];
 
 	if (text == NULL) {
-		LOGF(&a->bot.log, LOG_ERROR, "state", "out of memory saving the state");
+		LOGF(a->bot.log, LOG_ERROR, "state", "out of memory saving the state");
 		return;
 	}
 	if (statefile_write(a->cfg.state_dir, text, strlen(text), err, sizeof(err)) < 0) {
 		a->persist_failures++;
-		LOGF(&a->bot.log, LOG_ERROR, "state", "%s", err);
+		LOGF(a->bot.log, LOG_ERROR, "state", "%s", err);
 	}
 	free(text);
 }
@@ -142,8 +142,8 @@ app_quit(struct app *a, bool logout)
 	rc = logout ? bot_cmd_logout(&a->bot, now, err, sizeof(err)) :
 	    bot_cmd_stop(&a->bot, now, err, sizeof(err));
 	if (rc < 0)
-		LOGF(&a->bot.log, LOG_DEBUG, "app", "quit: %s", err);
-	LOGF(&a->bot.log, LOG_INFO, "app", "quitting%s", logout ? " (logout: close 1000)" : "");
+		LOGF(a->bot.log, LOG_DEBUG, "app", "quit: %s", err);
+	LOGF(a->bot.log, LOG_INFO, "app", "quitting%s", logout ? " (logout: close 1000)" : "");
 	app_kick(a);
 }
 
@@ -171,9 +171,9 @@ void
 app_flush_logs(struct app *a)
 {
 	if (a->cfg.headless)
-		logsink_flush(&a->out, &a->bot.log);
+		logsink_flush(&a->out, a->bot.log);
 	if (a->logf != NULL)
-		logsink_flush(&a->file, &a->bot.log);
+		logsink_flush(&a->file, a->bot.log);
 }
 
 /* Once per loop turn: logs out, the console draws, quitting finishes. */
@@ -207,7 +207,7 @@ logout_needed(struct app *a)
 {
 	if (!a->cfg.logout || a->bot.session_id[0] != '\0')
 		return true;
-	LOGF(&a->bot.log, LOG_INFO, "app", "--logout: no saved session, nothing to end");
+	LOGF(a->bot.log, LOG_INFO, "app", "--logout: no saved session, nothing to end");
 	return false;
 }
 
@@ -219,7 +219,7 @@ log_stats(struct app *a)
 	struct cache_stats cs;
 
 	cache_get_stats(a->bot.cache, &cs);
-	LOGF(&a->bot.log, LOG_INFO, "app", "stats: events=%llu malformed=%llu seq_gaps=%llu "
+	LOGF(a->bot.log, LOG_INFO, "app", "stats: events=%llu malformed=%llu seq_gaps=%llu "
 	    "identifies=%llu resumes=%llu resumed=%llu zombies=%llu rest_ok=%llu rest_failed=%llu "
 	    "guilds=%zu channels=%zu messages=%zu cache_wipes=%llu",
 	    (unsigned long long)s->events, (unsigned long long)s->malformed,
@@ -237,7 +237,7 @@ app_run(struct app *a)
 	char err[160];
 
 	if (loop_adopt_std(&a->loop, a->ui.on_input != NULL, err, sizeof(err)) < 0) {
-		LOGF(&a->bot.log, LOG_ERROR, "app", "%s", err);
+		LOGF(a->bot.log, LOG_ERROR, "app", "%s", err);
 		app_flush_logs(a);
 		return 1;
 	}
@@ -256,7 +256,7 @@ app_run(struct app *a)
 	/* The last word on disk: the latest seq, the session kept or ended. */
 	app_persist(a);
 	log_stats(a);
-	LOGF(&a->bot.log, LOG_INFO, "app", "stopped (exit status %d)", a->status);
+	LOGF(a->bot.log, LOG_INFO, "app", "stopped (exit status %d)", a->status);
 	app_flush_logs(a);
 	return a->status;
 }

@@ -104,8 +104,8 @@ append(struct budget *b, struct vtime now, const char *reason)
 	b->count++;
 }
 
-static int
-bucket(const struct budget *b, int shard_id)
+int
+budget_max_concurrency(const struct budget *b)
 {
 	int mc = b->discord_known ? b->d_max_concurrency : 1;
 
@@ -113,6 +113,14 @@ bucket(const struct budget *b, int shard_id)
 		mc = 1;
 	if (mc > BUDGET_MAX_CONCURRENCY)
 		mc = BUDGET_MAX_CONCURRENCY;
+	return mc;
+}
+
+static int
+bucket(const struct budget *b, int shard_id)
+{
+	int mc = budget_max_concurrency(b);
+
 	return shard_id < 0 ? 0 : shard_id % mc;
 }
 

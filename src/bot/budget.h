@@ -69,6 +69,8 @@ void budget_record(struct budget *b, struct vtime now, int shard_id, const char 
 void budget_update_discord(struct budget *b, struct vtime now, int total, int remaining,
     int64_t reset_after_ms, int max_concurrency);
 
+/* Discord's max_concurrency when known, else 1: the number of identify keys. */
+int budget_max_concurrency(const struct budget *b);
 /* Session starts counted by vigil in the 24 h before now. */
 int budget_used(const struct budget *b, struct vtime now);
 /* The effective limit: min(limit, Discord's total when known). */

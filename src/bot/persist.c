@@ -29,7 +29,7 @@ bot_save_state(const struct bot *b, struct vtime now)
 {
 	json_t *root = json_pack("{s:i, s:I, s:o, s:o}", "vigil_state", STATE_VERSION,
 	    "saved_wall_ms", (json_int_t)now.wall_ms,
-	    "budget", budget_to_json(&b->budget),
+	    "budget", budget_to_json(b->budget),
 	    "session", session_to_json(b));
 	char *text = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
 
@@ -94,11 +94,11 @@ session_from_json(struct bot *b, const json_t *j, char *err, size_t errlen)
 static int
 corrupt(struct bot *b, struct vtime now, char *err, size_t errlen, const char *what)
 {
-	budget_assume_used(&b->budget, now, b->cfg.budget_assume_on_corrupt,
+	budget_assume_used(b->budget, now, b->cfg.budget_assume_on_corrupt,
 	    "assumed: unreadable state file");
 	snprintf(err, errlen, "state file unreadable (%s): assuming %d session starts were used now",
 	    what, b->cfg.budget_assume_on_corrupt);
-	LOGF(&b->log, LOG_ERROR, "state", "%s", err);
+	LOGF(b->log, LOG_ERROR, "state", "%s", err);
 	return -1;
 }
 
@@ -111,7 +111,7 @@ bot_load_state(struct bot *b, const char *text, size_t len, struct vtime now, ch
 	char why[160];
 	int rc;
 
-	logring_set_time(&b->log, now);
+	logring_set_time(b->log, now);
 	root = json_loadb(text, len, 0, &jerr);
 	if (root == NULL) {
 		snprintf(why, sizeof(why), "line %d column %d: %.100s", jerr.line, jerr.column, jerr.text);
@@ -122,7 +122,7 @@ bot_load_state(struct bot *b, const char *text, size_t len, struct vtime now, ch
 		json_decref(root);
 		return corrupt(b, now, err, errlen, "not a vigil state file of version 1");
 	}
-	if (budget_from_json(&b->budget, json_object_get(root, "budget"), now, why, sizeof(why)) < 0) {
+	if (budget_from_json(b->budget, json_object_get(root, "budget"), now, why, sizeof(why)) < 0) {
 		json_decref(root);
 		return corrupt(b, now, err, errlen, why);
 	}
@@ -131,7 +131,7 @@ bot_load_state(struct bot *b, const char *text, size_t len, struct vtime now, ch
 	if (rc < 0) {
 		/* The budget is intact; only the resume is lost (one start). */
 		b->session_id[0] = '\0';
-		LOGF(&b->log, LOG_WARN, "state", "saved session unreadable (%s): a new session will start", why);
+		LOGF(b->log, LOG_WARN, "state", "saved session unreadable (%s): a new session will start", why);
 	}
 	return 0;
 }

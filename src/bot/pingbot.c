@@ -32,5 +32,5 @@ on_message(void *ud, struct event *ev, char *err, size_t errlen)
 int
 pingbot_register(struct bot *b)
 {
-	return listeners_add(&b->listeners, "pingbot", "MESSAGE_CREATE", on_message, b);
+	return listeners_add(b->listeners, "pingbot", "MESSAGE_CREATE", on_message, b);
 }

@@ -27,10 +27,10 @@ reconnect_now(struct ui *ui)
 static bool
 budget_low(const struct bot *b, struct vtime now, int *left)
 {
-	int limit = budget_limit(&b->budget);
+	int limit = budget_limit(b->budget);
 
-	*left = budget_remaining(&b->budget, now);
-	return *left <= b->budget.reserve + limit / 10;
+	*left = budget_remaining(b->budget, now);
+	return *left <= b->budget->reserve + limit / 10;
 }
 
 static enum cmd_retval
@@ -45,7 +45,7 @@ cmd_reconnect_exec(struct ui *ui, int argc, char **argv)
 	}
 	if (argc == 1 && budget_low(ui->bot, app_now(ui->app), &left)) {
 		snprintf(q, sizeof(q), "only %d session starts left (reserve %d): start a new session?",
-		    left, ui->bot->budget.reserve);
+		    left, ui->bot->budget->reserve);
 		cmd_confirm(ui, q, reconnect_now);
 		return CMD_OK;
 	}

@@ -151,7 +151,7 @@ search(struct ui *ui, const char *pattern)
 	if (!again)
 		snprintf(lv->search, sizeof(lv->search), "%s", pattern);
 	ui_dirty(ui, UI_DIRTY(P_LOG), false);
-	if (!view_log_find(lv, &ui->bot->log, !again)) {
+	if (!view_log_find(lv, ui->bot->log, !again)) {
 		ui_msg(ui, LOG_WARN, "search: no line matches \"%s\"", lv->search);
 		return CMD_ERROR;
 	}

@@ -49,7 +49,7 @@ ui_msg(struct ui *ui, enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	logring_add(&ui->bot->log, level, "cmd", "%s", buf);
+	logring_add(ui->bot->log, level, "cmd", "%s", buf);
 	ui_dirty(ui, UI_DIRTY(P_LOG), false);
 }
 
@@ -93,7 +93,7 @@ ui_set_theme(struct ui *ui, const char *name, char *err, size_t errlen)
 	ui->theme = t;
 	theme_apply(&ui->theme, ui->no_color);
 	if (t.unknown_keys > 0)
-		logring_add(&ui->bot->log, LOG_WARN, "theme",
+		logring_add(ui->bot->log, LOG_WARN, "theme",
 		    "%s: %d unknown key%s ignored (first: %s)", t.path, t.unknown_keys,
 		    t.unknown_keys == 1 ? "" : "s", t.first_unknown);
 	ui_dirty(ui, UI_DIRTY_ALL, true);
@@ -304,7 +304,7 @@ snapshot(struct ui *ui)
 		layout(ui);
 	UPDATE(ui, status, P_STATUS, view_status_update, &ui->view, app_endpoint_label(ui->app),
 	    ui->evrate.per_s, ui->now.mono_ms - ui->start_mono);
-	if (ui->win[P_LOG] != NULL && view_log_changed(&ui->log, &ui->bot->log, ui->win[P_LOG]))
+	if (ui->win[P_LOG] != NULL && view_log_changed(&ui->log, ui->bot->log, ui->win[P_LOG]))
 		ui->dirty |= UI_DIRTY(P_LOG);
 	ui->tick_at = next_tick(ui, rows, nrows);
 }
@@ -335,7 +335,7 @@ draw_pane(struct ui *ui, enum ui_pane p)
 		view_queue_draw(w, &ui->queue, ui->compact);
 		break;
 	case P_LOG:
-		view_log_draw(w, &ui->log, &ui->bot->log);
+		view_log_draw(w, &ui->log, ui->bot->log);
 		break;
 	case P_INPUT:
 		cmdline_draw(w);
@@ -385,7 +385,7 @@ render(void *ud, struct vtime now)
 	unsigned panes;
 
 	ui->now = now;
-	logring_set_time(&ui->bot->log, now);
+	logring_set_time(ui->bot->log, now);
 	if (now.mono_ms - ui->last_frame < UI_FRAME_MS && !ui->clear) {
 		/* Inside the frame cap: only the line being typed. */
 		if (ui->dirty & UI_DIRTY(P_INPUT))
@@ -462,7 +462,7 @@ void
 ui_key(struct ui *ui, enum ui_key k)
 {
 	struct log_view *lv = &ui->log;
-	const struct logring *r = &ui->bot->log;
+	const struct logring *r = ui->bot->log;
 	int page = lv->drawn_rows > 2 ? lv->drawn_rows - 2 : 1;
 
 	switch (k) {
@@ -541,7 +541,7 @@ start_theme(struct ui *ui)
 	theme_default(&ui->theme);
 	theme_apply(&ui->theme, ui->no_color);
 	if (ui_set_theme(ui, ui->opts.theme, err, sizeof(err)) != 0)
-		logring_add(&ui->bot->log, LOG_WARN, "theme", "%s; keeping the default", err);
+		logring_add(ui->bot->log, LOG_WARN, "theme", "%s; keeping the default", err);
 }
 
 /* $XDG_STATE_HOME/vigil/history (~/.local/state/...): one history for
@@ -603,7 +603,7 @@ console_run(struct app *a, const struct console_options *o)
 	start_theme(ui);
 	history_path(a, history, sizeof(history));
 	if (cmdline_init(ui, history, o->mouse, err, sizeof(err)) != 0)
-		logring_add(&ui->bot->log, LOG_ERROR, "console", "command line: %s", err);
+		logring_add(ui->bot->log, LOG_ERROR, "console", "command line: %s", err);
 	layout(ui);
 	app_set_ui(a, &hooks);
 	rc = app_run(a);

@@ -66,8 +66,8 @@ check_corrupt(const char *err)
 	int assumed = fresh->cfg.budget_assume_on_corrupt;
 
 	FUZZ_CHECK(err[0] != '\0', "a refused state file without a message");
-	FUZZ_CHECK(budget_used(&bot->budget, now) == assumed, "corrupt file: %d starts "
-	    "counted, %d assumed", budget_used(&bot->budget, now), assumed);
+	FUZZ_CHECK(budget_used(bot->budget, now) == assumed, "corrupt file: %d starts "
+	    "counted, %d assumed", budget_used(bot->budget, now), assumed);
 	FUZZ_CHECK(bot->session_id[0] == '\0', "corrupt file restored session '%s'",
 	    bot->session_id);
 }
@@ -78,7 +78,7 @@ static void
 check_round_trip(void)
 {
 	char err[256], *text, *again;
-	int used = budget_used(&bot->budget, now);
+	int used = budget_used(bot->budget, now);
 	char session[BOT_SESSION_ID_MAX];
 	int64_t seq = bot->seq;
 
@@ -92,8 +92,8 @@ check_round_trip(void)
 	again = bot_save_state(bot, now);
 	FUZZ_CHECK(again != NULL && strcmp(text, again) == 0, "saved twice differently:\n%s\n%s",
 	    text, again != NULL ? again : "(null)");
-	FUZZ_CHECK(budget_used(&bot->budget, now) == used, "%d starts, then %d", used,
-	    budget_used(&bot->budget, now));
+	FUZZ_CHECK(budget_used(bot->budget, now) == used, "%d starts, then %d", used,
+	    budget_used(bot->budget, now));
 	FUZZ_CHECK(strcmp(session, bot->session_id) == 0 && (session[0] == '\0' || seq == bot->seq),
 	    "session '%s' seq %lld, then '%s' %lld", session, (long long)seq, bot->session_id,
 	    (long long)bot->seq);

@@ -1,0 +1,78 @@
+/*
+ * The fleet: what every shard of one vigil process shares (docs/design.md
+ * "Shards"). Each shard is a `struct bot`, one session machine with its own
+ * state, heartbeat, history, resumable session, action FIFO and connection
+ * numbering; the fleet holds the rest, once:
+ *
+ *  - the session-start budget (Discord's limit is per token, not per shard)
+ *    and the identify queue (identify-queue.h);
+ *  - the REST queue with its global 50/s;
+ *  - the entity cache, each guild attributed to its shard
+ *    ((guild_id >> 22) % shard_count), so a shard's new session wipes only
+ *    its own guilds;
+ *  - the log ring (with more than one shard, every line a shard writes
+ *    names it) and the listeners (events carry their shard).
+ *
+ * A later issue (issue 13) shares the budget and the queue across
+ * processes; they are reached only through this struct so that can happen
+ * here. Pure data, like the rest of the core: no I/O and no clock.
+ */
+#ifndef VIGIL_BOT_FLEET_H
+#define VIGIL_BOT_FLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bot/budget.h"
+#include "bot/cache.h"
+#include "bot/identify-queue.h"
+#include "bot/listeners.h"
+#include "bot/log.h"
+#include "bot/ratelimit.h"
+#include "bot/rng.h"
+
+/* Discord's largest bots run a few thousand shards; this bounds the
+ * tables sized by the shard count. */
+#define FLEET_SHARDS_MAX 4096
+
+struct bot;
+struct bot_config;
+
+struct fleet {
+	int shard_count;                /* N: the total, over every process */
+	struct logring log;
+	struct budget budget;
+	struct identq idq;
+	struct listeners listeners;
+	struct cache *cache;
+	struct rlq_queue *rest;
+	struct rng rng;                 /* the REST queue's jitter */
+	struct bot **bots;              /* this process's shards, in the order added */
+	int nbots, capbots;
+	bool pingbot;                   /* the ping listener is registered */
+};
+
+/* The shared parts from cfg (shard_count, budget, cache limits, log,
+ * token as the log's secret, seed); cap: the shards this process will add.
+ * 0, or -1 with a message. */
+int fleet_init(struct fleet *f, const struct bot_config *cfg, int cap, struct vtime now,
+    char *err, size_t errlen);
+/* Frees the shared parts; the shards must be freed first. */
+void fleet_free(struct fleet *f);
+
+/* A shard of this process by its shard id, or NULL. */
+struct bot *fleet_shard(const struct fleet *f, int shard_id);
+
+/* A REST response, for whichever shard asked (see bot_on_http). */
+void fleet_on_http(struct fleet *f, struct vtime now, uint64_t http_id, int status,
+    const struct rlq_headers *h, const char *body, size_t len, const char *err);
+
+/* A shard's IDENTIFY went or its attempt ended: wakes the next shard waiting
+ * for the same concurrency key. */
+void fleet_key_freed(struct fleet *f, struct vtime now, int shard_id);
+
+/* The guild's shard: (guild_id >> 22) % shard_count (docs/protocol.md). */
+int fleet_guild_shard(uint64_t guild_id, int shard_count);
+
+#endif
