@@ -72,6 +72,15 @@ void fleet_on_http(struct fleet *f, struct vtime now, uint64_t http_id, int stat
  * for the same concurrency key. */
 void fleet_key_freed(struct fleet *f, struct vtime now, int shard_id);
 
+/* The state file's text for every shard (malloc'd), or NULL when out of
+ * memory: version 1 for one shard of one (as before shards), version 2 with
+ * a session per shard otherwise. */
+char *fleet_save_state(const struct fleet *f, struct vtime now);
+/* Restores the budget and each shard's session (bot_load_state); a corrupt
+ * text assumes `assume` starts were used now. Add the shards first. */
+int fleet_load_state(struct fleet *f, int assume, const char *json, size_t len, struct vtime now,
+    char *err, size_t errlen);
+
 /* The guild's shard: (guild_id >> 22) % shard_count (docs/protocol.md). */
 int fleet_guild_shard(uint64_t guild_id, int shard_count);
 
