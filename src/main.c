@@ -21,6 +21,7 @@ usage(FILE *out)
 	    "             [--log-level LVL] [--log-file FILE] [--formula EXPR] [--compress]\n"
 	    "             [--theme NAME] [--no-color] [--no-bell] [--no-title] [--mouse]\n"
 	    "             [--resume-window DURATION] [--sim-chatter RATE] [--sim-heartbeat MS]\n"
+	    "             [--shards N|auto] [--shard-ids 0-7|0,2,4-7]\n"
 	    "       vigil --logout        end the saved session (close 1000) and forget it\n"
 	    "       vigil formula [EXPR | preset NAME ARGS...] [--attempts N]\n"
 	    "       vigil --help | --version\n"

@@ -33,8 +33,12 @@ static void
 on_timer(void *ud)
 {
 	struct app *a = ud;
+	struct vtime now = loop_now();
 
-	bot_tick(&a->bot, loop_now());
+	for (int i = 0; i < a->nshards; i++) {
+		if (bot_next_deadline(&a->shards[i].bot, now) <= now.mono_ms)
+			bot_tick(&a->shards[i].bot, now);
+	}
 	app_kick(a);
 }
 
@@ -45,7 +49,9 @@ on_signal(void *ud, const struct signalfd_siginfo *si)
 	int sig = (int)si->ssi_signo;
 
 	if (sig == loop_resolve_signal()) {
-		gateway_on_resolved(a->gw, si);
+		/* Each gateway takes only its own lookups. */
+		for (int i = 0; i < a->nshards; i++)
+			gateway_on_resolved(a->shards[i].gw, si);
 		return;
 	}
 	if (sig == SIGWINCH) {
@@ -53,11 +59,11 @@ on_signal(void *ud, const struct signalfd_siginfo *si)
 			a->ui.on_resize(a->ui.ud);
 		return;
 	}
-	LOGF(a->bot.log, LOG_INFO, "app", "%s received", strsignal(sig));
+	LOGF(app_log(a), LOG_INFO, "app", "%s received", strsignal(sig));
 	/* A second request, not the echo of the first (timeout(1) signals
 	 * the child and then its group): stop waiting for the close. */
 	if (a->quitting && loop_now().mono_ms - a->quit_started >= 500) {
-		LOGF(a->bot.log, LOG_WARN, "app", "quitting now, without waiting for the close");
+		LOGF(app_log(a), LOG_WARN, "app", "quitting now, without waiting for the close");
 		a->done = true;
 		return;
 	}
@@ -85,28 +91,28 @@ on_input_closed(void *ud)
 static void
 gw_opened(void *ud, uint32_t conn)
 {
-	struct app *a = ud;
+	struct app_shard *sh = ud;
 
-	bot_on_open(&a->bot, loop_now(), conn);
-	app_kick(a);
+	bot_on_open(&sh->bot, loop_now(), conn);
+	app_kick(sh->a);
 }
 
 static void
 gw_frame(void *ud, uint32_t conn, const char *buf, size_t len)
 {
-	struct app *a = ud;
+	struct app_shard *sh = ud;
 
-	bot_on_frame(&a->bot, loop_now(), conn, buf, len);
-	app_kick(a);
+	bot_on_frame(&sh->bot, loop_now(), conn, buf, len);
+	app_kick(sh->a);
 }
 
 static void
 gw_closed(void *ud, uint32_t conn, int code, const char *reason)
 {
-	struct app *a = ud;
+	struct app_shard *sh = ud;
 
-	bot_on_close(&a->bot, loop_now(), conn, code, reason);
-	app_kick(a);
+	bot_on_close(&sh->bot, loop_now(), conn, code, reason);
+	app_kick(sh->a);
 }
 
 static void
@@ -120,7 +126,7 @@ rest_done(void *ud, uint64_t id, int status, const struct rlq_headers *h, const 
 		rlq_headers_init(&none);
 		h = &none;
 	}
-	bot_on_http(&a->bot, loop_now(), id, status, h, body, len, err);
+	fleet_on_http(&a->fleet, loop_now(), id, status, h, body, len, err);
 	app_kick(a);
 }
 
@@ -181,7 +187,7 @@ probe_done(void *ud, int status, const char *body, size_t len)
 	a->has_sim = status == 200;
 	if (a->has_sim) {
 		snprintf(a->label, sizeof(a->label), "emulator %s", a->root + strlen("http://"));
-		LOGF(a->bot.log, LOG_INFO, "app", "%s answers the emulator's control API", a->root);
+		LOGF(app_log(a), LOG_INFO, "app", "%s answers the emulator's control API", a->root);
 	}
 }
 
@@ -195,7 +201,7 @@ app_probe_sim(struct app *a)
 		return;
 	snprintf(url, sizeof(url), "%s/_ctl/settings", a->root);
 	if (rest_ctl(a->rest, "GET", url, NULL, probe_done, a, err, sizeof(err)) < 0)
-		LOGF(a->bot.log, LOG_DEBUG, "app", "emulator probe: %s", err);
+		LOGF(app_log(a), LOG_DEBUG, "app", "emulator probe: %s", err);
 }
 
 /* --- construction --- */
@@ -241,15 +247,20 @@ load_state(struct app *a)
 	int rc = statefile_read(a->cfg.state_dir, &text, &len, err, sizeof(err));
 
 	if (rc == 0) {
-		LOGF(a->bot.log, LOG_INFO, "state", "no state file in %s: a first start", a->cfg.state_dir);
+		LOGF(app_log(a), LOG_INFO, "state", "no state file in %s: a first start", a->cfg.state_dir);
 		return;
 	}
-	if (rc > 0 && bot_load_state(&a->bot, text, len, now, err, sizeof(err)) == 0) {
+	if (rc > 0 && fleet_load_state(&a->fleet, a->cfg.bot.budget_assume_on_corrupt, text, len,
+	    now, err, sizeof(err)) == 0) {
+		bool forgot = false;
+
 		free(text);
 		/* The built-in emulator died with the last run, and its sessions
 		 * with it: resuming would only wait out the resume window. */
-		if (a->sim != NULL && bot_forget_session(&a->bot))
-			LOGF(a->bot.log, LOG_INFO, "state",
+		for (int i = 0; a->sim != NULL && i < a->nshards; i++)
+			forgot = bot_forget_session(&a->shards[i].bot) || forgot;
+		if (forgot)
+			LOGF(app_log(a), LOG_INFO, "state",
 			    "the built-in emulator starts fresh: the saved session cannot be resumed");
 		return;
 	}
@@ -257,11 +268,12 @@ load_state(struct app *a)
 	/* Corrupt or unreadable: keep it for a human, never silently reset. */
 	if (statefile_set_aside(a->cfg.state_dir, (long long)(now.wall_ms / 1000), moved,
 	    sizeof(moved), err, sizeof(err)) == 0)
-		LOGF(a->bot.log, LOG_ERROR, "state", "state file was unreadable; kept as %s", moved);
+		LOGF(app_log(a), LOG_ERROR, "state", "state file was unreadable; kept as %s", moved);
 	else
-		LOGF(a->bot.log, LOG_ERROR, "state", "%s", err);
+		LOGF(app_log(a), LOG_ERROR, "state", "%s", err);
 	if (rc < 0)
-		bot_load_state(&a->bot, "", 0, now, err, sizeof(err));
+		fleet_load_state(&a->fleet, a->cfg.bot.budget_assume_on_corrupt, "", 0, now, err,
+		    sizeof(err));
 	app_persist(a);
 }
 
@@ -283,11 +295,10 @@ static int
 start_parts(struct app *a, char *err, size_t errlen)
 {
 	struct loop_hooks lh = { a, on_timer, on_signal, on_input, on_input_closed };
-	struct gw_events ge = { a, gw_opened, gw_frame, gw_closed };
 	struct gw_options go = { a->cfg.ws_idle_ping_s, a->cfg.ws_idle_hangup_s };
 	char api[APP_URL_MAX];
 
-	if (loop_init(&a->loop, gateway_protocol(), a->bot.log, &lh, err, errlen) < 0)
+	if (loop_init(&a->loop, gateway_protocol(), app_log(a), &lh, err, errlen) < 0)
 		return -1;
 	a->loop_ready = true;
 	snprintf(api, sizeof(api), "%s", a->cfg.api_base);
@@ -301,14 +312,19 @@ start_parts(struct app *a, char *err, size_t errlen)
 		return -1;
 	if (a->sim != NULL)
 		snprintf(a->label, sizeof(a->label), "emulator %s", a->root + strlen("http://"));
-	a->gw = gateway_new(&a->loop, a->bot.log, &ge, &go);
-	a->rest = rest_new(&a->loop, a->bot.log, a->api, a->cfg.bot.token, rest_done, a, err, errlen);
-	if (a->gw == NULL || a->rest == NULL) {
-		if (a->gw == NULL)
+	/* A connection per shard: each gateway numbers its own, as its
+	 * shard does. */
+	for (int i = 0; i < a->nshards; i++) {
+		struct gw_events ge = { &a->shards[i], gw_opened, gw_frame, gw_closed };
+
+		a->shards[i].gw = gateway_new(&a->loop, app_log(a), &ge, &go);
+		if (a->shards[i].gw == NULL) {
 			snprintf(err, errlen, "out of memory");
-		return -1;
+			return -1;
+		}
 	}
-	return 0;
+	a->rest = rest_new(&a->loop, app_log(a), a->api, a->cfg.bot.token, rest_done, a, err, errlen);
+	return a->rest == NULL ? -1 : 0;
 }
 
 struct app *
@@ -328,18 +344,16 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	if (a->cfg.headless)
 		logsink_init(&a->out, stdout, a->cfg.log_json, a->cfg.stdout_level);
 	if (statefile_mkdir(a->cfg.state_dir, err, errlen) < 0 ||
-	    bot_init(&a->bot, &a->cfg.bot, loop_now(), err, errlen) < 0) {
-		curl_global_cleanup();
-		free(a);
+	    app_make_shards(a, err, errlen) < 0) {
+		app_free(a);
 		return NULL;
 	}
-	a->bot_ready = true;
 	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0) {
 		app_flush_logs(a);
 		app_free(a);
 		return NULL;
 	}
-	LOGF(a->bot.log, LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
+	LOGF(app_log(a), LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
 	    a->cfg.state_dir);
 	load_state(a);
 	return a;
@@ -354,12 +368,18 @@ app_free(struct app *a)
 	/* Transports first (they close their wsi and curl's sockets), then
 	 * the emulator, then the context, then the core. */
 	rest_free(a->rest);
-	gateway_free(a->gw);
+	for (int i = 0; i < a->nshards; i++)
+		gateway_free(a->shards[i].gw);
 	embed_stop(a->sim);
 	if (a->loop_ready)
 		loop_free(&a->loop);
-	if (a->bot_ready)
-		bot_free(&a->bot);
+	for (int i = 0; i < a->nshards; i++) {
+		if (a->shards[i].ready)
+			bot_free(&a->shards[i].bot);
+	}
+	free(a->shards);
+	if (a->fleet_ready)
+		fleet_free(&a->fleet);
 	if (a->logf != NULL)
 		fclose(a->logf);
 	curl_global_cleanup();

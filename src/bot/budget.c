@@ -221,7 +221,7 @@ spacing_wait(const struct budget *b, struct vtime now, int shard_id)
 
 	if (last == 0)
 		return 0;
-	wait = last + BUDGET_SPACING_MS - now.mono_ms;
+	wait = last + BUDGET_SPACING_MS + BUDGET_SPACING_MARGIN_MS - now.mono_ms;
 	return wait > 0 ? wait : 0;
 }
 

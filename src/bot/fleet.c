@@ -89,16 +89,19 @@ fleet_on_http(struct fleet *f, struct vtime now, uint64_t http_id, int status,
 }
 
 void
-fleet_key_freed(struct fleet *f, struct vtime now, int shard_id)
+fleet_wake_queue(struct fleet *f, struct vtime now)
 {
 	int mc = budget_max_concurrency(&f->budget);
-	int next = identq_first(&f->idq, shard_id % mc, mc);
-	struct bot *b = next >= 0 ? fleet_shard(f, next) : NULL;
-	int64_t at;
 
-	if (b == NULL || !bot_queued(b))
-		return;
-	at = now.mono_ms + budget_wait_ms(&f->budget, now, next);
-	if (at < b->deadline)
-		b->deadline = at;
+	for (int key = 0; key < mc; key++) {
+		int next = identq_first(&f->idq, key, mc);
+		struct bot *b = next >= 0 ? fleet_shard(f, next) : NULL;
+		int64_t at;
+
+		if (b == NULL || !bot_queued(b) || identq_holder(&f->idq, key, mc) >= 0)
+			continue;
+		at = now.mono_ms + budget_wait_ms(&f->budget, now, next);
+		if (at < b->deadline)
+			b->deadline = at;
+	}
 }

@@ -32,9 +32,18 @@
 #include "bot/ratelimit.h"
 #include "bot/rng.h"
 
+/* A reading of GET /gateway/bot this young serves another shard's IDENTIFY:
+ * the budget counts the starts since (d_used_since), and 16 shards of one
+ * key window would otherwise ask 16 times at once, into its rate limit. */
+#define FLEET_READING_FRESH_MS (5 * MS_PER_S)
+
 /* Discord's largest bots run a few thousand shards; this bounds the
  * tables sized by the shard count. */
 #define FLEET_SHARDS_MAX 4096
+/* More than SHARDS_OVER_FACTOR x /gateway/bot's `shards`, and more than
+ * SHARDS_OVER_FREE, is refused (stops with a message naming `shards`). */
+#define SHARDS_OVER_FACTOR 4
+#define SHARDS_OVER_FREE   16
 
 struct bot;
 struct bot_config;
@@ -51,6 +60,10 @@ struct fleet {
 	struct bot **bots;              /* this process's shards, in the order added */
 	int nbots, capbots;
 	bool pingbot;                   /* the ping listener is registered */
+	/* The last GET /gateway/bot answer's url, any shard's, and when (wall
+	 * ms): shards identifying in one burst share one reading. */
+	char gateway_url[512];
+	int64_t gateway_read_wall;
 };
 
 /* The shared parts from cfg (shard_count, budget, cache limits, log,
@@ -68,9 +81,10 @@ struct bot *fleet_shard(const struct fleet *f, int shard_id);
 void fleet_on_http(struct fleet *f, struct vtime now, uint64_t http_id, int status,
     const struct rlq_headers *h, const char *body, size_t len, const char *err);
 
-/* A shard's IDENTIFY went or its attempt ended: wakes the next shard waiting
- * for the same concurrency key. */
-void fleet_key_freed(struct fleet *f, struct vtime now, int shard_id);
+/* A key freed (a shard's IDENTIFY went, or its attempt ended) or the keys
+ * changed (a new max_concurrency): wakes the first shard waiting for each
+ * free key, at the time its spacing allows. */
+void fleet_wake_queue(struct fleet *f, struct vtime now);
 
 /* The state file's text for every shard (malloc'd), or NULL when out of
  * memory: version 1 for one shard of one (as before shards), version 2 with

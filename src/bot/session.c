@@ -84,7 +84,7 @@ leave_queue(struct bot *b, struct vtime now)
 {
 	b->reconnect_queued = false;
 	if (identq_leave(&b->fleet->idq, b->cfg.shard_id))
-		fleet_key_freed(b->fleet, now, b->cfg.shard_id);
+		fleet_wake_queue(b->fleet, now);
 }
 
 static void
@@ -248,8 +248,15 @@ attempt(struct bot *b, struct vtime now)
 		open_conn(b, now, b->resume_url);
 		return;
 	}
-	if (budget_allows(b, now))
-		fetch_gateway(b, now);
+	if (!budget_allows(b, now))
+		return;
+	if (b->fleet->nbots > 1 && b->fleet->gateway_url[0] != '\0' &&
+	    now.wall_ms - b->fleet->gateway_read_wall < FLEET_READING_FRESH_MS) {
+		snprintf(b->gateway_url, sizeof(b->gateway_url), "%s", b->fleet->gateway_url);
+		open_conn(b, now, b->gateway_url);
+		return;
+	}
+	fetch_gateway(b, now);
 }
 
 /* Carries out b->next once the old connection is gone. */
@@ -651,6 +658,8 @@ read_gateway_bot(struct bot *b, struct vtime now, const char *body, size_t len, 
 	} else {
 		json_t *mc = json_object_get(ssl, "max_concurrency");
 		snprintf(b->gateway_url, sizeof(b->gateway_url), "%s", url);
+		snprintf(b->fleet->gateway_url, sizeof(b->fleet->gateway_url), "%s", url);
+		b->fleet->gateway_read_wall = now.wall_ms;
 		budget_update_discord(b->budget, now,
 		    (int)json_integer_value(json_object_get(ssl, "total")),
 		    (int)json_integer_value(json_object_get(ssl, "remaining")),
@@ -662,11 +671,30 @@ read_gateway_bot(struct bot *b, struct vtime now, const char *body, size_t len, 
 	return rc;
 }
 
+/* Far more shards than Discord recommends: most would sit empty, each
+ * costing a session start (docs/design.md "Shards"). Fewer than
+ * recommended is Discord's to refuse (close 4011). */
+static bool
+shards_refused(struct bot *b, const char *body, size_t len, char *err, size_t errlen)
+{
+	json_t *root = json_loadb(body ? body : "", len, 0, NULL);
+	json_int_t rec = json_integer_value(json_object_get(root, "shards"));
+	int n = b->cfg.shard_count;
+
+	json_decref(root);
+	if (rec < 1 || n <= SHARDS_OVER_FREE || n <= SHARDS_OVER_FACTOR * rec)
+		return false;
+	snprintf(err, errlen, "shards = %d: more than %d x the %lld Discord recommends", n,
+	    SHARDS_OVER_FACTOR, (long long)rec);
+	return true;
+}
+
 void
 session_fetched(struct bot *b, struct vtime now, const struct rlq_done *done, const char *body,
     size_t len)
 {
 	char err[160];
+	int mc;
 
 	if (b->phase != PHASE_FETCH || done->id != b->fetch_id)
 		return;
@@ -679,8 +707,16 @@ session_fetched(struct bot *b, struct vtime now, const struct rlq_done *done, co
 		fetch_failed(b, now, done->why, 0);
 		return;
 	}
+	mc = budget_max_concurrency(b->budget);
 	if (read_gateway_bot(b, now, body, len, err, sizeof(err)) < 0) {
 		fetch_failed(b, now, err, 0);
+		return;
+	}
+	/* Until Discord's first reading every shard shares one key. */
+	if (budget_max_concurrency(b->budget) != mc)
+		fleet_wake_queue(b->fleet, now);
+	if (shards_refused(b, body, len, err, sizeof(err))) {
+		stop(b, now, LOG_ERROR, err);
 		return;
 	}
 	b->fetch_failures = 0;
