@@ -26,6 +26,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_quit_entry,
 	&cmd_reconnect_entry,
 	&cmd_resume_entry,
+	&cmd_shard_entry,
 	&cmd_sim_entry,
 	&cmd_theme_entry,
 	NULL
