@@ -239,7 +239,7 @@ void
 act_persist(struct bot *b)
 {
 	b->persist_at = VTIME_NEVER;
-	b->persisted_seen_wall = b->last_seen_wall;
+	b->fleet->persisted_wall = b->now.wall_ms;
 	for (size_t i = 0; i < b->act_count; i++) {
 		if (b->actions[(b->act_head + i) % b->act_cap].kind == ACT_PERSIST)
 			return;
@@ -401,10 +401,11 @@ bot_on_frame(struct bot *b, struct vtime now, uint32_t conn, const char *buf, si
 	if (b->frame.has_s && b->frame.op == 0)
 		track_seq(b, now, b->frame.s);
 	/* A quiet session (heartbeats only) still proves it lives: saved a
-	 * few times per resume window, a kill -9 restart can resume it. */
-	if (b->persist_at == VTIME_NEVER &&
-	    now.wall_ms - b->persisted_seen_wall > b->cfg.resume_window_ms / 3)
-		b->persist_at = now.mono_ms + MS_PER_S;
+	 * few times per resume window, a kill -9 restart can resume it. One
+	 * save holds every shard, so the fleet saves once for all of them, at
+	 * a wake-up it has anyway. */
+	if (now.wall_ms - b->fleet->persisted_wall > b->cfg.resume_window_ms / 3)
+		act_persist(b);
 	session_frame(b, now, &b->frame);
 	bot_pump(b, now);
 }

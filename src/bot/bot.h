@@ -238,7 +238,6 @@ struct bot {
 	int64_t seq;                    /* last sequence number; 0 = none */
 	int64_t lost_mono;              /* when the session lost its connection */
 	int64_t last_seen_wall;         /* last sign of life, persisted */
-	int64_t persisted_seen_wall;    /* last_seen_wall when a persist was last asked for */
 	bool had_session;               /* a session existed before (READY → reconnect event) */
 	char gateway_url[BOT_URL_MAX];  /* from GET /gateway/bot */
 	int fetch_failures;

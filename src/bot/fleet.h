@@ -64,6 +64,7 @@ struct fleet {
 	 * ms): shards identifying in one burst share one reading. */
 	char gateway_url[512];
 	int64_t gateway_read_wall;
+	int64_t persisted_wall;         /* when a shard last asked for the state to be saved */
 };
 
 /* The shared parts from cfg (shard_count, budget, cache limits, log,

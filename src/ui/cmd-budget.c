@@ -50,6 +50,7 @@ cmd_budget_exec(struct ui *ui, int argc, char **argv)
 		ui_dur(free_at - now.wall_ms, when, sizeof(when));
 		ui_msg(ui, LOG_INFO, "budget: the next slot frees in %s", when);
 	}
+	cmd_shard_queue(ui, "budget");
 	list_starts(ui, now);
 	return CMD_OK;
 }

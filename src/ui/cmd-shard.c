@@ -39,6 +39,32 @@ cmd_shard_targets(struct ui *ui, const char *name, const char *arg, struct shard
 	return 0;
 }
 
+void
+cmd_shard_queue(struct ui *ui, const char *name)
+{
+	struct fleet *f = app_fleet(ui->app);
+	int mc = budget_max_concurrency(&f->budget), shown = 0;
+
+	if (app_shards(ui->app) < 2)
+		return;
+	for (int key = 0; key < mc; key++) {
+		int holder = identq_holder(&f->idq, key, mc), n = identq_count(&f->idq, key, mc);
+
+		if (holder < 0 && n == 0)
+			continue;
+		shown++;
+		if (holder >= 0)
+			ui_msg(ui, LOG_INFO, "%s: identify key %d: shard %d identifying, %d waiting", name,
+			    key, holder, n);
+		else
+			ui_msg(ui, LOG_INFO, "%s: identify key %d: %d waiting, next shard %d", name, key, n,
+			    identq_first(&f->idq, key, mc));
+	}
+	if (shown == 0)
+		ui_msg(ui, LOG_INFO, "%s: identify queue empty (%d key%s, max_concurrency %d)", name, mc,
+		    mc > 1 ? "s" : "", mc);
+}
+
 static void
 list(struct ui *ui)
 {

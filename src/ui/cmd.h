@@ -81,6 +81,10 @@ void cmd_confirm(struct ui *ui, const char *question, void (*on_yes)(struct ui *
  * command. */
 int cmd_shard_targets(struct ui *ui, const char *name, const char *arg, struct shard_set *out);
 
+/* With more than one shard: the identify queue per concurrency key, as
+ * "name: ..." lines. */
+void cmd_shard_queue(struct ui *ui, const char *name);
+
 /* Asks the emulator for its fault catalogue (GET /_ctl/faults) unless it is
  * known or on its way; a no-op without an emulator. */
 void cmd_sim_fetch(struct ui *ui);
