@@ -97,3 +97,4 @@ printf 'resume after 4000  %s (close frame to RESUMED, over loopback)\n' "$resum
 printf 'resume after drop  %s (no close frame: the socket error to RESUMED)\n' "$resume_drop"
 "$B/bench/parse" 100000
 "$B/bench/redraw" 2000
+"$(dirname "$0")/shards.sh"
