@@ -163,42 +163,58 @@ draw_cell(WINDOW *w, const struct grid_model *m, int c, int y, int x, bool utf8)
 		wattroff(w, A_REVERSE);
 }
 
+/* One form of the summary line: level 0 says it all, 1 shortens the
+ * waiting count, 2 the state names and the queue (docs/console.md
+ * "Shards"). */
 static void
-summary(WINDOW *w, int y, const struct grid_model *m, int cols)
+summary_form(struct fit_line *l, const struct grid_model *m, int level)
 {
-	struct fit_line l;
+	static const char *const brief[BOT_STATES] = { "Conn", "Disc", "Res", "Reconn" };
+	const char *sep = level < 2 ? " \u00b7 " : " ";
 	bool any = false;
 
-	fit_init(&l);
+	fit_init(l);
 	for (int s = 0; s < BOT_STATES; s++) {
 		if (m->counts[s] == 0)
 			continue;
-		fit_field(&l, 0);
-		fit_add(&l, ui_state_role((enum bot_state)s), "%s%d %s", any ? " \u00b7 " : " ",
-		    m->counts[s], bot_state_name((enum bot_state)s));
+		fit_field(l, 0);
+		fit_add(l, ui_state_role((enum bot_state)s), "%s%d %s", any ? sep : " ", m->counts[s],
+		    level < 2 ? bot_state_name((enum bot_state)s) : brief[s]);
 		any = true;
 	}
 	if (m->waiting > 0) {
-		fit_field(&l, 0);
-		fit_add(&l, ROLE_WARN, "%s%d waiting for a session start", any ? " \u00b7 " : " ",
-		    m->waiting);
+		fit_field(l, 0);
+		fit_add(l, ROLE_WARN, "%s%d %s", any ? sep : " ", m->waiting,
+		    level == 0 ? "waiting for a session start" : "waiting");
 		any = true;
 	}
 	if (m->stopped > 0) {
-		fit_field(&l, 0);
-		fit_add(&l, ROLE_CRIT, "%s%d stopped", any ? " \u00b7 " : " ", m->stopped);
+		fit_field(l, 0);
+		fit_add(l, ROLE_CRIT, "%s%d stopped", any ? sep : " ", m->stopped);
 	}
 	if (m->per_cell > 1) {
-		fit_field(&l, 2);
-		fit_add(&l, ROLE_DIM, "   (%d shards a cell)", m->per_cell);
+		fit_field(l, 2);
+		fit_add(l, ROLE_DIM, "  (%d a cell)", m->per_cell);
 	}
-	fit_field(&l, 1);
-	if (m->next_shard >= 0)
-		fit_add(&l, ROLE_DIM, "   next IDENTIFY: shard %d in %d s, %d queued", m->next_shard,
+	fit_field(l, 1);
+	if (m->next_shard >= 0 && level < 2)
+		fit_add(l, ROLE_DIM, "  next IDENTIFY: shard %d in %d s, %d queued", m->next_shard,
 		    m->next_in_s, m->queued);
+	else if (m->next_shard >= 0)
+		fit_add(l, ROLE_DIM, "  next %d in %ds, %d queued", m->next_shard, m->next_in_s,
+		    m->queued);
 	else
-		fit_add(&l, ROLE_DIM, "   identify queue empty");
-	fit_draw(w, y, 0, cols, &l, 1);
+		fit_add(l, ROLE_DIM, "  identify queue empty");
+}
+
+static void
+summary(WINDOW *w, int y, const struct grid_model *m, int cols)
+{
+	static struct fit_line forms[3];
+
+	for (int i = 0; i < 3; i++)
+		summary_form(&forms[i], m, i);
+	fit_draw(w, y, 0, cols, forms, 3);
 }
 
 void

@@ -45,6 +45,8 @@ run="$(vigil_env VIGIL_TOKEN=sim-token) $VIGIL_BUILD/vigil --api $api --shards 6
 $TMUX_CMD kill-session -t vigil
 $TMUX_CMD new-session -d -s vigil -x 80 -y 24 "$run; echo VIGIL-EXITED \$?; sleep 600"
 $TMUX_CMD set -g window-size manual
+check "64 shards at 80x24: the identify queue while they start" \
+    wait_for_text 'waiting +next (IDENTIFY: shard )?[0-9]+ in [0-9]+ ?s, [0-9]+ queued' 10
 check "64 shards: all connected" wait_for_text '64 Connected' 40
 check "64 shards at 80x24: two rows" wait_for_text '^ +37 (█ ){26}█' 2
 resize 200 60
