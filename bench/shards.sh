@@ -22,6 +22,9 @@ rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 # start N: vigil-sim recommending N shards (every one its own concurrency
 # key, so start-up takes ceil(N/16) windows), vigil running all of them.
 start() {
+	# The last run's file must be gone before the new one is looked for:
+	# the shell returns from `&` before the child truncates it.
+	rm -f "$TMP/sim.json" "$TMP/vigil.log"
 	"$B/vigil-sim" --port 0 --chatter 0 --shards "$1" --max-concurrency 16 \
 	    --heartbeat-interval "$HB" --guilds 50 --max-sessions 1024 --max-connections 1024 \
 	    >"$TMP/sim.json" 2>"$TMP/sim.err" &
@@ -33,7 +36,8 @@ start() {
 		--state-dir "$TMP/state" --shards "$1" >"$TMP/vigil.log" 2>&1 </dev/null &
 	VIG=$!
 	wait_for $(( ($1 / 16 + 2) * 15 )) sh -c "[ \$(grep -c '\"to\":\"Connected\"' $TMP/vigil.log) -ge $1 ]" ||
-	    die "$1 shards did not all connect"
+	    die "$1 shards did not all connect ($(grep -c '"to":"Connected"' "$TMP/vigil.log") did):
+$(grep -v '"level":"info"' "$TMP/vigil.log" | tail -n 5)"
 }
 
 stop() {
