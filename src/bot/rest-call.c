@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bot/internal.h"
+#include "bot/bot-internal.h"
 
 struct rest_call {
 	struct rest_call *prev, *next;

@@ -72,7 +72,7 @@ body_text(lua_State *L, int idx, bool *owned)
 	j = json_from_lua(L, idx, err, sizeof(err));
 	if (j == NULL)
 		luaL_error(L, "body: %s", err);
-	text = json_dumps(j, JSON_COMPACT);
+	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	if (text == NULL)
 		luaL_error(L, "body: out of memory");

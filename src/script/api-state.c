@@ -23,9 +23,9 @@ static int
 l_state(lua_State *L)
 {
 	struct script_host *h = script_of(L)->host;
-	struct bot_view *v = lua_newuserdatauv(L, sizeof(*v), 0);
+	struct bot_snapshot *v = lua_newuserdatauv(L, sizeof(*v), 0);
 
-	bot_view(h->bot, h->now, v);
+	bot_snapshot(h->bot, h->now, v);
 	lua_createtable(L, 0, 12);
 	set_str(L, "state", bot_state_name(v->state));
 	set_str(L, "phase", bot_phase_name(v->phase));

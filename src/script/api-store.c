@@ -95,8 +95,8 @@ l_set(lua_State *L)
 		bytes += entry_bytes(key, v);
 	if (v != NULL && bytes > s->host->lim.store) {
 		json_decref(v);
-		return luaL_error(L, "store.set(\"%s\"): the store would hold %zu bytes, over its "
-		    "%zu limit (script_store)", key, bytes, s->host->lim.store);
+		return luaL_error(L, "store.set(\"%s\"): the store would hold %I bytes, over its "
+		    "%I limit (script_store)", key, (lua_Integer)bytes, (lua_Integer)s->host->lim.store);
 	}
 	if (v != NULL)
 		json_object_set_new(st->obj, key, v);
