@@ -51,7 +51,4 @@ void rest_call_done(struct bot *b, struct vtime now, const struct rlq_done *done
     const char *body, size_t len);
 void rest_calls_free(struct bot *b);
 
-/* pingbot.c: the seed's example bot. */
-int pingbot_register(struct bot *b);
-
 #endif

@@ -15,7 +15,7 @@ void
 bot_config_defaults(struct bot_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	/* GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT: what the !ping bot reads. */
+	/* GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT: what bots/ping.lua reads. */
 	cfg->intents = (1 << 0) | (1 << 9) | (1 << 15);
 	cfg->shard_count = 1;
 	cfg->resume_window_ms = 3 * MS_PER_MIN;
@@ -32,7 +32,6 @@ bot_config_defaults(struct bot_config *cfg)
 	cfg->log_capacity = LOG_RING_DEFAULT;
 	cfg->log_capture = LOG_DEBUG;
 	cache_limits_default(&cfg->cache);
-	cfg->pingbot = true;
 }
 
 static void
@@ -72,10 +71,6 @@ bot_init(struct bot *b, const struct bot_config *cfg, struct vtime now, char *er
 	b->rest = rlq_new(&b->rng, &b->log);
 	if (b->cache == NULL || b->rest == NULL) {
 		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	if (cfg->pingbot && pingbot_register(b) < 0) {
-		snprintf(err, errlen, "cannot register the ping listener");
 		goto fail;
 	}
 	return 0;

@@ -117,7 +117,6 @@ struct bot_config {
 	struct cache_limits cache;
 	uint64_t seed;
 	char formula[DELAY_EXPR_MAX];   /* "" = the default formula */
-	bool pingbot;                   /* answer "!ping" with "Pong!" */
 };
 
 struct bot_transition {

@@ -268,6 +268,16 @@ script_host_store_take(struct script_host *h, char *name, size_t namelen, char *
 	return false;
 }
 
+bool
+script_host_store_dirty(const struct script_host *h)
+{
+	for (int i = 0; i < SCRIPT_MAX; i++) {
+		if (h->stores[i].dirty)
+			return true;
+	}
+	return false;
+}
+
 void
 host_count_error(struct script_host *h)
 {

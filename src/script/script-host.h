@@ -112,6 +112,8 @@ int64_t script_host_next_deadline(const struct script_host *h);
  * JSON text (malloc'd; the caller frees it and persists it). false when
  * none is dirty. */
 bool script_host_store_take(struct script_host *h, char *name, size_t namelen, char **json);
+/* True when some store changed since it was last taken. */
+bool script_host_store_dirty(const struct script_host *h);
 
 int script_host_count(const struct script_host *h);
 /* Script i (0-based, load order); false past the end. */

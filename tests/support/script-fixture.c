@@ -92,7 +92,6 @@ sfx_new(const struct script_limits *lim)
 	bot_config_defaults(&cfg);
 	snprintf(cfg.token, sizeof(cfg.token), "fixture-token-0123456789");
 	cfg.seed = 7;
-	cfg.pingbot = false;
 	if (bot_init(f->bot, &cfg, now_of(f), err, sizeof(err)) < 0) {
 		fprintf(stderr, "bot_init: %s\n", err);
 		abort();
