@@ -301,7 +301,7 @@ status_view(void **state)
 	base_view(&v);
 	v.cache.entries[CACHE_GUILD] = 3;
 	v.cache.entries[CACHE_USER] = 40;
-	view_status_update(&m, &v, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
+	view_status_update(&m, &v, NULL, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
 	view_status_draw(w, &m);
 	assert_shows(w, "vigil Vigil#0001");
 	assert_shows(w, "gateway emulator 127.0.0.1:8787");
