@@ -343,8 +343,13 @@ set_bot(struct vigil_options *o, const char *v, char *why, size_t whylen)
 		return -1;
 	}
 	if (v[0] == '\0') {
-		snprintf(why, whylen, "expected the path of a .lua file");
+		snprintf(why, whylen, "expected the path of a .lua file, or none");
 		return -1;
+	}
+	/* "none": not even the shipped ping.lua (the benchmark's baseline). */
+	if (strcmp(v, "none") == 0) {
+		a->no_bots = true;
+		return 0;
 	}
 	if (copy(a->bots[a->nbots], sizeof(a->bots[0]), v, why, whylen) < 0)
 		return -1;

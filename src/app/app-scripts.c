@@ -115,7 +115,7 @@ app_scripts_start(struct app *a, char *err, size_t errlen)
 		if (script_host_load(a->scripts, loop_now(), a->cfg.bots[i], err, errlen) < 0)
 			return -1;
 	}
-	if (a->cfg.nbots > 0)
+	if (a->cfg.nbots > 0 || a->cfg.no_bots)
 		return 0;
 	if (!find_default(path, sizeof(path))) {
 		LOGF(&a->bot.log, LOG_WARN, "bot", "no bot configured and the shipped %s is not "

@@ -41,6 +41,7 @@ struct app_config {
 	/* Bot scripts (docs/bots.md): none given runs the shipped ping.lua. */
 	char bots[SCRIPT_MAX][SCRIPT_PATH_MAX];
 	int nbots;
+	bool no_bots;                   /* `bot = none`: not even ping.lua */
 	struct script_limits script;
 };
 
