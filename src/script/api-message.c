@@ -5,7 +5,9 @@
  * userdata; a script that wants a plain table asks msg:table().
  *
  * The frame's buffer is the core's and is reused by the next frame, so the
- * source of an event expires when the event's listeners return. A listener
+ * source of an event expires when the event's listeners return.
+ * The event's root view holds the source itself (one userdata per event);
+ * nested views keep the root alive through their user value. A listener
  * waiting in vigil.rest still holds its views: for it the source takes its
  * own copy of the `d` span first, re-tokenized (view_source_end).
  */
@@ -14,7 +16,6 @@
 
 #include "script/script-internal.h"
 
-#define SOURCE_MT "vigil.source"
 #define VIEW_MT   "vigil.view"
 #define COPY_MT   "vigil.frame"
 /* Longest number literal read without a buffer. */
@@ -32,8 +33,14 @@ struct copy {
 };
 
 struct view {
-	struct source *src;             /* anchored by the view's user value */
+	struct source *src;             /* the root's, anchored by the user value */
 	int rel;                        /* token index relative to `d` */
+	bool root;                      /* this is the root: src is its own */
+};
+
+struct root {
+	struct view v;
+	struct source s;                /* user value 1: the copy, once made */
 };
 
 static const struct frame *
@@ -52,6 +59,7 @@ push_view(lua_State *L, struct source *src, int src_idx, int rel)
 
 	v->src = src;
 	v->rel = rel;
+	v->root = false;
 	lua_pushvalue(L, src_idx < 0 ? src_idx - 1 : src_idx);
 	lua_setiuservalue(L, -2, 1);
 	luaL_setmetatable(L, VIEW_MT);
@@ -60,23 +68,26 @@ push_view(lua_State *L, struct source *src, int src_idx, int rel)
 int
 view_push_source(lua_State *L, const struct frame *f)
 {
-	struct source *src = lua_newuserdatauv(L, sizeof(*src), 1);
+	struct root *r = lua_newuserdatauv(L, sizeof(*r), 1);
 
-	src->f = f;
-	src->expired = false;
-	luaL_setmetatable(L, SOURCE_MT);
+	r->s.f = f;
+	r->s.expired = false;
+	r->v.src = &r->s;
+	r->v.rel = 0;
+	r->v.root = true;
+	luaL_setmetatable(L, VIEW_MT);
 	return lua_gettop(L);
 }
 
 void
 view_push_root(lua_State *L, int src_idx)
 {
-	struct source *src = lua_touserdata(L, src_idx);
+	struct root *r = lua_touserdata(L, src_idx);
 
-	if (src->expired || src->f->d < 0)
+	if (r->s.expired || r->s.f->d < 0)
 		lua_pushnil(L);
 	else
-		push_view(L, src, src_idx, 0);
+		lua_pushvalue(L, src_idx);
 }
 
 static int
@@ -91,7 +102,7 @@ copy_gc(lua_State *L)
 void
 view_source_end(lua_State *L, int src_idx, bool keep)
 {
-	struct source *src = lua_touserdata(L, src_idx);
+	struct source *src = &((struct root *)lua_touserdata(L, src_idx))->s;
 	const struct frame *f = src->f;
 	const jsmntok_t *t;
 	static const char head[] = "{\"op\":0,\"d\":";
@@ -184,7 +195,11 @@ push_value(lua_State *L, struct view *v, const struct frame *f, int tok)
 	case JSMN_PRIMITIVE: push_primitive(L, f, tok); return;
 	default: break;
 	}
-	lua_getiuservalue(L, 1, 1);
+	/* The root anchors every view of its event. */
+	if (v->root)
+		lua_pushvalue(L, 1);
+	else
+		lua_getiuservalue(L, 1, 1);
 	push_view(L, v->src, -1, tok - f->d);
 	lua_remove(L, -2);
 }
@@ -361,10 +376,6 @@ api_message_open(lua_State *L)
 	luaL_setfuncs(L, view_mt, 0);
 	/* getmetatable(msg) must not hand out __index to call on anything. */
 	lua_pushliteral(L, "read-only payload");
-	lua_setfield(L, -2, "__metatable");
-	lua_pop(L, 1);
-	luaL_newmetatable(L, SOURCE_MT);
-	lua_pushliteral(L, "event");
 	lua_setfield(L, -2, "__metatable");
 	lua_pop(L, 1);
 	luaL_newmetatable(L, COPY_MT);

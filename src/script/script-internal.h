@@ -65,6 +65,8 @@ struct script {
 	int64_t deadline;               /* mono (driver's clock) while a callback runs */
 	bool timed_out;
 	lua_State *running;             /* the host's coroutine being resumed */
+	lua_State *idle;                /* a finished coroutine kept for the next run */
+	int idle_ref;                   /* its registry slot (LUA_NOREF: none yet) */
 	bool yielded;                   /* the last run left its coroutine waiting */
 	int listener;                   /* the handle the running coroutine serves (0: timer) */
 	int next_handle;
