@@ -328,10 +328,14 @@ build(lua_State *L, const struct frame *f, int tok)
 		}
 		push_string(L, f, k);
 		k = build(L, f, k + 1);
-		if (lua_isnil(L, -1))
-			lua_pop(L, 2);
-		else
-			lua_rawset(L, -3);
+		/* Of a duplicated key the first wins, as when indexing. */
+		lua_pushvalue(L, -2);
+		if (lua_isnil(L, -2) || lua_rawget(L, -4) != LUA_TNIL) {
+			lua_pop(L, 3);
+			continue;
+		}
+		lua_pop(L, 1);
+		lua_rawset(L, -3);
 	}
 	return k;
 }
