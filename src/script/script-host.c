@@ -51,6 +51,7 @@ script_host_new(struct bot *bot, const struct script_limits *lim,
 	for (size_t i = 0; i < sizeof(host_events) / sizeof(host_events[0]); i++) {
 		if (listeners_add(&bot->listeners, "scripts", host_events[i], on_event, h) < 0) {
 			snprintf(err, errlen, "the bot's listener table is full");
+			listeners_remove(&bot->listeners, h);
 			free(h);
 			return NULL;
 		}
@@ -77,6 +78,8 @@ script_host_free(struct script_host *h, struct vtime now)
 		host_retire(h->s[i]);
 	for (int i = 0; i < SCRIPT_MAX; i++)
 		store_free(&h->stores[i]);
+	/* Events after this (a close during teardown) find no host. */
+	listeners_remove(&h->bot->listeners, h);
 	free(h);
 }
 

@@ -106,7 +106,6 @@ sfx_restart(struct sfx *f)
 {
 	sfx_persist(f);
 	script_host_free(f->host, now_of(f));
-	listeners_init(&f->bot->listeners);
 	new_host(f);
 }
 
