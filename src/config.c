@@ -371,7 +371,7 @@ set_script_timeout(struct vigil_options *o, const char *v, char *why, size_t why
 static int
 set_script_memory(struct vigil_options *o, const char *v, char *why, size_t whylen)
 {
-	return parse_size(v, 256u << 10, 4096u << 20, &o->app.script.memory, why, whylen);
+	return parse_size(v, (size_t)256 << 10, (size_t)4096 << 20, &o->app.script.memory, why, whylen);
 }
 
 static int
