@@ -352,16 +352,19 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	a->bot_ready = true;
-	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0 ||
-	    app_scripts_start(a, err, errlen) < 0) {
-		app_flush_logs(a);
-		app_free(a);
-		return NULL;
-	}
+	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0)
+		goto fail;
 	LOGF(&a->bot.log, LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
 	    a->cfg.state_dir);
+	/* After the banner: the log opens with what vigil is and where. */
+	if (app_scripts_start(a, err, errlen) < 0)
+		goto fail;
 	load_state(a);
 	return a;
+fail:
+	app_flush_logs(a);
+	app_free(a);
+	return NULL;
 }
 
 void
