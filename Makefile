@@ -10,7 +10,7 @@ BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
 
-PKGS      := libwebsockets libcurl jansson ncursesw readline zlib
+PKGS      := libwebsockets libcurl jansson ncursesw readline zlib lua5.4
 TEST_PKGS := cmocka
 
 # A fresh machine has none of the libraries: install them before anything
@@ -224,6 +224,8 @@ install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vigil/themes
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	[ -z "$(wildcard themes/*.theme)" ] || install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/vigil/themes/
+	install -d $(DESTDIR)$(PREFIX)/share/vigil/bots
+	install -m 644 bots/*.lua $(DESTDIR)$(PREFIX)/share/vigil/bots/
 
 ## uninstall: remove what install put in PREFIX
 uninstall:

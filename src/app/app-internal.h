@@ -23,6 +23,8 @@ struct app {
 	struct gateway *gw;
 	struct rest *rest;
 	struct embed *sim;              /* the embedded emulator, or NULL */
+	struct script_host *scripts;    /* the bot scripts (app-scripts.c) */
+	int64_t store_at;               /* next write of changed stores, VTIME_NEVER when clean */
 	struct app_ui_hooks ui;
 	struct logsink out, file;       /* headless stdout; the log file */
 	FILE *logf;
@@ -36,6 +38,14 @@ struct app {
 	int64_t ui_deadline, quit_started, quit_deadline, logout_deadline;
 	uint64_t persist_failures;
 };
+
+/* app-scripts.c: the scripts' driver (clock, files, stores). */
+int app_scripts_start(struct app *a, char *err, size_t errlen);
+/* Writes the stores that changed, at most once a second unless now. */
+void app_scripts_persist(struct app *a, bool now);
+/* UNLOAD for every script, the stores written, the host freed. */
+void app_scripts_stop(struct app *a);
+int64_t app_scripts_deadline(const struct app *a);
 
 /* app.c */
 void app_persist(struct app *a);

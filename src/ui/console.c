@@ -290,6 +290,8 @@ snapshot(struct ui *ui)
 {
 	struct rlq_row rows[UI_QUEUE_ROWS];
 	struct bot_transition hist[UI_HISTORY + 1];
+	struct script_health bots;
+	struct script_host *h = app_scripts(ui->app);
 	int nrows, nhist;
 
 	bot_snapshot(ui->bot, ui->now, &ui->view);
@@ -302,8 +304,10 @@ snapshot(struct ui *ui)
 	UPDATE(ui, queue, P_QUEUE, view_queue_update, &ui->view, rows, nrows);
 	if (!ui->too_small && full_fits(ui) == ui->compact)
 		layout(ui);
-	UPDATE(ui, status, P_STATUS, view_status_update, &ui->view, app_endpoint_label(ui->app),
-	    ui->evrate.per_s, ui->now.mono_ms - ui->start_mono);
+	if (h != NULL)
+		script_host_health(h, ui->now, &bots);
+	UPDATE(ui, status, P_STATUS, view_status_update, &ui->view, h != NULL ? &bots : NULL,
+	    app_endpoint_label(ui->app), ui->evrate.per_s, ui->now.mono_ms - ui->start_mono);
 	if (ui->win[P_LOG] != NULL && view_log_changed(&ui->log, &ui->bot->log, ui->win[P_LOG]))
 		ui->dirty |= UI_DIRTY(P_LOG);
 	ui->tick_at = next_tick(ui, rows, nrows);

@@ -111,6 +111,8 @@ struct status_model {
 	size_t cache_entries;
 	char uptime[UI_DUR_MAX];
 	enum bot_state state;
+	char bots[40];                      /* "1", "2, 3 err/min, 1 off"; "" without a host */
+	bool bots_alarm;                    /* errors in the last minute or listeners off */
 };
 
 /* The log pane's own state: filters hide lines without deleting them. */
@@ -222,7 +224,8 @@ void view_queue_update(struct queue_model *m, const struct bot_snapshot *v, cons
     int nrows);
 void view_queue_draw(WINDOW *w, const struct queue_model *m, bool compact);
 
-void view_status_update(struct status_model *m, const struct bot_snapshot *v, const char *endpoint,
+void view_status_update(struct status_model *m, const struct bot_snapshot *v,
+    const struct script_health *bots, const char *endpoint,
     double evps, int64_t uptime_ms);
 void view_status_draw(WINDOW *w, const struct status_model *m);
 
