@@ -81,6 +81,9 @@ TEST_BINS := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 TUI_TESTS := $(wildcard tests/tui/test-*.sh)
+# Operations (docs/operations.md): a headless vigil with ctl, HTTP, systemd,
+# webhooks, log rotation, and the shipped files (man pages, unit).
+OPS_TESTS := $(wildcard tests/ops/test-*.sh)
 LINT_TESTS := $(wildcard tests/lint/test-*.sh)
 
 # Fuzzing (docs/fuzzing.md): clang's libFuzzer with ASan+UBSan, apart in
@@ -184,7 +187,7 @@ FUZZ_CHECK := $(if $(filter 1,$(SAN)),,$(FUZZ_BINS) tests/fuzz/check.sh)
 ## check: build and run every test; the last line is "N passed, N failed"
 check: $(BINS) $(TEST_BINS) $(filter-out %.sh,$(FUZZ_CHECK))
 	@VIGIL_BUILD=$(BUILD) VIGIL_FUZZ_BUILD=$(FUZZ_BUILD) \
-	    tests/run.sh $(LINT_TESTS) $(TEST_BINS) $(TUI_TESTS) $(filter %.sh,$(FUZZ_CHECK))
+	    tests/run.sh $(LINT_TESTS) $(TEST_BINS) $(TUI_TESTS) $(OPS_TESTS) $(filter %.sh,$(FUZZ_CHECK))
 
 ## asan: the same tests built with ASan+UBSan (in build-asan/)
 asan:

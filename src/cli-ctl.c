@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "net/app.h"
+#include "app/app.h"
 #include "net/ctlsock.h"
 
 #define CTL_TIMEOUT_S 30
@@ -121,7 +121,7 @@ static int
 send_all(int fd, const char *buf, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
+		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)

@@ -199,6 +199,12 @@ set_state_dir(struct vigil_options *o, const char *v, char *why, size_t whylen)
 }
 
 static int
+set_ctl_socket(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return copy(o->app.ctl_socket, sizeof(o->app.ctl_socket), v, why, whylen);
+}
+
+static int
 set_resume_window(struct vigil_options *o, const char *v, char *why, size_t whylen)
 {
 	return parse_duration(v, MS_PER_S, MS_PER_DAY, &o->app.bot.resume_window_ms, why, whylen);
@@ -405,6 +411,7 @@ static const struct key keys[] = {
 	{ "log_json", NULL, set_log_json },
 	{ "log_file", "--log-file", set_log_file },
 	{ "state_dir", "--state-dir", set_state_dir },
+	{ "ctl_socket", "--ctl-socket", set_ctl_socket },
 	{ "resume_window", "--resume-window", set_resume_window },
 	{ "close_timeout", NULL, set_close_timeout },
 	{ "budget_reserve", NULL, set_budget_reserve },

@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "app/embed.h"
+#include "net/ctlsock.h"
 #include "net/gateway.h"
 #include "app/logsink.h"
 #include "net/loop.h"
@@ -25,6 +26,10 @@ struct app {
 	struct embed *sim;              /* the embedded emulator, or NULL */
 	struct script_host *scripts;    /* the bot scripts (app-scripts.c) */
 	int64_t store_at;               /* next write of changed stores, VTIME_NEVER when clean */
+	struct ctlsock *ctl;            /* the control socket, or NULL */
+	char ctl_path[PATH_MAX];
+	app_cmd_fn cmd_run;             /* the front end's command table */
+	void *cmd_ud;
 	struct app_ui_hooks ui;
 	struct logsink out, file;       /* headless stdout; the log file */
 	FILE *logf;
@@ -36,6 +41,7 @@ struct app {
 	bool bot_ready, loop_ready;
 	int status;
 	int64_t ui_deadline, quit_started, quit_deadline, logout_deadline;
+	int64_t start_mono;             /* for uptime */
 	uint64_t persist_failures;
 };
 
@@ -52,5 +58,7 @@ void app_persist(struct app *a);
 void app_flush_logs(struct app *a);
 /* app-setup.c: asks the peer's control API whether it is vigil's emulator. */
 void app_probe_sim(struct app *a);
+/* app-ctl.c: listens on the control socket (a failure is logged). */
+void app_ctl_start(struct app *a);
 
 #endif

@@ -340,6 +340,7 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	}
 	a->cfg = *cfg;
 	a->ui_deadline = VTIME_NEVER;
+	a->start_mono = loop_now().mono_ms;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (a->cfg.headless && a->cfg.bot.log_capture < a->cfg.stdout_level)
 		a->cfg.bot.log_capture = a->cfg.stdout_level;  /* nobody reads the rest */
@@ -360,6 +361,7 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	if (app_scripts_start(a, err, errlen) < 0)
 		goto fail;
 	load_state(a);
+	app_ctl_start(a);
 	return a;
 fail:
 	app_flush_logs(a);
@@ -376,6 +378,7 @@ app_free(struct app *a)
 	/* Transports first (they close their wsi and curl's sockets), then
 	 * the emulator, then the context, then the core. */
 	app_scripts_stop(a);
+	ctlsock_free(a->ctl);
 	rest_free(a->rest);
 	gateway_free(a->gw);
 	embed_stop(a->sim);

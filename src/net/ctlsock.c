@@ -105,6 +105,19 @@ reply_line(void *ud, enum log_level level, const char *text)
 	}
 }
 
+/* Writes what the socket takes now; the rest when it is writable. Right
+ * away, because a command like `quit` may end the loop before the next
+ * writable callback. */
+static void
+flush_reply(struct ctlconn *k)
+{
+	ssize_t n = write(lws_get_socket_fd(k->wsi), k->out + k->sent, k->outlen - k->sent);
+
+	if (n > 0)
+		k->sent += (size_t)n;
+	lws_callback_on_writable(k->wsi);
+}
+
 /* The end line always fits: out has room past CTL_REPLY_MAX for it. */
 static void
 reply_end(struct ctlconn *k, int rc)
@@ -119,16 +132,16 @@ reply_end(struct ctlconn *k, int rc)
 	n = snprintf(k->out + k->outlen, 8, "= %d\n", rc == 0 ? 0 : 1);
 	k->outlen += (size_t)n;
 	k->answered = true;
-	lws_callback_on_writable(k->wsi);
+	flush_reply(k);
 }
 
 static void
 answer(struct ctlconn *k, const char *line)
 {
-	struct ctl_out out = { reply_line, k };
+	struct line_out out = { reply_line, k };
 	int rc;
 
-	LOGF(k->cs->log, LOG_INFO, "ctl", "ctl: %s", line);
+	LOGF(k->cs->log, LOG_INFO, "ctl", "> %s", line);
 	rc = k->cs->run(k->cs->ud, line, &out);
 	reply_end(k, rc);
 }
@@ -173,6 +186,8 @@ conn_writable(struct loop_raw *r, struct lws *wsi)
 
 	if (!k->answered)
 		return 0;
+	if (k->sent == k->outlen)
+		return -1;      /* all said: close */
 	n = write(lws_get_socket_fd(wsi), k->out + k->sent, k->outlen - k->sent);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 		lws_callback_on_writable(wsi);

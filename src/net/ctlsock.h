@@ -22,14 +22,8 @@
 #define CTL_CONNS_MAX   8               /* more connections wait in the backlog */
 #define CTL_IDLE_S      5               /* a client silent this long is dropped */
 
-/* Where a command's output lines go: the log pane, or a ctl reply. */
-struct ctl_out {
-	void (*line)(void *ud, enum log_level level, const char *text);
-	void *ud;
-};
-
 /* Runs one command line, its output to out: 0 done, -1 refused. */
-typedef int (*ctl_run_fn)(void *ud, const char *line, const struct ctl_out *out);
+typedef int (*ctl_run_fn)(void *ud, const char *line, const struct line_out *out);
 
 struct ctlsock;
 

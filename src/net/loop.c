@@ -295,6 +295,7 @@ timer_cb(lws_sorted_usec_list_t *sul)
 {
 	struct loop *l = (struct loop *)((char *)sul - offsetof(struct loop, timer));
 
+	l->lag_ms = loop_now().mono_ms - l->timer_at;
 	l->timer_at = VTIME_NEVER;
 	l->busy = true;
 	loop_stamp(l);

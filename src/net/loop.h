@@ -45,6 +45,7 @@ struct loop {
 	struct logring *ring;           /* stamped with the time of each event */
 	lws_sorted_usec_list_t timer;
 	int64_t timer_at;               /* mono ms armed, or VTIME_NEVER */
+	int64_t lag_ms;                 /* how late the last timer ran (/healthz) */
 	int sigfd;
 	struct lws *sig_wsi, *in_wsi;
 	struct loop_raw sig_raw, in_raw;
