@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "net/httpd.h"
 
 typedef int (*setter_fn)(struct vigil_options *o, const char *v, char *why, size_t whylen);
 
@@ -202,6 +203,17 @@ static int
 set_ctl_socket(struct vigil_options *o, const char *v, char *why, size_t whylen)
 {
 	return copy(o->app.ctl_socket, sizeof(o->app.ctl_socket), v, why, whylen);
+}
+
+static int
+set_listen(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	char addr[HTTPD_ADDR_MAX];
+	int port;
+
+	if (v[0] != '\0' && httpd_parse_listen(v, addr, sizeof(addr), &port, why, whylen) < 0)
+		return -1;
+	return copy(o->app.listen, sizeof(o->app.listen), v, why, whylen);
 }
 
 static int
@@ -412,6 +424,7 @@ static const struct key keys[] = {
 	{ "log_file", "--log-file", set_log_file },
 	{ "state_dir", "--state-dir", set_state_dir },
 	{ "ctl_socket", "--ctl-socket", set_ctl_socket },
+	{ "listen", "--listen", set_listen },
 	{ "resume_window", "--resume-window", set_resume_window },
 	{ "close_timeout", NULL, set_close_timeout },
 	{ "budget_reserve", NULL, set_budget_reserve },

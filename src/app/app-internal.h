@@ -12,6 +12,8 @@
 #include "app/embed.h"
 #include "net/ctlsock.h"
 #include "net/gateway.h"
+#include "net/httpd.h"
+#include "app/metrics.h"
 #include "app/logsink.h"
 #include "net/loop.h"
 #include "net/rest.h"
@@ -27,6 +29,13 @@ struct app {
 	struct script_host *scripts;    /* the bot scripts (app-scripts.c) */
 	int64_t store_at;               /* next write of changed stores, VTIME_NEVER when clean */
 	struct ctlsock *ctl;            /* the control socket, or NULL */
+	struct httpd *http;             /* /healthz /readyz /metrics, or NULL */
+	struct metrics metrics;
+	struct {
+		void (*emit)(void *ud, FILE *f);
+		void *ud;
+	} providers[APP_METRICS_PROVIDERS];
+	int nproviders;
 	char ctl_path[PATH_MAX];
 	app_cmd_fn cmd_run;             /* the front end's command table */
 	void *cmd_ud;
@@ -41,7 +50,7 @@ struct app {
 	bool bot_ready, loop_ready;
 	int status;
 	int64_t ui_deadline, quit_started, quit_deadline, logout_deadline;
-	int64_t start_mono;             /* for uptime */
+	int64_t start_mono, start_wall_ms;      /* for uptime, process_start_time_seconds */
 	uint64_t persist_failures;
 };
 
@@ -60,5 +69,9 @@ void app_flush_logs(struct app *a);
 void app_probe_sim(struct app *a);
 /* app-ctl.c: listens on the control socket (a failure is logged). */
 void app_ctl_start(struct app *a);
+/* app-http.c: the HTTP vhost when `listen` is set. 0, or -1 with a message. */
+int app_http_start(struct app *a, char *err, size_t errlen);
+/* app-metrics.c: the exposition text (malloc'd), or NULL. */
+char *app_metrics_text(struct app *a, size_t *len);
 
 #endif

@@ -138,6 +138,7 @@ rest_done(void *ud, uint64_t id, int status, const struct rlq_headers *h, const 
 		rlq_headers_init(&none);
 		h = &none;
 	}
+	metrics_rest_done(&a->metrics, id, status, h->scope[0] != '\0' ? h->scope : NULL);
 	bot_on_http(&a->bot, loop_now(), id, status, h, body, len, err);
 	app_kick(a);
 }
@@ -341,6 +342,7 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	a->cfg = *cfg;
 	a->ui_deadline = VTIME_NEVER;
 	a->start_mono = loop_now().mono_ms;
+	a->start_wall_ms = loop_now().wall_ms;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (a->cfg.headless && a->cfg.bot.log_capture < a->cfg.stdout_level)
 		a->cfg.bot.log_capture = a->cfg.stdout_level;  /* nobody reads the rest */
@@ -353,6 +355,7 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	a->bot_ready = true;
+	metrics_init(&a->metrics, a->bot.state, loop_now().mono_ms);
 	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0)
 		goto fail;
 	LOGF(&a->bot.log, LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
@@ -361,6 +364,8 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	if (app_scripts_start(a, err, errlen) < 0)
 		goto fail;
 	load_state(a);
+	if (app_http_start(a, err, errlen) < 0)
+		goto fail;
 	app_ctl_start(a);
 	return a;
 fail:
@@ -379,6 +384,7 @@ app_free(struct app *a)
 	 * the emulator, then the context, then the core. */
 	app_scripts_stop(a);
 	ctlsock_free(a->ctl);
+	httpd_free(a->http);
 	rest_free(a->rest);
 	gateway_free(a->gw);
 	embed_stop(a->sim);

@@ -70,7 +70,7 @@ app_status_json(struct app *a)
 	free(v);
 	if (o == NULL)
 		return NULL;
-	text = json_dumps(o, JSON_COMPACT);
+	text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	json_decref(o);
 	return text;
 }

@@ -36,6 +36,12 @@ app_has_sim(const struct app *a)
 	return a->has_sim;
 }
 
+int
+app_http_port(const struct app *a)
+{
+	return a->http != NULL ? httpd_port(a->http) : 0;
+}
+
 const char *
 app_state_dir(const struct app *a)
 {
@@ -100,6 +106,7 @@ perform(struct app *a, struct action *act)
 		gateway_close(a->gw, act->conn, act->close_code, act->text);
 		break;
 	case ACT_HTTP:
+		metrics_rest_start(&a->metrics, act->http_id, act->method, act->path);
 		rest_perform(a->rest, act->http_id, act->method, act->path, act->body, act->body_len);
 		break;
 	case ACT_PERSIST:
@@ -126,6 +133,7 @@ app_kick(struct app *a)
 	while (bot_next_action(&a->bot, &act))
 		perform(a, &act);
 	a->draining = false;
+	metrics_state(&a->metrics, a->bot.state, loop_now().mono_ms);
 	rearm(a);
 }
 

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bot/bot.h"
 #include "script/script-host.h"
@@ -32,6 +33,7 @@ struct app_config {
 	bool logout;                    /* close with 1000 and forget the session, then exit */
 	char endpoint[72];              /* "discord", "emulator", "api-HOST_PORT": names the state subdirectory and the control socket */
 	char ctl_socket[PATH_MAX];      /* the control socket; "" = the default, "off" = none */
+	char listen[128];               /* "ADDR:PORT" for /healthz /readyz /metrics; "" = off */
 	/* The embedded emulator (ignored when api_base is set). */
 	int sim_heartbeat_ms;
 	double sim_chatter_per_s;
@@ -123,5 +125,13 @@ const char *app_ctl_path(const struct app *a);
 char *app_status_json(struct app *a);
 /* Ready: the gateway Connected (every shard). Otherwise false and why. */
 bool app_ready(const struct app *a, char *why, size_t whylen);
+/* More metric families for /metrics, written by emit at every scrape in
+ * the text format 0.0.4 (bot scripts: vigil_script_errors_total{script},
+ * vigil_script_memory_bytes{script}). At most APP_METRICS_PROVIDERS;
+ * 0, or -1 when full. */
+#define APP_METRICS_PROVIDERS 4
+int app_add_metrics(struct app *a, void (*emit)(void *ud, FILE *f), void *ud);
+/* The port /metrics is served on, 0 when not. */
+int app_http_port(const struct app *a);
 
 #endif
