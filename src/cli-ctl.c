@@ -7,7 +7,8 @@
  *
  * Without --socket it looks where vigil listens by default
  * ($XDG_RUNTIME_DIR/vigil, else the state directory and its endpoint
- * subdirectories) and takes the one socket that answers.
+ * subdirectories; then /run/vigil, the systemd unit's) and takes the one
+ * socket that answers.
  */
 #include <errno.h>
 #include <glob.h>
@@ -55,7 +56,7 @@ static int
 find_vigil(char *path, size_t len, FILE *err)
 {
 	struct app_config def;
-	char dir[PATH_MAX], pat[2][PATH_MAX + 16];
+	char dir[PATH_MAX], pat[3][PATH_MAX + 16];
 	glob_t g;
 	int fd = -1, found = 0;
 
@@ -66,6 +67,10 @@ find_vigil(char *path, size_t len, FILE *err)
 	memset(&g, 0, sizeof(g));
 	(void)glob(pat[0], 0, NULL, &g);
 	(void)glob(pat[1], GLOB_APPEND, NULL, &g);
+	/* contrib/systemd/vigil.service's RuntimeDirectory. */
+	snprintf(pat[2], sizeof(pat[2]), "/run/vigil/*.sock");
+	if (strcmp(dir, "/run/vigil") != 0)
+		(void)glob(pat[2], GLOB_APPEND, NULL, &g);
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		int k = ctl_connect(g.gl_pathv[i]);
 		if (k < 0)

@@ -17,6 +17,7 @@
 #include "app/logsink.h"
 #include "net/loop.h"
 #include "net/rest.h"
+#include "net/sdnotify.h"
 #include "net/statefile.h"
 
 struct app {
@@ -36,6 +37,10 @@ struct app {
 		void *ud;
 	} providers[APP_METRICS_PROVIDERS];
 	int nproviders;
+	struct sdnotify notify;         /* systemd, when NOTIFY_SOCKET is set */
+	bool notify_ready;              /* READY=1 sent */
+	char notify_status[256];        /* the last STATUS= sent */
+	int64_t watchdog_next;          /* mono, or VTIME_NEVER */
 	char ctl_path[PATH_MAX];
 	app_cmd_fn cmd_run;             /* the front end's command table */
 	void *cmd_ud;
@@ -69,6 +74,10 @@ void app_flush_logs(struct app *a);
 void app_probe_sim(struct app *a);
 /* app-ctl.c: listens on the control socket (a failure is logged). */
 void app_ctl_start(struct app *a);
+/* app-notify.c: systemd notifications, from the loop's turn only. */
+void app_notify_start(struct app *a);
+void app_notify_turn(struct app *a, struct vtime now);
+void app_notify_stopping(struct app *a);
 /* app-http.c: the HTTP vhost when `listen` is set. 0, or -1 with a message. */
 int app_http_start(struct app *a, char *err, size_t errlen);
 /* app-metrics.c: the exposition text (malloc'd), or NULL. */

@@ -341,6 +341,8 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	}
 	a->cfg = *cfg;
 	a->ui_deadline = VTIME_NEVER;
+	a->watchdog_next = VTIME_NEVER;
+	a->notify.fd = -1;
 	a->start_mono = loop_now().mono_ms;
 	a->start_wall_ms = loop_now().wall_ms;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -367,6 +369,7 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	if (app_http_start(a, err, errlen) < 0)
 		goto fail;
 	app_ctl_start(a);
+	app_notify_start(a);
 	return a;
 fail:
 	app_flush_logs(a);
@@ -394,6 +397,7 @@ app_free(struct app *a)
 		bot_free(&a->bot);
 	if (a->logf != NULL)
 		fclose(a->logf);
+	sdnotify_close(&a->notify);
 	curl_global_cleanup();
 	explicit_bzero(a->cfg.bot.token, sizeof(a->cfg.bot.token));
 	free(a);

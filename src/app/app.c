@@ -67,6 +67,7 @@ rearm(struct app *a)
 	int64_t t = min64(bot_next_deadline(&a->bot, now), a->ui_deadline);
 
 	t = min64(t, app_scripts_deadline(a));
+	t = min64(t, a->watchdog_next);
 
 	if (a->quitting)
 		t = min64(t, a->quit_deadline);
@@ -147,6 +148,7 @@ app_quit(struct app *a, bool logout)
 	if (a->quitting && !logout)
 		return;
 	a->quitting = true;
+	app_notify_stopping(a);
 	a->quit_started = now.mono_ms;
 	a->quit_deadline = now.mono_ms + 2 * a->cfg.bot.close_timeout_ms + 1000;
 	rc = logout ? bot_cmd_logout(&a->bot, now, err, sizeof(err)) :
@@ -210,6 +212,7 @@ turn_end(struct app *a)
 	}
 	if (a->quitting && quit_done(a, now))
 		a->done = true;
+	app_notify_turn(a, now);
 	rearm(a);
 }
 

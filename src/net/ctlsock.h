@@ -5,8 +5,8 @@
  * The protocol, one connection per command: the client writes the command
  * line and "\n"; vigil answers with output lines, each "I text", "W text"
  * or "E text" (the level: info, warn, error), then one last line "= 0"
- * (done) or "= 1" (refused), and closes. Only the uid vigil runs as may
- * connect (SO_PEERCRED); the directory is 0700 and the socket 0600.
+ * (done) or "= 1" (refused), and closes. Only the uid vigil runs as (and
+ * root) may connect (SO_PEERCRED); the directory is 0700, the socket 0600.
  */
 #ifndef VIGIL_NET_CTLSOCK_H
 #define VIGIL_NET_CTLSOCK_H
