@@ -70,6 +70,8 @@ int64_t app_scripts_deadline(const struct app *a);
 /* app.c */
 void app_persist(struct app *a);
 void app_flush_logs(struct app *a);
+/* app-setup.c: SIGUSR1 reopens log_file (logrotate without copytruncate). */
+void app_reopen_log(struct app *a);
 /* app-setup.c: asks the peer's control API whether it is vigil's emulator. */
 void app_probe_sim(struct app *a);
 /* app-ctl.c: listens on the control socket (a failure is logged). */

@@ -6,6 +6,7 @@
  * §1.4): transports first, then the context, then the core.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,10 @@ on_signal(void *ud, const struct signalfd_siginfo *si)
 	/* The daemon convention (nginx, sshd): SIGHUP reloads. */
 	if (sig == SIGHUP) {
 		reload_on_hangup(a);
+		return;
+	}
+	if (sig == SIGUSR1) {
+		app_reopen_log(a);
 		return;
 	}
 	LOGF(&a->bot.log, LOG_INFO, "app", "%s received", strsignal(sig));
@@ -282,6 +287,31 @@ load_state(struct app *a)
 	if (rc < 0)
 		bot_load_state(&a->bot, "", 0, now, err, sizeof(err));
 	app_persist(a);
+}
+
+/* SIGUSR1, after logrotate moved the file: what the ring holds goes to
+ * the old file first, then the sink carries on in a new one at the same
+ * seq, so no line is lost or written twice. A file that cannot be opened
+ * keeps the old one. */
+void
+app_reopen_log(struct app *a)
+{
+	FILE *f;
+
+	if (a->logf == NULL) {
+		LOGF(&a->bot.log, LOG_INFO, "app", "SIGUSR1: no log_file to reopen");
+		return;
+	}
+	logsink_flush(&a->file, &a->bot.log);
+	f = fopen(a->cfg.log_file, "ae");
+	if (f == NULL) {
+		LOGF(&a->bot.log, LOG_ERROR, "app", "SIGUSR1: cannot reopen %s: %s; still writing "
+		    "the old file", a->cfg.log_file, strerror(errno));
+		return;
+	}
+	fclose(a->logf);
+	a->logf = a->file.f = f;
+	LOGF(&a->bot.log, LOG_INFO, "app", "SIGUSR1: log file %s reopened", a->cfg.log_file);
 }
 
 static int

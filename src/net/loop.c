@@ -54,6 +54,7 @@ loop_sigset(sigset_t *set)
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
 	sigaddset(set, SIGWINCH);
 	sigaddset(set, loop_resolve_signal());
 }

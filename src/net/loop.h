@@ -57,7 +57,7 @@ struct loop {
 #define LOOP_RAW_PROTOCOL "vigil-raw"
 
 /* Blocks the signals the loop takes through its signalfd (call before any
- * thread exists, so none can take them): INT, TERM, HUP, WINCH and
+ * thread exists, so none can take them): INT, TERM, HUP, USR1, WINCH and
  * loop_resolve_signal(). Ignores SIGPIPE. 0, or -1 with a message. */
 int loop_block_signals(char *err, size_t errlen);
 /* The real-time signal getaddrinfo_a completions arrive with. */
