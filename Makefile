@@ -6,6 +6,10 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+MANDIR  ?= $(PREFIX)/share/man
+# systemd reads units from /usr/local/lib/systemd/system too.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
@@ -224,16 +228,24 @@ valgrind: $(TEST_BINS)
 
 ## install: PREFIX=/usr/local DESTDIR=
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vigil/themes
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vigil/themes \
+	    $(DESTDIR)$(PREFIX)/share/vigil/bots $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	[ -z "$(wildcard themes/*.theme)" ] || install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/vigil/themes/
-	install -d $(DESTDIR)$(PREFIX)/share/vigil/bots
 	install -m 644 bots/*.lua $(DESTDIR)$(PREFIX)/share/vigil/bots/
+	install -m 644 man/vigil.1 man/vigil-sim.1 $(DESTDIR)$(MANDIR)/man1/
+	sed 's|/usr/local/bin/vigil|$(PREFIX)/bin/vigil|' contrib/systemd/vigil.service \
+	    >$(DESTDIR)$(UNITDIR)/vigil.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/vigil.service
+	install -m 644 contrib/logrotate/vigil $(DESTDIR)$(SYSCONFDIR)/logrotate.d/vigil
 
 ## uninstall: remove what install put in PREFIX
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vigil $(DESTDIR)$(PREFIX)/bin/vigil-sim
 	rm -rf $(DESTDIR)$(PREFIX)/share/vigil
+	rm -f $(DESTDIR)$(MANDIR)/man1/vigil.1 $(DESTDIR)$(MANDIR)/man1/vigil-sim.1
+	rm -f $(DESTDIR)$(UNITDIR)/vigil.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/vigil
 
 ## deps: install missing Debian packages (make does it on its own)
 deps:
