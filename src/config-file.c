@@ -148,7 +148,7 @@ int
 config_env(struct vigil_options *o, char *err, size_t errlen)
 {
 	const char *token = getenv("VIGIL_TOKEN"), *api = getenv("VIGIL_API");
-	const char *nc = getenv("NO_COLOR");
+	const char *nc = getenv("NO_COLOR"), *hook = getenv("VIGIL_ALERT_WEBHOOK");
 	char why[160];
 
 	if (token != NULL && token[0] != '\0' && config_set(o, "token", token, why, sizeof(why)) < 0) {
@@ -157,6 +157,11 @@ config_env(struct vigil_options *o, char *err, size_t errlen)
 	}
 	if (api != NULL && api[0] != '\0' && config_set(o, "api", api, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "VIGIL_API: %s", why);
+		return -1;
+	}
+	if (hook != NULL && hook[0] != '\0' &&
+	    config_set(o, "alert_webhook", hook, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "VIGIL_ALERT_WEBHOOK: %s", why);
 		return -1;
 	}
 	if (nc != NULL && nc[0] != '\0')

@@ -13,6 +13,7 @@
 #include "net/ctlsock.h"
 #include "net/gateway.h"
 #include "net/httpd.h"
+#include "app/alert.h"
 #include "app/metrics.h"
 #include "app/logsink.h"
 #include "net/loop.h"
@@ -41,6 +42,11 @@ struct app {
 	bool notify_ready;              /* READY=1 sent */
 	char notify_status[256];        /* the last STATUS= sent */
 	int64_t watchdog_next;          /* mono, or VTIME_NEVER */
+	struct alerts alerts;           /* webhook alerts, when alert_webhook is set */
+	bool alert_on, alert_discord, alert_inflight;
+	int alert_tries;
+	int64_t alert_retry_at, alert_sent_mono, alert_latency_ms;
+	uint64_t alerts_sent, alerts_failed;
 	char ctl_path[PATH_MAX];
 	app_cmd_fn cmd_run;             /* the front end's command table */
 	void *cmd_ud;
@@ -80,6 +86,10 @@ void app_ctl_start(struct app *a);
 void app_notify_start(struct app *a);
 void app_notify_turn(struct app *a, struct vtime now);
 void app_notify_stopping(struct app *a);
+/* app-alert.c: webhook alerts, observed and sent from the loop's turn. */
+void app_alert_start(struct app *a);
+void app_alert_turn(struct app *a, struct vtime now);
+int64_t app_alert_deadline(const struct app *a);
 /* app-http.c: the HTTP vhost when `listen` is set. 0, or -1 with a message. */
 int app_http_start(struct app *a, char *err, size_t errlen);
 /* app-metrics.c: the exposition text (malloc'd), or NULL. */

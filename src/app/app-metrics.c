@@ -103,6 +103,27 @@ cache_and_log(FILE *f, const struct bot_snapshot *v, const struct logring *log)
 		    log_level_name((enum log_level)l), (unsigned long long)log->by_level[l]);
 }
 
+static void
+alerts(FILE *f, const struct app *a)
+{
+	if (!a->alert_on)
+		return;
+	family(f, "vigil_alerts_total", "counter",
+	    "Webhook alerts: sent, failed (given up), dropped (queue full), folded.");
+	fprintf(f, "vigil_alerts_total{result=\"sent\"} %llu\n", (unsigned long long)a->alerts_sent);
+	fprintf(f, "vigil_alerts_total{result=\"failed\"} %llu\n",
+	    (unsigned long long)a->alerts_failed);
+	fprintf(f, "vigil_alerts_total{result=\"dropped\"} %llu\n",
+	    (unsigned long long)a->alerts.dropped);
+	fprintf(f, "vigil_alerts_total{result=\"folded\"} %llu\n",
+	    (unsigned long long)(a->alerts.raised - a->alerts.queued));
+	family(f, "vigil_alert_queue_depth", "gauge", "Webhook alerts waiting to be sent.");
+	fprintf(f, "vigil_alert_queue_depth %d\n", a->alerts.count);
+	family(f, "vigil_alert_latency_seconds", "gauge",
+	    "How long after the disconnect (or its cause) the last alert left.");
+	fprintf(f, "vigil_alert_latency_seconds %.3f\n", (double)a->alert_latency_ms / 1000.0);
+}
+
 /* utime + stime (fields 14, 15 of /proc/self/stat, after the comm). */
 static double
 cpu_seconds(void)
@@ -166,6 +187,7 @@ app_metrics_text(struct app *a, size_t *len)
 	sessions(f, v);
 	rest(f, &a->metrics, v);
 	cache_and_log(f, v, &a->bot.log);
+	alerts(f, a);
 	for (int i = 0; i < a->nproviders; i++)
 		a->providers[i].emit(a->providers[i].ud, f);
 	process(f, a);

@@ -400,6 +400,7 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 		goto fail;
 	app_ctl_start(a);
 	app_notify_start(a);
+	app_alert_start(a);
 	return a;
 fail:
 	app_flush_logs(a);
@@ -430,5 +431,6 @@ app_free(struct app *a)
 	sdnotify_close(&a->notify);
 	curl_global_cleanup();
 	explicit_bzero(a->cfg.bot.token, sizeof(a->cfg.bot.token));
+	explicit_bzero(a->cfg.alert_webhook, sizeof(a->cfg.alert_webhook));
 	free(a);
 }

@@ -67,7 +67,7 @@ rearm(struct app *a)
 	int64_t t = min64(bot_next_deadline(&a->bot, now), a->ui_deadline);
 
 	t = min64(t, app_scripts_deadline(a));
-	t = min64(t, a->watchdog_next);
+	t = min64(min64(t, a->watchdog_next), app_alert_deadline(a));
 
 	if (a->quitting)
 		t = min64(t, a->quit_deadline);
@@ -213,6 +213,7 @@ turn_end(struct app *a)
 	if (a->quitting && quit_done(a, now))
 		a->done = true;
 	app_notify_turn(a, now);
+	app_alert_turn(a, now);
 	rearm(a);
 }
 

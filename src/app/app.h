@@ -34,6 +34,8 @@ struct app_config {
 	char endpoint[72];              /* "discord", "emulator", "api-HOST_PORT": names the state subdirectory and the control socket */
 	char ctl_socket[PATH_MAX];      /* the control socket; "" = the default, "off" = none */
 	char listen[128];               /* "ADDR:PORT" for /healthz /readyz /metrics; "" = off */
+	char alert_webhook[512];        /* a secret: config file or VIGIL_ALERT_WEBHOOK only */
+	int64_t alert_after_ms, alert_interval_ms;      /* 0 = 30 s, 5 min */
 	/* The embedded emulator (ignored when api_base is set). */
 	int sim_heartbeat_ms;
 	double sim_chatter_per_s;
@@ -131,6 +133,8 @@ bool app_ready(const struct app *a, char *why, size_t whylen);
  * 0, or -1 when full. */
 #define APP_METRICS_PROVIDERS 4
 int app_add_metrics(struct app *a, void (*emit)(void *ud, FILE *f), void *ud);
+/* A bot script was disabled: a webhook alert (with alert_webhook set). */
+void app_alert_script_disabled(struct app *a, const char *script, const char *why);
 /* The port /metrics is served on, 0 when not. */
 int app_http_port(const struct app *a);
 
