@@ -75,6 +75,7 @@ wait_log() {
 
 # start_vigil [FLAGS...]: headless against the embedded emulator.
 start_vigil() {
+	: >"$WORK/out"  # now, not in the child: a wait must not read the last run's
 	"$VIGIL" --headless --sim-heartbeat 1000 --resume-window 20s "$@" \
 	    >"$WORK/out" 2>&1 &
 	VIGIL_PID=$!

@@ -23,6 +23,7 @@ alert_after = 2s
 alert_interval = 1m
 EOT
 start_alerting() {
+	: >"$WORK/out"
 	VIGIL_TOKEN=sim-token VIGIL_ALERT_WEBHOOK="$1" "$VIGIL" --headless \
 	    --config "$WORK/config/vigil.conf" --api "$SIM/api" >"$WORK/out" 2>&1 &
 	VIGIL_PID=$!
