@@ -14,8 +14,7 @@ VIGIL=$VIGIL_BUILD/vigil
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-ops.XXXXXX")
 VIGIL_PID=
 EXTRA_PIDS=
-pass=0
-fail=0
+. tests/support/checks.sh
 
 cleanup() {
 	[ -z "$VIGIL_PID" ] || kill "$VIGIL_PID" 2>/dev/null
@@ -33,23 +32,9 @@ export XDG_RUNTIME_DIR="$WORK/run" XDG_STATE_HOME="$WORK/state" \
 mkdir -p "$WORK/run" "$WORK/state" "$WORK/config"
 chmod 700 "$WORK/run"
 
-check() {
-	name=$1
-	shift
-	if "$@"; then
-		pass=$((pass + 1))
-		echo "ok - $name"
-	else
-		fail=$((fail + 1))
-		echo "not ok - $name"
-		[ ! -f "$WORK/out" ] || tail -n 15 "$WORK/out" | sed 's/^/    | /'
-	fi
-}
-
-# skip NAME WHY: a check that cannot run here (counted as passed, said).
-skip() {
-	pass=$((pass + 1))
-	echo "ok - $1 # SKIP $2"
+# After a failed check: vigil's last lines.
+show_failure() {
+	[ ! -f "$WORK/out" ] || tail -n 15 "$WORK/out" | sed 's/^/    | /'
 }
 
 # wait_until SECONDS COMMAND...: polls the command every 0.1 s.
@@ -94,7 +79,3 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-}
