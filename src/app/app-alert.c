@@ -213,6 +213,32 @@ pump(struct app *a, struct vtime now)
 	free(json);
 }
 
+/* A script whose count of disabled listeners grew since the last turn (a
+ * reload that re-enables them starts the count again). */
+static void
+check_scripts(struct app *a)
+{
+	struct script_info si;
+	int n = a->scripts != NULL ? script_host_count(a->scripts) : 0;
+	char why[SCRIPT_ERR_MAX + 48];
+
+	for (int i = 0; i < n && i < SCRIPT_MAX; i++) {
+		if (!script_host_info(a->scripts, i, &si))
+			continue;
+		if (strcmp(a->alert_scripts[i].name, si.name) != 0) {
+			snprintf(a->alert_scripts[i].name, sizeof(a->alert_scripts[i].name), "%s",
+			    si.name);
+			a->alert_scripts[i].disabled = 0;
+		}
+		if (si.disabled > a->alert_scripts[i].disabled) {
+			snprintf(why, sizeof(why), "%d listener%s disabled (%s)", si.disabled,
+			    si.disabled == 1 ? "" : "s", si.last_error);
+			app_alert_script_disabled(a, si.name, why);
+		}
+		a->alert_scripts[i].disabled = si.disabled;
+	}
+}
+
 void
 app_alert_turn(struct app *a, struct vtime now)
 {
@@ -222,6 +248,7 @@ app_alert_turn(struct app *a, struct vtime now)
 		return;
 	fill_view(a, &v, now);
 	alerts_observe(&a->alerts, &v, now);
+	check_scripts(a);
 	pump(a, now);
 }
 

@@ -20,6 +20,7 @@
 #include "net/rest.h"
 #include "net/sdnotify.h"
 #include "net/statefile.h"
+#include "script/script-host.h"
 
 struct app {
 	struct app_config cfg;
@@ -47,6 +48,10 @@ struct app {
 	int alert_tries;
 	int64_t alert_retry_at, alert_sent_mono, alert_latency_ms;
 	uint64_t alerts_sent, alerts_failed;
+	struct {
+		char name[SCRIPT_NAME_MAX];
+		int disabled;           /* listeners disabled, at the last turn */
+	} alert_scripts[SCRIPT_MAX];
 	char ctl_path[PATH_MAX];
 	app_cmd_fn cmd_run;             /* the front end's command table */
 	void *cmd_ud;

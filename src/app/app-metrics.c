@@ -103,6 +103,32 @@ cache_and_log(FILE *f, const struct bot_snapshot *v, const struct logring *log)
 		    log_level_name((enum log_level)l), (unsigned long long)log->by_level[l]);
 }
 
+/* Bot scripts, with label script = the bot's name (at most SCRIPT_MAX). */
+static void
+scripts(FILE *f, const struct app *a)
+{
+	struct script_info si;
+	int n = a->scripts != NULL ? script_host_count(a->scripts) : 0;
+
+	if (n == 0)
+		return;
+	family(f, "vigil_script_errors_total", "counter", "Bot script callback failures.");
+	for (int i = 0; i < n; i++)
+		if (script_host_info(a->scripts, i, &si))
+			fprintf(f, "vigil_script_errors_total{script=\"%s\"} %llu\n", si.name,
+			    (unsigned long long)si.errors);
+	family(f, "vigil_script_memory_bytes", "gauge", "Memory held by each bot's Lua state.");
+	for (int i = 0; i < n; i++)
+		if (script_host_info(a->scripts, i, &si))
+			fprintf(f, "vigil_script_memory_bytes{script=\"%s\"} %zu\n", si.name, si.memory);
+	family(f, "vigil_script_listeners_disabled", "gauge",
+	    "Bot script listeners disabled for failing too often.");
+	for (int i = 0; i < n; i++)
+		if (script_host_info(a->scripts, i, &si))
+			fprintf(f, "vigil_script_listeners_disabled{script=\"%s\"} %d\n", si.name,
+			    si.disabled);
+}
+
 static void
 alerts(FILE *f, const struct app *a)
 {
@@ -188,6 +214,7 @@ app_metrics_text(struct app *a, size_t *len)
 	rest(f, &a->metrics, v);
 	cache_and_log(f, v, &a->bot.log);
 	alerts(f, a);
+	scripts(f, a);
 	for (int i = 0; i < a->nproviders; i++)
 		a->providers[i].emit(a->providers[i].ud, f);
 	process(f, a);

@@ -96,6 +96,27 @@ check "generic: no Authorization header (the bot token never leaves)" sh -c "! g
 check "generic: UP when back" wait_until 30 sh -c "grep -q '\"event\": *\"up\"' '$WORK/sink.log'"
 stop_vigil
 
+# A bot whose listener fails until it is disabled: a "script" alert, and
+# the script families in /metrics.
+cat >"$WORK/bad.lua" <<'EOT'
+vigil.on("MESSAGE_CREATE", function(msg) error("boom") end)
+EOT
+MP=$(free_port)
+ctl_post set '{"chatter":20}'
+: >"$WORK/out"
+VIGIL_TOKEN=sim-token VIGIL_ALERT_WEBHOOK="$SIM/api/webhooks/4242/$HOOK_TOKEN" "$VIGIL" --headless \
+    --config "$WORK/config/vigil.conf" --api "$SIM/api" --bot "$WORK/bad.lua" \
+    --script-error-limit 2 --listen "127.0.0.1:$MP" >"$WORK/out" 2>&1 &
+VIGIL_PID=$!
+check "bots: vigil connects" wait_log '-> Connected' 15
+check "bots: a disabled listener pages (script)" wait_until 20 hook_has 'bot script bad disabled'
+metrics_has() { curl --noproxy '*' -s "http://127.0.0.1:$MP/metrics" | grep -q -- "$1"; }
+check "bots: vigil_script_listeners_disabled{script=\"bad\"} 1" metrics_has '^vigil_script_listeners_disabled{script="bad"} 1$'
+check "bots: vigil_script_errors_total counts" metrics_has '^vigil_script_errors_total{script="bad"} [1-9]'
+check "bots: vigil_script_memory_bytes" metrics_has '^vigil_script_memory_bytes{script="bad"} [1-9]'
+check "bots: vigil_alerts_total{result=\"sent\"}" metrics_has '^vigil_alerts_total{result="sent"} [1-9]'
+stop_vigil
+
 # The webhook's token: nowhere but the environment it came from.
 check "the webhook token is not in vigil's output" sh -c "! grep -rq -- '$HOOK_TOKEN' '$WORK/out'"
 check "nor in the state directory" sh -c "! grep -rq -- '$HOOK_TOKEN' '$WORK/state'"

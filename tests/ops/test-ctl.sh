@@ -30,6 +30,8 @@ check "delay shows the new formula" out_has 'now min\(2\^a,300\)'
 check "an unknown command is refused: exit 1" status_is 1 frobnicate
 check "the refusal is on stderr" err_has "unknown command 'frobnicate'"
 check "nothing on stdout then" [ ! -s "$WORK/ctl.out" ]
+check "ctl bot reload (the issue's example): exit 0" status_is 0 bot reload
+check "ctl bot list names the ping bot" sh -c "'$VIGIL' ctl bot list | grep -q ping"
 check "theme is refused headless: exit 1" status_is 1 theme light
 check "a bad formula is refused: exit 1" status_is 1 delay '2^'
 check "the old formula stays" status_is 0 delay
