@@ -16,6 +16,7 @@ libreadline-dev      the-command-line
 libjsmn-dev          zero-allocation-frame-tokenizer
 libcmocka-dev        unit-tests
 zlib1g-dev           zlib-stream-transport-compression
+liblua5.4-dev        bot-scripts-in-Lua
 ca-certificates      TLS-to-real-Discord
 tmux                 end-to-end-console-tests
 procps               tests-read-process-state

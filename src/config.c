@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "net/httpd.h"
 
 typedef int (*setter_fn)(struct vigil_options *o, const char *v, char *why, size_t whylen);
 
@@ -199,6 +200,53 @@ set_state_dir(struct vigil_options *o, const char *v, char *why, size_t whylen)
 }
 
 static int
+set_ctl_socket(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return copy(o->app.ctl_socket, sizeof(o->app.ctl_socket), v, why, whylen);
+}
+
+static int
+set_listen(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	char addr[HTTPD_ADDR_MAX];
+	int port;
+
+	if (v[0] != '\0' && httpd_parse_listen(v, addr, sizeof(addr), &port, why, whylen) < 0)
+		return -1;
+	return copy(o->app.listen, sizeof(o->app.listen), v, why, whylen);
+}
+
+/* The URL holds the webhook's token: a bad one is refused without
+ * echoing it. */
+static int
+set_alert_webhook(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	if (v[0] != '\0' && strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) {
+		snprintf(why, whylen, "expected an http:// or https:// URL");
+		return -1;
+	}
+	if (strlen(v) >= sizeof(o->app.alert_webhook)) {
+		snprintf(why, whylen, "URL too long (at most %zu bytes)",
+		    sizeof(o->app.alert_webhook) - 1);
+		return -1;
+	}
+	snprintf(o->app.alert_webhook, sizeof(o->app.alert_webhook), "%s", v);
+	return 0;
+}
+
+static int
+set_alert_after(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_duration(v, MS_PER_S, MS_PER_DAY, &o->app.alert_after_ms, why, whylen);
+}
+
+static int
+set_alert_interval(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_duration(v, MS_PER_S, MS_PER_DAY, &o->app.alert_interval_ms, why, whylen);
+}
+
+static int
 set_resume_window(struct vigil_options *o, const char *v, char *why, size_t whylen)
 {
 	return parse_duration(v, MS_PER_S, MS_PER_DAY, &o->app.bot.resume_window_ms, why, whylen);
@@ -342,7 +390,96 @@ set_mouse(struct vigil_options *o, const char *v, char *why, size_t whylen)
 	return parse_bool(v, &o->mouse, why, whylen);
 }
 
+/* "65536", "512K", "64M", "1G" (binary units). */
+static int
+parse_size(const char *v, size_t lo, size_t hi, size_t *out, char *why, size_t whylen)
+{
+	char num[32];
+	size_t n = strspn(v, "0123456789");
+	const char *u = v + n;
+	double mult = *u == '\0' ? 1 : strcasecmp(u, "k") == 0 ? 1024.0 :
+	    strcasecmp(u, "m") == 0 ? 1048576.0 : strcasecmp(u, "g") == 0 ? 1073741824.0 : -1;
+	double d;
+
+	if (n == 0 || n >= sizeof(num) || mult < 0)
+		goto bad;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	d = strtod(num, NULL) * mult;
+	if (d < (double)lo || d > (double)hi)
+		goto bad;
+	*out = (size_t)d;
+	return 0;
+bad:
+	snprintf(why, whylen, "expected a size from %zuK to %zuM such as 512K or 64M", lo >> 10,
+	    hi >> 20);
+	return -1;
+}
+
+static int
+set_bot(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	struct app_config *a = &o->app;
+
+	if (a->nbots == SCRIPT_MAX) {
+		snprintf(why, whylen, "at most %d bots", SCRIPT_MAX);
+		return -1;
+	}
+	if (v[0] == '\0') {
+		snprintf(why, whylen, "expected the path of a .lua file, or none");
+		return -1;
+	}
+	/* "none": not even the shipped ping.lua (the benchmark's baseline). */
+	if (strcmp(v, "none") == 0) {
+		a->no_bots = true;
+		return 0;
+	}
+	if (copy(a->bots[a->nbots], sizeof(a->bots[0]), v, why, whylen) < 0)
+		return -1;
+	a->nbots++;
+	return 0;
+}
+
+static int
+set_script_timeout(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	int64_t ms;
+
+	if (parse_duration(v, 1, 60 * MS_PER_S, &ms, why, whylen) < 0)
+		return -1;
+	o->app.script.timeout_ms = ms > 1 ? ms : 1;
+	return 0;
+}
+
+static int
+set_script_memory(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_size(v, (size_t)256 << 10, (size_t)4096 << 20, &o->app.script.memory, why, whylen);
+}
+
+static int
+set_script_store(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_size(v, 1u << 10, 1u << 20, &o->app.script.store, why, whylen);
+}
+
+static int
+set_script_error_limit(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	long long n;
+
+	if (parse_int(v, 1, 1000000, &n, why, whylen) < 0)
+		return -1;
+	o->app.script.error_limit = (int)n;
+	return 0;
+}
+
 static const struct key keys[] = {
+	{ "bot", "--bot", set_bot },
+	{ "script_timeout", "--script-timeout", set_script_timeout },
+	{ "script_memory", "--script-memory", set_script_memory },
+	{ "script_error_limit", "--script-error-limit", set_script_error_limit },
+	{ "script_store", "--script-store", set_script_store },
 	{ "token", NULL, set_token },
 	{ "api", "--api", set_api },
 	{ "theme", "--theme", set_theme },
@@ -351,6 +488,11 @@ static const struct key keys[] = {
 	{ "log_json", NULL, set_log_json },
 	{ "log_file", "--log-file", set_log_file },
 	{ "state_dir", "--state-dir", set_state_dir },
+	{ "ctl_socket", "--ctl-socket", set_ctl_socket },
+	{ "listen", "--listen", set_listen },
+	{ "alert_webhook", NULL, set_alert_webhook },
+	{ "alert_after", NULL, set_alert_after },
+	{ "alert_interval", NULL, set_alert_interval },
 	{ "resume_window", "--resume-window", set_resume_window },
 	{ "close_timeout", NULL, set_close_timeout },
 	{ "budget_reserve", NULL, set_budget_reserve },

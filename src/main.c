@@ -22,8 +22,12 @@ usage(FILE *out)
 	    "             [--theme NAME] [--no-color] [--no-bell] [--no-title] [--mouse]\n"
 	    "             [--resume-window DURATION] [--sim-chatter RATE] [--sim-heartbeat MS]\n"
 	    "             [--shards N|auto] [--shard-ids 0-7|0,2,4-7]\n"
+	    "             [--bot FILE.lua]... [--script-timeout MS] [--script-memory SIZE]\n"
+	    "             [--script-error-limit N] [--script-store SIZE]\n"
+	    "             [--ctl-socket PATH]\n"
 	    "       vigil --logout        end the saved session (close 1000) and forget it\n"
 	    "       vigil formula [EXPR | preset NAME ARGS...] [--attempts N]\n"
+	    "       vigil ctl [--socket PATH] COMMAND [ARGS]   (in a running vigil)\n"
 	    "       vigil --help | --version\n"
 	    "\n"
 	    "vigil keeps a Discord gateway bot online and shows why it is (or is not).\n"
@@ -32,7 +36,10 @@ usage(FILE *out)
 	    "($XDG_CONFIG_HOME/vigil/config), never from the command line. With no token\n"
 	    "and no --api (or VIGIL_API), vigil runs its own Discord emulator and connects\n"
 	    "to it. --api URL points REST (and so the gateway, from URL/v10/gateway/bot)\n"
-	    "at another Discord-compatible server, such as vigil-sim.\n");
+	    "at another Discord-compatible server, such as vigil-sim.\n"
+	    "\n"
+	    "Your bot is Lua: --bot FILE.lua (or `bot = FILE.lua`, repeatable); with none,\n"
+	    "the shipped bots/ping.lua runs. SIGHUP reloads the bots (docs/bots.md).\n");
 }
 
 static int
@@ -65,7 +72,14 @@ run(struct vigil_options *o)
 		fprintf(stderr, "vigil: %s\n", err);
 		return 1;
 	}
-	status = o->app.headless ? app_run(a) : run_console(a, o);
+	if (o->app.headless) {
+		struct ui *cmds = console_headless_new(a);
+
+		status = app_run(a);
+		console_headless_free(cmds);
+	} else {
+		status = run_console(a, o);
+	}
 	app_free(a);
 	return status;
 }
@@ -78,6 +92,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "formula") == 0)
 		return cli_formula(argc - 1, argv + 1, stdout, stderr);
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return cli_ctl(argc - 1, argv + 1, stdout, stderr);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("vigil %s\n", VIGIL_VERSION);

@@ -6,6 +6,7 @@
  * §1.4): transports first, then the context, then the core.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ app_config_defaults(struct app_config *cfg)
 	cfg->sim_chatter_per_s = 0.5;
 	cfg->ws_idle_ping_s = 60;
 	cfg->ws_idle_hangup_s = 75;
+	script_limits_default(&cfg->script);
 }
 
 /* --- loop events -> core inputs --- */
@@ -39,7 +41,19 @@ on_timer(void *ud)
 		if (bot_next_deadline(&a->shards[i].bot, now) <= now.mono_ms)
 			bot_tick(&a->shards[i].bot, now);
 	}
+	if (a->scripts != NULL)
+		script_host_tick(a->scripts, now);
 	app_kick(a);
+}
+
+static void
+reload_on_hangup(struct app *a)
+{
+	char err[SCRIPT_ERR_MAX + 64];
+
+	LOGF(app_log(a), LOG_INFO, "app", "SIGHUP: reloading the bots");
+	if (app_reload_bots(a, err, sizeof(err)) < 0)
+		LOGF(app_log(a), LOG_ERROR, "app", "SIGHUP: %s", err);
 }
 
 static void
@@ -57,6 +71,15 @@ on_signal(void *ud, const struct signalfd_siginfo *si)
 	if (sig == SIGWINCH) {
 		if (a->ui.on_resize != NULL)
 			a->ui.on_resize(a->ui.ud);
+		return;
+	}
+	/* The daemon convention (nginx, sshd): SIGHUP reloads. */
+	if (sig == SIGHUP) {
+		reload_on_hangup(a);
+		return;
+	}
+	if (sig == SIGUSR1) {
+		app_reopen_log(a);
 		return;
 	}
 	LOGF(app_log(a), LOG_INFO, "app", "%s received", strsignal(sig));
@@ -126,6 +149,7 @@ rest_done(void *ud, uint64_t id, int status, const struct rlq_headers *h, const 
 		rlq_headers_init(&none);
 		h = &none;
 	}
+	metrics_rest_done(&a->metrics, id, status, h->scope[0] != '\0' ? h->scope : NULL);
 	fleet_on_http(&a->fleet, loop_now(), id, status, h, body, len, err);
 	app_kick(a);
 }
@@ -277,6 +301,31 @@ load_state(struct app *a)
 	app_persist(a);
 }
 
+/* SIGUSR1, after logrotate moved the file: what the ring holds goes to
+ * the old file first, then the sink carries on in a new one at the same
+ * seq, so no line is lost or written twice. A file that cannot be opened
+ * keeps the old one. */
+void
+app_reopen_log(struct app *a)
+{
+	FILE *f;
+
+	if (a->logf == NULL) {
+		LOGF(app_log(a), LOG_INFO, "app", "SIGUSR1: no log_file to reopen");
+		return;
+	}
+	logsink_flush(&a->file, app_log(a));
+	f = fopen(a->cfg.log_file, "ae");
+	if (f == NULL) {
+		LOGF(app_log(a), LOG_ERROR, "app", "SIGUSR1: cannot reopen %s: %s; still writing "
+		    "the old file", a->cfg.log_file, strerror(errno));
+		return;
+	}
+	fclose(a->logf);
+	a->logf = a->file.f = f;
+	LOGF(app_log(a), LOG_INFO, "app", "SIGUSR1: log file %s reopened", a->cfg.log_file);
+}
+
 static int
 open_log_file(struct app *a, char *err, size_t errlen)
 {
@@ -338,6 +387,10 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	}
 	a->cfg = *cfg;
 	a->ui_deadline = VTIME_NEVER;
+	a->watchdog_next = VTIME_NEVER;
+	a->notify.fd = -1;
+	a->start_mono = loop_now().mono_ms;
+	a->start_wall_ms = loop_now().wall_ms;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (a->cfg.headless && a->cfg.bot.log_capture < a->cfg.stdout_level)
 		a->cfg.bot.log_capture = a->cfg.stdout_level;  /* nobody reads the rest */
@@ -348,15 +401,25 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 		app_free(a);
 		return NULL;
 	}
-	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0) {
-		app_flush_logs(a);
-		app_free(a);
-		return NULL;
-	}
+	metrics_init(&a->metrics, app_worst(a)->state, loop_now().mono_ms);
+	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0)
+		goto fail;
 	LOGF(app_log(a), LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
 	    a->cfg.state_dir);
+	/* After the banner: the log opens with what vigil is and where. */
+	if (app_scripts_start(a, err, errlen) < 0)
+		goto fail;
 	load_state(a);
+	if (app_http_start(a, err, errlen) < 0)
+		goto fail;
+	app_ctl_start(a);
+	app_notify_start(a);
+	app_alert_start(a);
 	return a;
+fail:
+	app_flush_logs(a);
+	app_free(a);
+	return NULL;
 }
 
 void
@@ -367,6 +430,9 @@ app_free(struct app *a)
 	app_flush_logs(a);
 	/* Transports first (they close their wsi and curl's sockets), then
 	 * the emulator, then the context, then the core. */
+	app_scripts_stop(a);
+	ctlsock_free(a->ctl);
+	httpd_free(a->http);
 	rest_free(a->rest);
 	for (int i = 0; i < a->nshards; i++)
 		gateway_free(a->shards[i].gw);
@@ -382,7 +448,9 @@ app_free(struct app *a)
 		fleet_free(&a->fleet);
 	if (a->logf != NULL)
 		fclose(a->logf);
+	sdnotify_close(&a->notify);
 	curl_global_cleanup();
 	explicit_bzero(a->cfg.bot.token, sizeof(a->cfg.bot.token));
+	explicit_bzero(a->cfg.alert_webhook, sizeof(a->cfg.alert_webhook));
 	free(a);
 }

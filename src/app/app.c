@@ -42,6 +42,28 @@ app_fleet(struct app *a)
 	return &a->fleet;
 }
 
+/* Worse is larger: stopped, Disconnected, Reconnecting, Resuming, Connected. */
+static int
+badness(const struct bot *b)
+{
+	static const int rank[BOT_STATES] = { [BOT_CONNECTED] = 0, [BOT_RESUMING] = 1,
+		[BOT_RECONNECTING] = 2, [BOT_DISCONNECTED] = 3 };
+
+	return b->phase == PHASE_STOPPED ? 4 : rank[b->state];
+}
+
+const struct bot *
+app_worst(const struct app *a)
+{
+	const struct bot *w = &a->shards[0].bot;
+
+	for (int i = 1; i < a->nshards; i++) {
+		if (badness(&a->shards[i].bot) > badness(w))
+			w = &a->shards[i].bot;
+	}
+	return w;
+}
+
 struct logring *
 app_log(struct app *a)
 {
@@ -60,6 +82,12 @@ bool
 app_has_sim(const struct app *a)
 {
 	return a->has_sim;
+}
+
+int
+app_http_port(const struct app *a)
+{
+	return a->http != NULL ? httpd_port(a->http) : 0;
 }
 
 const char *
@@ -88,6 +116,9 @@ rearm(struct app *a)
 
 	for (int i = 0; i < a->nshards; i++)
 		t = min64(t, bot_next_deadline(&a->shards[i].bot, now));
+
+	t = min64(t, app_scripts_deadline(a));
+	t = min64(min64(t, a->watchdog_next), app_alert_deadline(a));
 
 	if (a->quitting)
 		t = min64(t, a->quit_deadline);
@@ -127,6 +158,7 @@ perform(struct app *a, struct app_shard *sh, struct action *act)
 		gateway_close(sh->gw, act->conn, act->close_code, act->text);
 		break;
 	case ACT_HTTP:
+		metrics_rest_start(&a->metrics, act->http_id, act->method, act->path);
 		rest_perform(a->rest, act->http_id, act->method, act->path, act->body, act->body_len);
 		break;
 	case ACT_PERSIST:
@@ -163,6 +195,7 @@ app_kick(struct app *a)
 		}
 	}
 	a->draining = false;
+	metrics_state(&a->metrics, app_worst(a)->state, loop_now().mono_ms);
 	rearm(a);
 }
 
@@ -176,6 +209,7 @@ app_quit(struct app *a, bool logout)
 	if (a->quitting && !logout)
 		return;
 	a->quitting = true;
+	app_notify_stopping(a);
 	a->quit_started = now.mono_ms;
 	a->quit_deadline = now.mono_ms + 2 * a->cfg.bot.close_timeout_ms + 1000;
 	for (int i = 0; i < a->nshards; i++) {
@@ -250,6 +284,7 @@ turn_end(struct app *a)
 {
 	struct vtime now = loop_now();
 
+	app_scripts_persist(a, false);
 	if (a->loop.busy) {
 		a->loop.busy = false;
 		app_flush_logs(a);
@@ -267,6 +302,8 @@ turn_end(struct app *a)
 	}
 	if (a->quitting && quit_done(a, now))
 		a->done = true;
+	app_notify_turn(a, now);
+	app_alert_turn(a, now);
 	rearm(a);
 }
 
@@ -340,7 +377,10 @@ app_run(struct app *a)
 	turn_end(a);
 	while (!a->done && loop_turn(&a->loop) >= 0)
 		turn_end(a);
-	/* The last word on disk: the latest seq, the session kept or ended. */
+	/* The last word on disk: the latest seq, the session kept or ended,
+	 * and what the bots' UNLOAD wrote to their stores. */
+	app_scripts_stop(a);
+	app_kick(a);
 	app_persist(a);
 	log_stats(a);
 	LOGF(app_log(a), LOG_INFO, "app", "stopped (exit status %d)", a->status);

@@ -71,6 +71,18 @@ fleet_shard(const struct fleet *f, int shard_id)
 	return NULL;
 }
 
+/* The shard that asked: its own /gateway/bot fetch, the shard holding a
+ * call's callback, else the first (a plain bot_rest only logs). */
+static struct bot *
+asker(const struct fleet *f, const struct rlq_done *done)
+{
+	if (done->tag == TAG_GATEWAY_BOT && done->ud != NULL)
+		return done->ud;
+	if (done->tag == TAG_CALL && done->ud != NULL)
+		return rest_call_owner(done->ud);
+	return f->bots[0];
+}
+
 void
 fleet_on_http(struct fleet *f, struct vtime now, uint64_t http_id, int status,
     const struct rlq_headers *h, const char *body, size_t len, const char *err)
@@ -81,9 +93,9 @@ fleet_on_http(struct fleet *f, struct vtime now, uint64_t http_id, int status,
 		return;
 	logring_set_time(&f->log, now);
 	rlq_complete(f->rest, now, http_id, status, h, body, len, err, &done);
-	bot_http_done(done.ud ? done.ud : f->bots[0], now, &done, body, len);
+	bot_http_done(asker(f, &done), now, &done, body, len);
 	while (rlq_reap(f->rest, &done))
-		bot_http_done(done.ud ? done.ud : f->bots[0], now, &done, NULL, 0);
+		bot_http_done(asker(f, &done), now, &done, NULL, 0);
 	/* Whatever may go now leaves through the first shard's actions. */
 	bot_pump(f->bots[0], now);
 }

@@ -59,7 +59,6 @@ struct fleet {
 	struct rng rng;                 /* the REST queue's jitter */
 	struct bot **bots;              /* this process's shards, in the order added */
 	int nbots, capbots;
-	bool pingbot;                   /* the ping listener is registered */
 	/* The last GET /gateway/bot answer's url, any shard's, and when (wall
 	 * ms): shards identifying in one burst share one reading. */
 	char gateway_url[512];

@@ -12,7 +12,7 @@
 #include "ui/cmd.h"
 #include "ui/ui.h"
 
-static void
+static enum cmd_retval
 reconnect_now(struct ui *ui)
 {
 	const struct shard_set *t = &ui->confirm_shards;
@@ -22,17 +22,30 @@ reconnect_now(struct ui *ui)
 	for (int i = 0; i < t->n; i++) {
 		struct bot *b = app_shard(ui->app, t->ids[i]);
 
-		if (bot_cmd_reconnect(b, app_now(ui->app), err, sizeof(err)) != 0)
-			ui_msg(ui, LOG_WARN, "reconnect: shard %d: %s", b->cfg.shard_id, err);
-		else
+		if (bot_cmd_reconnect(b, app_now(ui->app), err, sizeof(err)) != 0) {
+			if (t->n > 1)
+				ui_msg(ui, LOG_WARN, "reconnect: shard %d: %s", b->cfg.shard_id, err);
+			else
+				ui_msg(ui, LOG_WARN, "reconnect: %s", err);
+		} else {
 			ok++;
+		}
 	}
 	app_kick(ui->app);
+	if (ok == 0)
+		return CMD_ERROR;
 	if (t->n > 1)
 		ui_msg(ui, LOG_INFO, "reconnect: %d shards through the identify queue "
 		    "(%d session starts, their guilds wiped)", ok, ok);
-	else if (ok == 1)
+	else
 		ui_msg(ui, LOG_INFO, "reconnect: starting a new session (one session start, cache wiped)");
+	return CMD_OK;
+}
+
+static void
+reconnect_yes(struct ui *ui)
+{
+	(void)reconnect_now(ui);
 }
 
 /* Low: at most a tenth of the limit left above the reserve, or fewer than
@@ -51,27 +64,27 @@ cmd_reconnect_exec(struct ui *ui, int argc, char **argv)
 {
 	bool force = argc > 1 && strcmp(argv[1], "-f") == 0;
 	const char *shards = argc > 1 + force ? argv[1 + force] : NULL;
+	int n;
 	char q[160];
 	int left;
 
-	if (argc > 2 + force || (argc == 3 && !force)) {
+	if (argc > 2 + force) {
 		cmd_usage_error(ui, &cmd_reconnect_entry, "unknown flag");
 		return CMD_ERROR;
 	}
 	if (cmd_shard_targets(ui, "reconnect", shards, &ui->confirm_shards) < 0)
 		return CMD_ERROR;
-	if (!force && budget_low(ui->bot, app_now(ui->app), ui->confirm_shards.n, &left)) {
-		if (ui->confirm_shards.n == 1)
+	n = ui->confirm_shards.n;
+	if (!force && budget_low(ui->bot, app_now(ui->app), n, &left)) {
+		if (n == 1)
 			snprintf(q, sizeof(q), "only %d session starts left (reserve %d): start a new session?",
 			    left, ui->bot->budget->reserve);
 		else
 			snprintf(q, sizeof(q), "only %d session starts left (reserve %d): start %d new sessions?",
-			    left, ui->bot->budget->reserve, ui->confirm_shards.n);
-		cmd_confirm(ui, q, reconnect_now);
-		return CMD_OK;
+			    left, ui->bot->budget->reserve, n);
+		return cmd_confirm(ui, q, reconnect_yes);
 	}
-	reconnect_now(ui);
-	return CMD_OK;
+	return reconnect_now(ui);
 }
 
 const struct cmd_entry cmd_reconnect_entry = {

@@ -113,6 +113,8 @@ struct status_model {
 	size_t cache_entries;
 	char uptime[UI_DUR_MAX];
 	enum bot_state state;
+	char bots[40];                      /* "1", "2, 3 err/min, 1 off"; "" without a host */
+	bool bots_alarm;                    /* errors in the last minute or listeners off */
 };
 
 /* The shard grid (view-grid.c), shown with more than one shard: a cell per
@@ -212,6 +214,7 @@ struct ui {
 	char confirm_q[160];
 	void (*confirm_yes)(struct ui *ui);
 	struct shard_set confirm_shards;    /* the shards a confirmed reconnect acts on */
+	const struct line_out *out;         /* a control-socket command's reply, or NULL */
 	struct sim_fault faults[UI_FAULTS_MAX];
 	size_t nfaults;
 	bool faults_asked;
@@ -247,7 +250,8 @@ void view_queue_update(struct queue_model *m, const struct bot_snapshot *v, cons
     int nrows);
 void view_queue_draw(WINDOW *w, const struct queue_model *m, bool compact);
 
-void view_status_update(struct status_model *m, const struct bot_snapshot *v, const char *endpoint,
+void view_status_update(struct status_model *m, const struct bot_snapshot *v,
+    const struct script_health *bots, const char *endpoint,
     double evps, int64_t uptime_ms);
 void view_status_draw(WINDOW *w, const struct status_model *m);
 
@@ -365,7 +369,13 @@ void title_restore(struct ui *ui);
 
 /* Marks panes dirty (UI_DIRTY(p) bits); clear repaints everything. */
 void ui_dirty(struct ui *ui, unsigned panes, bool clear);
-/* Loads and applies a theme; 0, or -1 with a message (the old one stays). */
+/* Loads and applies a theme; 0, or -1 with a message (the old one stays;
+ * headless, there is no screen to apply it to). */
 int ui_set_theme(struct ui *ui, const char *name, char *err, size_t errlen);
+/* One answer line of any length, unformatted: whole in a control-socket
+ * reply, cut to a log line in the log pane. */
+void ui_say(struct ui *ui, enum log_level level, const char *text);
+/* The model every console starts from (also the headless one's). */
+void ui_init(struct ui *ui, struct app *a, const struct console_options *o);
 
 #endif

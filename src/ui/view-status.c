@@ -1,7 +1,8 @@
 /*
  * The status line: who is connected where, and how healthy it looks at a
  * glance (bot user, gateway endpoint, shard, last heartbeat round trip,
- * events per second over 10 s, cache size, uptime). A narrow terminal
+ * events per second over 10 s, the Lua bots' health, cache size, uptime).
+ * A narrow terminal
  * loses whole fields, the least useful first, never half of one.
  */
 #include <stdarg.h>
@@ -10,9 +11,24 @@
 
 #include "ui/ui.h"
 
+/* Scripts loaded, then only what needs the operator: errors in the last
+ * minute and listeners the breaker turned off. */
+static void
+bots_field(struct status_model *m, const struct script_health *h)
+{
+	int n = snprintf(m->bots, sizeof(m->bots), "%d", h->scripts);
+
+	if (h->errors_last_min > 0 && n > 0 && (size_t)n < sizeof(m->bots))
+		n += snprintf(m->bots + n, sizeof(m->bots) - (size_t)n, ", %d err/min",
+		    h->errors_last_min);
+	if (h->disabled > 0 && n > 0 && (size_t)n < sizeof(m->bots))
+		snprintf(m->bots + n, sizeof(m->bots) - (size_t)n, ", %d off", h->disabled);
+	m->bots_alarm = h->errors_last_min > 0 || h->disabled > 0;
+}
+
 void
-view_status_update(struct status_model *m, const struct bot_snapshot *v, const char *endpoint,
-    double evps, int64_t uptime_ms)
+view_status_update(struct status_model *m, const struct bot_snapshot *v,
+    const struct script_health *bots, const char *endpoint, double evps, int64_t uptime_ms)
 {
 	size_t total = 0;
 
@@ -29,12 +45,14 @@ view_status_update(struct status_model *m, const struct bot_snapshot *v, const c
 	m->cache_entries = total;
 	ui_dur(uptime_ms, m->uptime, sizeof(m->uptime));
 	m->state = v->state;
+	if (bots != NULL)
+		bots_field(m, bots);
 }
 
 /* Which fields go first when the line is too narrow (docs/console.md):
- * uptime, then the cache size, then the event rate, the shard, the
- * endpoint and the round trip; the bot's name stays. */
-enum { DROP_UP = 1, DROP_CACHE, DROP_EVENTS, DROP_SHARD, DROP_GATEWAY, DROP_RTT };
+ * uptime, then the cache size, then the event rate, the Lua bots' health,
+ * the shard, the endpoint and the round trip; the bot's name stays. */
+enum { DROP_UP = 1, DROP_CACHE, DROP_EVENTS, DROP_BOTS, DROP_SHARD, DROP_GATEWAY, DROP_RTT };
 
 /* One " label value " field. */
 static void
@@ -67,6 +85,17 @@ rtt_field(struct fit_line *l, const struct status_model *m)
 		field(l, DROP_RTT, "rtt", "-");
 }
 
+/* In the alarm colour while listeners fail or are off. */
+static void
+bots_draw(struct fit_line *l, const struct status_model *m)
+{
+	if (m->bots[0] == '\0')
+		return;
+	fit_field(l, DROP_BOTS);
+	fit_add(l, ROLE_STATUS_KEY, " bots");
+	fit_add(l, m->bots_alarm ? ROLE_CRIT : ROLE_STATUS, " %s ", m->bots);
+}
+
 void
 view_status_draw(WINDOW *w, const struct status_model *m)
 {
@@ -78,6 +107,7 @@ view_status_draw(WINDOW *w, const struct status_model *m)
 	field(&l, DROP_SHARD, "shard", "%d/%d", m->shard_id, m->shard_count);
 	rtt_field(&l, m);
 	field(&l, DROP_EVENTS, "events", "%s/s", m->evps);
+	bots_draw(&l, m);
 	field(&l, DROP_CACHE, "cache", "%zu", m->cache_entries);
 	field(&l, DROP_UP, "up", "%s", m->uptime);
 	wattrset(w, theme_attr(ROLE_STATUS));

@@ -582,7 +582,6 @@ setup(struct fw *w, const struct fw_opts *o, struct fw_result *r)
 	snprintf(w->cfg.token, sizeof(w->cfg.token), "%s", SIM_TOKEN_DEFAULT);
 	w->cfg.shard_count = w->nshards;
 	w->cfg.seed = rng_u64(&w->rng);
-	w->cfg.pingbot = false;
 	w->cfg.log_capacity = 256;
 	w->cfg.log_capture = LOG_WARN;
 }

@@ -134,7 +134,6 @@ test_state_per_shard(void **state)
 	assert_non_null(b);
 	bot_config_defaults(&cfg);
 	cfg.shard_count = 4;
-	cfg.pingbot = false;
 	assert_int_equal(fleet_init(&f, &cfg, 2, at(0), err, sizeof(err)), 0);
 	for (int i = 0; i < 2; i++) {
 		cfg.shard_id = i * 2 + 1;

@@ -301,7 +301,7 @@ status_view(void **state)
 	base_view(&v);
 	v.cache.entries[CACHE_GUILD] = 3;
 	v.cache.entries[CACHE_USER] = 40;
-	view_status_update(&m, &v, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
+	view_status_update(&m, &v, NULL, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
 	view_status_draw(w, &m);
 	assert_shows(w, "vigil Vigil#0001");
 	assert_shows(w, "gateway emulator 127.0.0.1:8787");
@@ -392,7 +392,7 @@ status_drops(void **state)
 	(void)state;
 	base_view(&v);
 	v.cache.entries[CACHE_USER] = 43;
-	view_status_update(&m, &v, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
+	view_status_update(&m, &v, NULL, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const char *r;
 
@@ -405,10 +405,39 @@ status_drops(void **state)
 	/* Before the first ACK: when the first beat goes, not a dash. */
 	v.rtt_ms = -1;
 	v.hb_next_in_ms = 12300;
-	view_status_update(&m, &v, "emulator 127.0.0.1:8787", 0.5, 1000);
+	view_status_update(&m, &v, NULL, "emulator 127.0.0.1:8787", 0.5, 1000);
 	wresize(w, 1, 120);
 	view_status_draw(w, &m);
 	assert_shows(w, "rtt first beat in 13s");
+	delwin(w);
+}
+
+/* The Lua bots' health: the count alone when all is well, what needs the
+ * operator otherwise; it goes after the event rate on a narrow line. */
+static void
+status_bots(void **state)
+{
+	WINDOW *w = newwin(1, 120, 0, 0);
+	struct status_model m;
+	struct bot_snapshot v;
+	struct script_health ok = { 2, 0, 0 }, bad = { 2, 3, 1 };
+	const char *r;
+
+	(void)state;
+	base_view(&v);
+	view_status_update(&m, &v, &ok, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
+	view_status_draw(w, &m);
+	assert_shows(w, "events 2.5/s  bots 2  cache");
+	assert_false(m.bots_alarm);
+	view_status_update(&m, &v, &bad, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
+	view_status_draw(w, &m);
+	assert_shows(w, "bots 2, 3 err/min, 1 off");
+	assert_true(m.bots_alarm);
+	wresize(w, 1, 100);
+	view_status_draw(w, &m);
+	r = row(w, 0);
+	assert_null(strstr(r, "events"));
+	assert_non_null(strstr(r, "bots 2, 3 err/min, 1 off"));
 	delwin(w);
 }
 
@@ -496,6 +525,7 @@ main(void)
 		cmocka_unit_test(wide_text),
 		cmocka_unit_test(fit_lines),
 		cmocka_unit_test(status_drops),
+		cmocka_unit_test(status_bots),
 		cmocka_unit_test(short_forms),
 		cmocka_unit_test(event_rate),
 	};
