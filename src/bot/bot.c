@@ -395,22 +395,22 @@ bot_on_frame(struct bot *b, struct vtime now, uint32_t conn, const char *buf, si
 	if (conn != b->conn || !b->conn_open || b->phase == PHASE_CLOSING)
 		return;
 	b->stats.frames++;
-	if (frame_decode(&b->frame, &b->decoder, buf, len, err, sizeof(err)) < 0) {
+	if (frame_decode(&b->fleet->frame, &b->decoder, buf, len, err, sizeof(err)) < 0) {
 		b->stats.malformed++;
 		excerpt(buf, len, ex, sizeof(ex));
 		LOGF(b->log, LOG_WARN, "gateway", "malformed frame (%s, %zu bytes): %s", err, len, ex);
 		return;
 	}
 	b->last_seen_wall = now.wall_ms;
-	if (b->frame.has_s && b->frame.op == 0)
-		track_seq(b, now, b->frame.s);
+	if (b->fleet->frame.has_s && b->fleet->frame.op == 0)
+		track_seq(b, now, b->fleet->frame.s);
 	/* A quiet session (heartbeats only) still proves it lives: saved a
 	 * few times per resume window, a kill -9 restart can resume it. One
 	 * save holds every shard, so the fleet saves once for all of them, at
 	 * a wake-up it has anyway. */
 	if (now.wall_ms - b->fleet->persisted_wall > b->cfg.resume_window_ms / 3)
 		act_persist(b);
-	session_frame(b, now, &b->frame);
+	session_frame(b, now, &b->fleet->frame);
 	bot_pump(b, now);
 }
 

@@ -214,7 +214,6 @@ struct bot {
 	struct rlq_queue *rest;
 	struct rest_call *calls;        /* bot_rest_call's callbacks waiting (rest-call.c) */
 	struct frame_decoder decoder;
-	struct frame frame;             /* the frame being handled (big: kept here, not on the stack) */
 
 	/* session state (session.c) */
 	enum bot_state state;

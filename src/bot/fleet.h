@@ -26,6 +26,7 @@
 
 #include "bot/budget.h"
 #include "bot/cache.h"
+#include "bot/frame.h"
 #include "bot/identify-queue.h"
 #include "bot/listeners.h"
 #include "bot/log.h"
@@ -64,6 +65,9 @@ struct fleet {
 	char gateway_url[512];
 	int64_t gateway_read_wall;
 	int64_t persisted_wall;         /* when a shard last asked for the state to be saved */
+	/* The frame being handled, by any shard: one at a time on the one
+	 * loop, and 8 KB a shard saved (big: kept here, not on the stack). */
+	struct frame frame;
 };
 
 /* The shared parts from cfg (shard_count, budget, cache limits, log,
