@@ -52,4 +52,7 @@ check "64 shards at 80x24: two rows" wait_for_text '^ +37 (█ ){26}█' 2
 resize 200 60
 check "64 shards at 200x60: one row" wait_for_text '^ +0 (█ ){63}█' 5
 check "64 shards at 200x60: the full layout" wait_for_text '─ State ─' 5
+# Out before the directory goes: 64 shards save their state on the way.
+send 'quit'
+check "quit with 64 shards" wait_for_text 'VIGIL-EXITED 0' 15
 finish
