@@ -5,7 +5,8 @@
  * from vigil's log); one shard dropped resumes while the other 15 keep
  * their connections; a restart resumes all 16 with no session start; shards
  * 0-7 and 8-15 in two processes share one emulator; too few shards for the
- * guilds is Discord's 4011, and `shards = auto` takes the recommendation.
+ * guilds is Discord's 4011, and `shards = auto` takes the recommendation;
+ * far more than recommended stops with a message naming `shards`.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -229,11 +230,25 @@ sharding_required(void **state)
 	NET_CHECK(f, netv_count(&f->v, NULL, "shards 0-3 of 4") == 1);
 }
 
+/* Far more shards than recommended: every shard stops, saying which key. */
+static void
+too_many_shards(void **state)
+{
+	struct netfx *f = *state;
+
+	NET_CHECK(f, simproc_set(&f->sim, "{\"shards\":2}") == 200);
+	NET_CHECK(f, netv_start(&f->v, f->api, "shards = 17\n", NULL) == 0);
+	NET_CHECK(f, netv_wait(&f->v, 10000, NULL,
+	    "shards = 17: more than 4 x the 2 Discord recommends") != NULL);
+	NET_CHECK(f, netfx_counter(f, "identifies") == 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(sharding_required, setup_sim_only, netfx_teardown),
+		cmocka_unit_test_setup_teardown(too_many_shards, setup_sim_only, netfx_teardown),
 		cmocka_unit_test_setup_teardown(two_processes, setup_sim_only, netfx_teardown),
 		cmocka_unit_test_setup(start_mc16, setup_mc16),
 		cmocka_unit_test(drop_one),
