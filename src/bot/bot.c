@@ -231,6 +231,7 @@ void
 act_persist(struct bot *b)
 {
 	b->persist_at = VTIME_NEVER;
+	b->fleet->persist_due = VTIME_NEVER;
 	b->fleet->persisted_wall = b->now.wall_ms;
 	for (size_t i = 0; i < b->act_count; i++) {
 		if (b->actions[(b->act_head + i) % b->act_cap].kind == ACT_PERSIST)
@@ -382,8 +383,12 @@ track_seq(struct bot *b, struct vtime now, int64_t s)
 	b->seq = s;
 	/* The seq is persisted at most once a second: a crash then costs a
 	 * few duplicate events on resume, never a gap. */
-	if (b->persist_at == VTIME_NEVER)
+	/* One save holds every shard: a busy fleet saves once a second, not
+	 * once a second a shard. */
+	if (b->persist_at == VTIME_NEVER && b->fleet->persist_due == VTIME_NEVER) {
 		b->persist_at = now.mono_ms + MS_PER_S;
+		b->fleet->persist_due = b->persist_at;
+	}
 }
 
 void

@@ -21,6 +21,7 @@ fleet_init(struct fleet *f, const struct bot_config *cfg, int cap, struct vtime 
 {
 	memset(f, 0, sizeof(*f));
 	f->shard_count = cfg->shard_count > 0 ? cfg->shard_count : 1;
+	f->persist_due = VTIME_NEVER;
 	if (f->shard_count > FLEET_SHARDS_MAX || cap < 1 || cap > f->shard_count) {
 		snprintf(err, errlen, "%d shards of %d: at most %d, and no more than the total",
 		    cap, f->shard_count, FLEET_SHARDS_MAX);

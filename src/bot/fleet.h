@@ -65,6 +65,7 @@ struct fleet {
 	char gateway_url[512];
 	int64_t gateway_read_wall;
 	int64_t persisted_wall;         /* when a shard last asked for the state to be saved */
+	int64_t persist_due;            /* mono of the save a shard has scheduled, VTIME_NEVER none */
 	/* The frame being handled, by any shard: one at a time on the one
 	 * loop, and 8 KB a shard saved (big: kept here, not on the stack). */
 	struct frame frame;
