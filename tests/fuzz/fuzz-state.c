@@ -30,6 +30,8 @@ static struct bot *fresh;
 /* A budget with a few starts and a Discord reading, to see that a refusal
  * leaves it as it was. */
 static struct budget *seeded;
+/* The shared parts (budget, log) live in the bot's fleet: restored too. */
+static struct fleet *fresh_fleet;
 
 static void
 setup(void)
@@ -47,6 +49,10 @@ setup(void)
 	    bot_init(bot, &cfg, now, err, sizeof(err)) < 0)
 		abort();
 	memcpy(fresh, bot, sizeof(*bot));
+	fresh_fleet = malloc(sizeof(*fresh_fleet));
+	if (fresh_fleet == NULL)
+		abort();
+	memcpy(fresh_fleet, bot->fleet, sizeof(*fresh_fleet));
 	budget_init(seeded, 1000, 10);
 	budget_record(seeded, (struct vtime){ 1000, now.wall_ms - 7200000 }, 0, "first start");
 	budget_record(seeded, (struct vtime){ 2000, now.wall_ms - 60000 }, 0, "op 9");
@@ -57,6 +63,7 @@ static void
 reset(void)
 {
 	memcpy(bot, fresh, sizeof(*bot));
+	memcpy(bot->fleet, fresh_fleet, sizeof(*fresh_fleet));
 }
 
 static void
