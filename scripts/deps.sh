@@ -17,6 +17,8 @@ libjsmn-dev          zero-allocation-frame-tokenizer
 libcmocka-dev        unit-tests
 zlib1g-dev           zlib-stream-transport-compression
 liblua5.4-dev        bot-scripts-in-Lua
+libssl-dev           websocket-upgrade-SHA-1-(libcrypto)
+openssl              TLS-tests-make-their-certificates
 ca-certificates      TLS-to-real-Discord
 tmux                 end-to-end-console-tests
 procps               tests-read-process-state

@@ -1,5 +1,6 @@
 /*
- * The gateway transport: an lws websocket client that turns the core's
+ * The gateway transport: a websocket client (lws raw connection, vigil's
+ * own upgrade and framing: docs/gateway-transport.md) that turns the core's
  * ACT_OPEN / ACT_SEND / ACT_CLOSE into a connection and reports back
  * open, complete text messages and close, exactly once per connection
  * (also when the connect fails, synchronously or not).
@@ -7,7 +8,7 @@
  * ws:// and wss:// (certificate and host name checked against the system
  * CAs); host names are resolved off the loop (resolve.h); messages are
  * reassembled from fragments up to GW_MESSAGE_MAX; zlib-stream when the URL
- * asks for it; one lws_write per WRITEABLE from a bounded queue; an lws
+ * asks for it; one lws_write per WRITEABLE from a bounded queue; an
  * idle policy (ping, then hang up) catches a black-holed TCP connection.
  */
 #ifndef VIGIL_NET_GATEWAY_H
