@@ -1,8 +1,16 @@
 /*
- * The parse side of `make bench`: takes one MESSAGE_CREATE exactly as the
- * emulator's burst fault sends it (from the sim core, in-process) and times
- * jansson's full parse of it against the core's jsmn fast path, to compare
- * with the end-to-end cost per event that bench/run.sh measures.
+ * The in-process side of `make bench`: takes one MESSAGE_CREATE exactly as
+ * the emulator's burst fault sends it (from the sim core, in-process), times
+ * jansson's full parse of it against the core's fast path, and profiles what
+ * vigil does per event, stage by stage, to set against the end-to-end cost
+ * per event that bench/run.sh measures:
+ *   framing  RFC 6455 frames parsed out of 64 KB reads (ws-frame.c)
+ *   JSON     frame_decode: the check and the tokens in one pass
+ *   cache    cache_apply on the decoded frame
+ *   core     the rest of bot_on_frame: the sequence, the session, the
+ *            listeners (pingbot), the pump (bot_on_frame's whole cost
+ *            less JSON and cache)
+ * The last line is machine-readable for run.sh.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +19,13 @@
 
 #include <jansson.h>
 
+#include "bot/bot.h"
+#include "bot/cache.h"
 #include "bot/frame.h"
+#include "net/ws-frame.h"
 #include "sim/sim.h"
+
+#define READ_CHUNK (64u << 10)
 
 static double
 now_s(void)
@@ -78,6 +91,139 @@ burst_payload(size_t *len)
 	return p;
 }
 
+/* ns per frame to parse n copies of msg, framed as the server frames it,
+ * out of READ_CHUNK reads. */
+static double
+time_framing(const char *msg, size_t len, int n)
+{
+	size_t flen = len + 4, total = flen * (size_t)n;
+	unsigned char *stream = malloc(total), *chunk = malloc(READ_CHUNK);
+	struct wsf_rx rx;
+	struct wsf_msg m;
+	char err[96];
+	int code, seen = 0;
+	double t0, t;
+
+	if (stream == NULL || chunk == NULL) {
+		free(stream);
+		free(chunk);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		unsigned char *p = stream + (size_t)i * flen;
+		p[0] = 0x81;
+		p[1] = 126;
+		p[2] = (unsigned char)(len >> 8);
+		p[3] = (unsigned char)len;
+		memcpy(p + 4, msg, len);
+	}
+	wsf_rx_init(&rx, 16u << 20);
+	t0 = now_s();
+	for (size_t off = 0; off < total; off += READ_CHUNK) {
+		size_t k = total - off < READ_CHUNK ? total - off : READ_CHUNK;
+		memcpy(chunk, stream + off, k);         /* what recv() does */
+		wsf_rx_feed(&rx, chunk, k);
+		while (wsf_rx_next(&rx, &m, &code, err, sizeof(err)) == 1)
+			seen++;
+	}
+	t = now_s() - t0;
+	wsf_rx_free(&rx);
+	free(stream);
+	free(chunk);
+	return seen == n ? t / n * 1e9 : -1;
+}
+
+/* ns per cache_apply of the decoded frame f. */
+static double
+time_cache(const struct frame *f, int n)
+{
+	struct cache_limits lim;
+	struct cache *c;
+	double t0, t;
+
+	cache_limits_default(&lim);
+	c = cache_new(&lim);
+	if (c == NULL)
+		return -1;
+	t0 = now_s();
+	for (int i = 0; i < n; i++)
+		cache_apply(c, f);
+	t = now_s() - t0;
+	cache_free(c);
+	return t / n * 1e9;
+}
+
+static void
+drain_bot(struct bot *b, struct vtime now, uint32_t *conn)
+{
+	static const char gw[] = "{\"url\":\"ws://bench\",\"shards\":1,\"session_start_limit\":"
+	    "{\"total\":1000,\"remaining\":1000,\"reset_after\":3600000,\"max_concurrency\":1}}";
+	struct rlq_headers h;
+	struct action a;
+
+	while (bot_next_action(b, &a)) {
+		if (a.kind == ACT_HTTP) {
+			rlq_headers_init(&h);
+			bot_on_http(b, now, a.http_id, 200, &h, gw, strlen(gw), NULL);
+		} else if (a.kind == ACT_OPEN) {
+			*conn = a.conn;
+			bot_on_open(b, now, a.conn);
+		}
+		action_release(&a);
+	}
+}
+
+/* ns per bot_on_frame of msg (its "s" counting up) on a connected core
+ * with the default config (the cache and pingbot on), as vigil runs. */
+static double
+time_core(const char *msg, size_t len, int n)
+{
+	static const char hello[] = "{\"op\":10,\"d\":{\"heartbeat_interval\":41250}}";
+	static const char ready[] = "{\"op\":0,\"t\":\"READY\",\"s\":1,\"d\":{\"session_id\":\"b\","
+	    "\"resume_gateway_url\":\"ws://bench\",\"user\":{\"id\":\"1\",\"username\":\"b\"},"
+	    "\"guilds\":[]}}";
+	const char *after = strstr(msg, "\"s\":");
+	struct vtime now = { 1000, 1700000000000LL };
+	struct bot_config cfg;
+	struct bot *b = calloc(1, sizeof(*b));
+	char err[128], *buf = malloc(len + 32);
+	struct bot_snapshot *snap = malloc(sizeof(*snap));
+	uint32_t conn = 0;
+	double t0, t = -1;
+
+	if (b == NULL || buf == NULL || snap == NULL || after == NULL)
+		goto out;
+	after += 4;
+	while (*after >= '0' && *after <= '9')
+		after++;
+	bot_config_defaults(&cfg);
+	snprintf(cfg.token, sizeof(cfg.token), "bench-token");
+	if (bot_init(b, &cfg, now, err, sizeof(err)) < 0)
+		goto out;
+	bot_start(b, now);
+	drain_bot(b, now, &conn);
+	bot_on_frame(b, now, conn, hello, strlen(hello));
+	drain_bot(b, now, &conn);
+	bot_on_frame(b, now, conn, ready, strlen(ready));
+	drain_bot(b, now, &conn);
+	t0 = now_s();
+	for (int i = 0; i < n; i++) {
+		int k = snprintf(buf, len + 32, "{\"t\":\"MESSAGE_CREATE\",\"s\":%d%s", i + 2, after);
+		bot_on_frame(b, now, conn, buf, (size_t)k);
+		drain_bot(b, now, &conn);
+	}
+	t = (now_s() - t0) / n * 1e9;
+	bot_snapshot(b, now, snap);
+	if (snap->stats.events < (uint64_t)n || snap->cache.updates == 0)
+		t = -1;         /* not connected: the figure would mean nothing */
+	bot_free(b);
+out:
+	free(b);
+	free(buf);
+	free(snap);
+	return t;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -86,7 +232,7 @@ main(int argc, char **argv)
 	char *msg = burst_payload(&len), err[96];
 	struct frame_decoder dec;
 	static struct frame f;
-	double t0, tj, tf;
+	double t0, tj, tf, framing, json, cache, core;
 
 	if (msg == NULL) {
 		fprintf(stderr, "bench: no MESSAGE_CREATE from the emulator\n");
@@ -104,8 +250,16 @@ main(int argc, char **argv)
 	printf("payload          %zu bytes (the burst's MESSAGE_CREATE)\n", len);
 	printf("jansson parse    %.0f msg/s, %.2f us each (%.0f MB/s)\n", n / tj, tj / n * 1e6,
 	    n * (double)len / tj / 1e6);
-	printf("jsmn fast path   %.0f msg/s, %.2f us each (%.1fx jansson)\n", n / tf, tf / n * 1e6,
-	    tj / tf);
+	printf("fast path        %.0f msg/s, %.2f us each (%.1fx jansson's parse)\n", n / tf,
+	    tf / n * 1e6, tj / tf);
+	framing = time_framing(msg, len, n);
+	cache = time_cache(&f, n);
+	core = time_core(msg, len, n);
+	json = tf / n * 1e9;
+	printf("profile          per event: framing %.0f ns, JSON %.0f ns, cache %.0f ns, "
+	    "core %.0f ns\n", framing, json, cache, core - json - cache);
+	/* For run.sh: in-process ns per event (framing + bot_on_frame). */
+	printf("inproc_ns %.0f\n", framing + core);
 	frame_decoder_free(&dec);
 	free(msg);
 	return 0;
