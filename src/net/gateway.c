@@ -22,6 +22,7 @@
 #include "net/gateway.h"
 #include "net/inflate.h"
 #include "net/resolve.h"
+#include "net/tls-client.h"
 #include "net/ws-frame.h"
 #include "net/ws-upgrade.h"
 
@@ -29,8 +30,9 @@
  * close frame after ours (lws 4.1's values, kept). */
 #define GW_UPGRADE_TIMEOUT_S  20
 #define GW_CLOSE_ACK_S        5
+#define GW_TLS_CHUNK          (16u << 10)
 
-enum gc_state { GC_RESOLVING, GC_CONNECTING, GC_UPGRADING, GC_OPEN };
+enum gc_state { GC_RESOLVING, GC_CONNECTING, GC_TLS, GC_UPGRADING, GC_OPEN };
 
 struct gw_out {
 	char *text;
@@ -58,6 +60,7 @@ struct gw_conn {
 	char path[BOT_URL_MAX];
 	char addr[64];
 	struct resolve res;
+	struct tlsc *tlsc;              /* wss:// only */
 	char key[WSU_KEY_LEN + 1];      /* Sec-WebSocket-Key */
 	char head[WSU_RESP_MAX];        /* the upgrade answer so far */
 	size_t headlen;
@@ -84,7 +87,11 @@ struct gateway {
 	struct gw_events ev;
 	int ping_s, hangup_s;
 	struct gw_conn *conns;
+	char ca_file[BOT_URL_MAX];
+	SSL_CTX *ssl_ctx;               /* made at the first wss:// connection */
 	unsigned char tx[LWS_PRE + WSF_HDR_MAX + GW_SEND_MAX + BOT_URL_MAX];
+	unsigned char ctx_out[LWS_PRE + GW_TLS_CHUNK];     /* ciphertext to write */
+	unsigned char plain[LOOP_READ_MAX];                /* plaintext read */
 	struct gw_stats stats;
 	bool dying;
 };
@@ -113,6 +120,7 @@ gateway_new(struct loop *loop, struct logring *log, const struct gw_events *ev,
 	gw->loop = loop;
 	gw->log = log;
 	gw->ev = *ev;
+	snprintf(gw->ca_file, sizeof(gw->ca_file), "%s", opt->ca_file != NULL ? opt->ca_file : "");
 	gw->ping_s = opt->idle_ping_s > 0 ? opt->idle_ping_s : 60;
 	gw->hangup_s = opt->idle_hangup_s > gw->ping_s ? opt->idle_hangup_s : gw->ping_s + 15;
 	return gw;
@@ -139,6 +147,7 @@ conn_free(struct gw_conn *c)
 	for (int i = 0; i < c->qcount; i++)
 		free(c->q[(c->qhead + i) % GW_QUEUE].text);
 	zin_free(&c->z);
+	tlsc_free(c->tlsc);
 	wsf_rx_free(&c->rx);
 	free(c->zkeep);
 	free(c);
@@ -195,8 +204,7 @@ connect_now(struct gw_conn *c)
 	ci.port = c->port;
 	ci.path = c->path;
 	ci.host = c->host;              /* SNI and the certificate check */
-	ci.method = "RAW";              /* the upgrade and the framing are ours */
-	ci.ssl_connection = c->tls ? LCCSCF_USE_SSL : 0;
+	ci.method = "RAW";              /* the upgrade, the framing and TLS are ours */
 	ci.local_protocol_name = GW_PROTOCOL;
 	ci.opaque_user_data = c;
 	ci.pwsi = &c->wsi;
@@ -363,6 +371,7 @@ gateway_free(struct gateway *gw)
 		}
 		conn_free(c);
 	}
+	SSL_CTX_free(gw->ssl_ctx);
 	free(gw);
 }
 
@@ -573,6 +582,79 @@ on_upgrade_bytes(struct gw_conn *c, const char *in, size_t len)
 	return -1;
 }
 
+/* Ciphertext TLS wants sent: written now (lws keeps what the socket
+ * cannot take yet). 0, or -1. */
+static int
+flush(struct gw_conn *c)
+{
+	struct gateway *gw = c->gw;
+	size_t n;
+
+	while ((n = tlsc_out(c->tlsc, gw->ctx_out + LWS_PRE, GW_TLS_CHUNK)) > 0) {
+		if (lws_write(c->wsi, gw->ctx_out + LWS_PRE, n, LWS_WRITE_RAW) < (int)n)
+			return -1;
+	}
+	return 0;
+}
+
+/* The upgrade answer, then frames. */
+static int
+on_plain(struct gw_conn *c, const char *in, size_t len)
+{
+	if (c->st == GC_UPGRADING)
+		return on_upgrade_bytes(c, in, len);
+	return on_frames(c, in, len);
+}
+
+/* A failed TLS handshake is a failed attempt, with the reason said. */
+static int
+tls_failed(struct gw_conn *c, const char *why)
+{
+	LOGF(c->gw->log, LOG_WARN, "gateway", "connection %u to %s: %s", c->id, c->host, why);
+	report(c, BOT_CLOSE_NONE, why);
+	return -1;
+}
+
+/* Moves the handshake on and flushes what it wrote. 0, or -1. */
+static int
+tls_step(struct gw_conn *c)
+{
+	char why[200];
+	int rc = tlsc_handshake(c->tlsc, why, sizeof(why));
+
+	if (flush(c) < 0)
+		return -1;
+	if (rc < 0)
+		return tls_failed(c, why);
+	if (rc == 1) {
+		c->st = GC_UPGRADING;
+		lws_callback_on_writable(c->wsi);       /* the upgrade request */
+	}
+	return 0;
+}
+
+static int
+on_tls_rx(struct gw_conn *c, const char *in, size_t len)
+{
+	struct gateway *gw = c->gw;
+	char why[200];
+	int n;
+
+	if (tlsc_feed(c->tlsc, in, len) < 0)
+		return tls_failed(c, "TLS: out of memory");
+	if (c->st == GC_TLS && (tls_step(c) < 0 || c->st == GC_TLS))
+		return c->reported ? -1 : 0;
+	while ((n = tlsc_read(c->tlsc, gw->plain, sizeof(gw->plain), why, sizeof(why))) > 0) {
+		if (on_plain(c, (const char *)gw->plain, (size_t)n) < 0)
+			return -1;
+	}
+	if (n < 0) {
+		LOGF(gw->log, LOG_DEBUG, "gateway", "connection %u: %s", c->id, why);
+		return -1;
+	}
+	return flush(c);
+}
+
 static int
 on_rx(struct gw_conn *c, const char *in, size_t len)
 {
@@ -580,9 +662,9 @@ on_rx(struct gw_conn *c, const char *in, size_t len)
 	c->pinged = false;
 	if (c->aborting)
 		return -1;
-	if (c->st == GC_UPGRADING)
-		return on_upgrade_bytes(c, in, len);
-	return on_frames(c, in, len);
+	if (c->tlsc != NULL)
+		return on_tls_rx(c, in, len);
+	return on_plain(c, in, len);
 }
 
 static void idle_cb(lws_sorted_usec_list_t *sul);
@@ -630,9 +712,20 @@ idle_cb(lws_sorted_usec_list_t *sul)
 static int
 on_connected(struct gw_conn *c)
 {
+	struct gateway *gw = c->gw;
+	char err[160];
+
 	if (c->aborting)
 		return -1;
 	c->st = GC_UPGRADING;
+	if (c->tls) {
+		if (gw->ssl_ctx == NULL)
+			gw->ssl_ctx = tlsc_ctx_new(gw->ca_file, err, sizeof(err));
+		if (gw->ssl_ctx == NULL || (c->tlsc = tlsc_new(gw->ssl_ctx, c->host, err,
+		    sizeof(err))) == NULL)
+			return tls_failed(c, err);
+		c->st = GC_TLS;         /* the ClientHello goes out when writable */
+	}
 	c->last_rx = lws_now_usecs();
 	idle_arm(c, c->gw->ping_s);
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE, GW_UPGRADE_TIMEOUT_S);
@@ -646,7 +739,8 @@ put(struct gw_conn *c, size_t n)
 {
 	struct gateway *gw = c->gw;
 
-	if (lws_write(c->wsi, gw->tx + LWS_PRE, n, LWS_WRITE_RAW) < (int)n) {
+	if (c->tlsc != NULL ? tlsc_write(c->tlsc, gw->tx + LWS_PRE, n) < 0 || flush(c) < 0 :
+	    lws_write(c->wsi, gw->tx + LWS_PRE, n, LWS_WRITE_RAW) < (int)n) {
 		LOGF(gw->log, LOG_WARN, "gateway", "write failed on connection %u", c->id);
 		return -1;
 	}
@@ -706,6 +800,8 @@ on_writable(struct gw_conn *c)
 
 	if (c->aborting)
 		return -1;      /* no close frame */
+	if (c->st == GC_TLS)
+		return tls_step(c);
 	if (!c->request_sent)
 		return send_request(c);
 	if (c->st != GC_OPEN || c->close_sent)
