@@ -336,8 +336,7 @@ start_parts(struct app *a, char *err, size_t errlen)
 	struct gw_options go = { a->cfg.ws_idle_ping_s, a->cfg.ws_idle_hangup_s, a->cfg.ca_file };
 	char api[APP_URL_MAX];
 
-	if (loop_init(&a->loop, gateway_protocol(), a->cfg.ca_file, &a->bot.log, &lh, err,
-	    errlen) < 0)
+	if (loop_init(&a->loop, gateway_protocol(), &a->bot.log, &lh, err, errlen) < 0)
 		return -1;
 	a->loop_ready = true;
 	snprintf(api, sizeof(api), "%s", a->cfg.api_base);

@@ -187,8 +187,7 @@ in_closed(struct loop_raw *r, struct lws *wsi)
 }
 
 static int
-make_vhost(struct loop *l, const struct lws_protocols *gw_proto, const char *ca_file,
-    char *err, size_t errlen)
+make_vhost(struct loop *l, const struct lws_protocols *gw_proto, char *err, size_t errlen)
 {
 	struct lws_context_creation_info vi;
 
@@ -205,20 +204,17 @@ make_vhost(struct loop *l, const struct lws_protocols *gw_proto, const char *ca_
 	vi.port = CONTEXT_PORT_NO_LISTEN;
 	vi.protocols = protos;
 	vi.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	if (ca_file != NULL && ca_file[0] != '\0')
-		vi.client_ssl_ca_filepath = ca_file;
 	l->vh = lws_create_vhost(l->ctx, &vi);
 	if (l->vh == NULL) {
-		snprintf(err, errlen, "cannot create the client vhost%s%s", ca_file != NULL &&
-		    ca_file[0] != '\0' ? " (is ca_file a PEM file?) " : "", ca_file != NULL ? ca_file : "");
+		snprintf(err, errlen, "cannot create the client vhost");
 		return -1;
 	}
 	return 0;
 }
 
 int
-loop_init(struct loop *l, const struct lws_protocols *gw_proto, const char *ca_file,
-    struct logring *ring, const struct loop_hooks *hooks, char *err, size_t errlen)
+loop_init(struct loop *l, const struct lws_protocols *gw_proto, struct logring *ring,
+    const struct loop_hooks *hooks, char *err, size_t errlen)
 {
 	struct lws_context_creation_info info;
 	int mask = LLL_ERR | LLL_WARN;
@@ -250,7 +246,7 @@ loop_init(struct loop *l, const struct lws_protocols *gw_proto, const char *ca_f
 		lws_log_ring = NULL;
 		return -1;
 	}
-	return make_vhost(l, gw_proto, ca_file, err, errlen);
+	return make_vhost(l, gw_proto, err, errlen);
 }
 
 struct lws *

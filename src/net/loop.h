@@ -67,11 +67,10 @@ int loop_block_signals(char *err, size_t errlen);
 int loop_resolve_signal(void);
 
 /* Creates the context and the client vhost with the gateway protocol
- * `gw_proto` first; its TLS connections trust the CAs in ca_file, or the
- * system store when ca_file is NULL or "". Routes lws's log into `ring`
- * (process-wide: lws has one log sink). 0, or -1 with a message. */
-int loop_init(struct loop *l, const struct lws_protocols *gw_proto, const char *ca_file,
-    struct logring *ring, const struct loop_hooks *hooks, char *err, size_t errlen);
+ * `gw_proto` first. Routes lws's log into `ring` (process-wide: lws has one
+ * log sink). 0, or -1 with a message. */
+int loop_init(struct loop *l, const struct lws_protocols *gw_proto, struct logring *ring,
+    const struct loop_hooks *hooks, char *err, size_t errlen);
 /* Adopts the signalfd and, when with_stdin, fd 0. 0, or -1 with a message. */
 int loop_adopt_std(struct loop *l, bool with_stdin, char *err, size_t errlen);
 /* Destroys the context (closing every wsi) and the signalfd. */
