@@ -295,10 +295,19 @@ set_intents(struct vigil_options *o, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* zlib-stream, zstd-stream or off; a boolean still means zlib-stream or off. */
 static int
 set_compress(struct vigil_options *o, const char *v, char *why, size_t whylen)
 {
-	return parse_bool(v, &o->app.bot.compress, why, whylen);
+	bool zlib = strcasecmp(v, "zlib-stream") == 0, zstd = strcasecmp(v, "zstd-stream") == 0;
+
+	if (!zlib && !zstd && parse_bool(v, &zlib, why, whylen) < 0) {
+		snprintf(why, whylen, "expected zlib-stream, zstd-stream or off");
+		return -1;
+	}
+	o->app.bot.compress = zlib || zstd;
+	o->app.bot.zstd = zstd;
+	return 0;
 }
 
 static int

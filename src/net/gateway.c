@@ -45,7 +45,8 @@ struct gw_conn {
 	uint32_t id;
 	struct lws *wsi;
 	enum gc_state st;
-	bool reported, in_connect, compress, tls;
+	bool reported, in_connect, tls;
+	bool compress, zstd;            /* zlib-stream, or zstd-stream as well */
 	bool closing, aborting;         /* ours, carried out in WRITEABLE */
 	bool close_sent;                /* our close frame is out: wait for theirs */
 	bool echo_close;                /* theirs came first: answer, then hang up */
@@ -238,7 +239,8 @@ parse_url(struct gw_conn *c, const char *url, char *err, size_t errlen)
 	}
 	c->host = ads;
 	snprintf(c->path, sizeof(c->path), "/%s", path);
-	c->compress = strstr(c->path, "compress=zlib-stream") != NULL;
+	c->zstd = strstr(c->path, "compress=zstd-stream") != NULL;
+	c->compress = c->zstd || strstr(c->path, "compress=zlib-stream") != NULL;
 	return 0;
 }
 
@@ -427,19 +429,20 @@ zkeep(struct gw_conn *c, const unsigned char *in, size_t len)
 	return true;
 }
 
-/* A binary message on a zlib-stream connection. 0, or -1 to drop it. */
+/* A binary message on a compressed connection. 0, or -1 to drop it. */
 static int
 inflated(struct gw_conn *c, const unsigned char *buf, size_t len)
 {
 	struct gateway *gw = c->gw;
+	bool whole = c->zstd || zin_complete(buf, len);
 	const char *text;
 	size_t n;
 	char err[96];
 
-	if (!zin_complete(buf, len) || c->zlen > 0) {
-		/* The rest of this message comes in the next one. */
+	if (!whole || c->zlen > 0) {
+		/* zlib-stream: the rest of this message comes in the next one. */
 		zkeep(c, buf, len);
-		if (!zin_complete(buf, len))
+		if (!whole)
 			return 0;
 		buf = (const unsigned char *)c->zkeep;
 		len = c->zlen;
@@ -454,8 +457,8 @@ inflated(struct gw_conn *c, const unsigned char *buf, size_t len)
 	gw->stats.zbytes += len;
 	if (zin_message(&c->z, buf, len, &text, &n, err, sizeof(err)) < 0) {
 		gw->stats.inflate_errors++;
-		LOGF(gw->log, LOG_ERROR, "gateway", "zlib-stream broken (%s): dropping connection %u",
-		    err, c->id);
+		LOGF(gw->log, LOG_ERROR, "gateway", "%s broken (%s): dropping connection %u",
+		    c->zstd ? "zstd-stream" : "zlib-stream", err, c->id);
 		return -1;
 	}
 	deliver(c, text, n);
@@ -546,12 +549,12 @@ on_open(struct gw_conn *c)
 
 	c->st = GC_OPEN;
 	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
-	if (c->compress && zin_init(&c->z) < 0) {
-		LOGF(gw->log, LOG_ERROR, "gateway", "cannot start zlib-stream: out of memory");
+	if (c->compress && zin_init(&c->z, c->zstd) < 0) {
+		LOGF(gw->log, LOG_ERROR, "gateway", "cannot start decompression: out of memory");
 		return -1;
 	}
 	LOGF(gw->log, LOG_DEBUG, "gateway", "connection %u open (%s%s)", c->id,
-	    c->tls ? "TLS" : "plain", c->compress ? ", zlib-stream" : "");
+	    c->tls ? "TLS" : "plain", !c->compress ? "" : c->zstd ? ", zstd-stream" : ", zlib-stream");
 	gw->ev.on_open(gw->ev.ud, c->id);
 	return 0;
 }

@@ -7,8 +7,8 @@
  *
  * ws:// and wss:// (certificate and host name always checked, against
  * the system CAs or ca_file; tls-client.h); host names are resolved off the loop (resolve.h); messages are
- * reassembled from fragments up to GW_MESSAGE_MAX; zlib-stream when the URL
- * asks for it; one lws_write per WRITEABLE from a bounded queue; an
+ * reassembled from fragments up to GW_MESSAGE_MAX; zlib-stream or
+ * zstd-stream when the URL asks for it; one lws_write per WRITEABLE from a bounded queue; an
  * idle policy (ping, then hang up) catches a black-holed TCP connection.
  */
 #ifndef VIGIL_NET_GATEWAY_H

@@ -102,7 +102,7 @@ usage(FILE *out)
 	    "[--tls-cert FILE --tls-key FILE] "
 	    "[--verbose] [--SETTING VALUE ...]\n"
 	    "\n"
-	    "A local Discord gateway (v10, JSON, zlib-stream) and REST API with\n"
+	    "A local Discord gateway (v10, JSON, zlib-/zstd-stream) and REST API with\n"
 	    "fault injection, on 127.0.0.1. Once listening it prints one JSON\n"
 	    "line: {\"port\", \"api\", \"gateway_url\", \"control\", \"token\", "
 	    "\"pid\"}.\n"
