@@ -8,8 +8,8 @@
  *   JSON     frame_decode: the check and the tokens in one pass
  *   cache    cache_apply on the decoded frame
  *   core     the rest of bot_on_frame: the sequence, the session, the
- *            listeners (pingbot), the pump (bot_on_frame's whole cost
- *            less JSON and cache)
+ *            pump (bot_on_frame's whole cost less JSON and cache; no bot
+ *            script here: run.sh's second burst measures bots/ping.lua)
  * Each figure is the least of three runs. The last line is
  * machine-readable for run.sh.
  */
@@ -175,7 +175,7 @@ drain_bot(struct bot *b, struct vtime now, uint32_t *conn)
 }
 
 /* ns per bot_on_frame of msg (its "s" counting up) on a connected core
- * with the default config (the cache and pingbot on), as vigil runs. */
+ * with the default config (the cache on), as `vigil --bot none` runs. */
 static double
 time_core(const char *msg, size_t len, int n)
 {
