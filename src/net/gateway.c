@@ -645,8 +645,12 @@ on_tls_rx(struct gw_conn *c, const char *in, size_t len)
 
 	if (tlsc_feed(c->tlsc, in, len) < 0)
 		return tls_failed(c, "TLS: out of memory");
-	if (c->st == GC_TLS && (tls_step(c) < 0 || c->st == GC_TLS))
-		return c->reported ? -1 : 0;
+	if (c->st == GC_TLS) {
+		if (tls_step(c) < 0)
+			return -1;
+		if (c->st == GC_TLS)
+			return 0;       /* the handshake waits for more */
+	}
 	while ((n = tlsc_read(c->tlsc, gw->plain, sizeof(gw->plain), why, sizeof(why))) > 0) {
 		if (on_plain(c, (const char *)gw->plain, (size_t)n) < 0)
 			return -1;
