@@ -17,10 +17,13 @@ int
 wsu_request(char *out, size_t cap, const char *host, int port, bool tls, const char *path,
     const unsigned char nonce[16], char key[WSU_KEY_LEN + 1])
 {
-	char hostport[300];
+	char hostport[300], k[WSU_KEY_LEN + 8];
 	int n;
 
-	lws_b64_encode_string((const char *)nonce, 16, key, WSU_KEY_LEN + 1);
+	/* lws wants room for one byte more than the text and its NUL. */
+	if (lws_b64_encode_string((const char *)nonce, 16, k, sizeof(k)) != WSU_KEY_LEN)
+		return -1;
+	memcpy(key, k, WSU_KEY_LEN + 1);
 	/* The port is part of Host only when it is not the scheme's own. */
 	if (port == (tls ? 443 : 80))
 		snprintf(hostport, sizeof(hostport), "%s", host);
@@ -59,7 +62,8 @@ wsu_accept(const char *key, char *out, size_t outlen)
 		snprintf(out, outlen, "-");    /* never equal to a base 64 value */
 		return;
 	}
-	lws_b64_encode_string((const char *)md, 20, out, (int)outlen);
+	if (lws_b64_encode_string((const char *)md, 20, out, (int)outlen) < 0)
+		snprintf(out, outlen, "-");
 }
 
 /* The value of header `name` in head (trimmed, up to the line's end) and

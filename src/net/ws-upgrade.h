@@ -25,7 +25,8 @@ size_t wsu_head_end(const char *buf, size_t len);
  * Sec-WebSocket-Accept right, no extension or subprotocol imposed); -1 with
  * a message that quotes the status line when it is not a 101. */
 int wsu_check(const char *head, size_t len, const char *key, char *err, size_t errlen);
-/* Sec-WebSocket-Accept for key into out (at least 29 bytes). */
+/* Sec-WebSocket-Accept for key into out (at least 30 bytes: lws's
+ * encoder wants one spare). */
 void wsu_accept(const char *key, char *out, size_t outlen);
 
 #endif
