@@ -344,7 +344,7 @@ static int
 start_parts(struct app *a, char *err, size_t errlen)
 {
 	struct loop_hooks lh = { a, on_timer, on_signal, on_input, on_input_closed };
-	struct gw_options go = { a->cfg.ws_idle_ping_s, a->cfg.ws_idle_hangup_s };
+	struct gw_options go = { a->cfg.ws_idle_ping_s, a->cfg.ws_idle_hangup_s, a->cfg.ca_file };
 	char api[APP_URL_MAX];
 
 	if (loop_init(&a->loop, gateway_protocol(), app_log(a), &lh, err, errlen) < 0)
@@ -373,7 +373,10 @@ start_parts(struct app *a, char *err, size_t errlen)
 		}
 	}
 	a->rest = rest_new(&a->loop, app_log(a), a->api, a->cfg.bot.token, rest_done, a, err, errlen);
-	return a->rest == NULL ? -1 : 0;
+	if (a->rest == NULL)
+		return -1;
+	rest_set_ca_file(a->rest, a->cfg.ca_file);
+	return 0;
 }
 
 struct app *

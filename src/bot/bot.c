@@ -42,6 +42,17 @@ enter(struct bot *b, struct vtime now)
 	logring_set_shard(b->log, b->cfg.shard_id);
 }
 
+/* Tokenize only what is read (frame.h): the core reads READY's d (and the
+ * d of every non-dispatch), the cache the events it keeps, listeners what
+ * they are registered for. */
+static bool
+reads_d(void *ud, const char *t)
+{
+	struct bot *b = ud;
+
+	return strcmp(t, "READY") == 0 || cache_reads(t) || listeners_want(b->listeners, t);
+}
+
 static int
 join(struct bot *b, struct fleet *f, const struct bot_config *cfg, struct vtime now, char *err,
     size_t errlen)
@@ -72,6 +83,7 @@ join(struct bot *b, struct fleet *f, const struct bot_config *cfg, struct vtime 
 	hb_init(&b->hb);
 	sendlimit_reset(&b->sendlimit, 0);
 	frame_decoder_init(&b->decoder);
+	frame_decoder_want(&b->decoder, reads_d, b);
 	if (f->nbots == f->capbots) {
 		snprintf(err, errlen, "more shards than the fleet was made for (%d)", f->capbots);
 		return -1;
