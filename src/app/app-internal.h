@@ -22,13 +22,25 @@
 #include "net/statefile.h"
 #include "script/script-host.h"
 
-/* One shard: its session machine and its own gateway connection. */
+/* One shard: its session machine. */
 struct app_shard {
-	struct app *a;
 	struct bot bot;
-	struct gateway *gw;
 	bool ready;                     /* bot_init_shard succeeded */
 };
+
+/* One gateway transport carries every shard's connection (its buffers are
+ * the loop's, not a shard's): a transport conn id is the shard's index in
+ * the top bits and the shard's own conn id below (docs/design.md
+ * "Shards"). FLEET_SHARDS_MAX is 1 << (32 - APP_CONN_BITS). */
+#define APP_CONN_BITS 20
+#define APP_CONN_MASK ((1u << APP_CONN_BITS) - 1)
+_Static_assert(FLEET_SHARDS_MAX <= (1u << (32 - APP_CONN_BITS)), "shard index bits");
+
+static inline uint32_t
+app_gw_conn(int shard_index, uint32_t conn)
+{
+	return ((uint32_t)shard_index << APP_CONN_BITS) | (conn & APP_CONN_MASK);
+}
 
 struct app {
 	struct app_config cfg;
@@ -37,6 +49,7 @@ struct app {
 	struct app_shard *shards;       /* nshards, in shard order */
 	int nshards;
 	struct loop loop;
+	struct gateway *gw;
 	struct rest *rest;
 	struct embed *sim;              /* the embedded emulator, or NULL */
 	struct script_host *scripts;    /* the bot scripts (app-scripts.c) */

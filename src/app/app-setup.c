@@ -63,9 +63,7 @@ on_signal(void *ud, const struct signalfd_siginfo *si)
 	int sig = (int)si->ssi_signo;
 
 	if (sig == loop_resolve_signal()) {
-		/* Each gateway takes only its own lookups. */
-		for (int i = 0; i < a->nshards; i++)
-			gateway_on_resolved(a->shards[i].gw, si);
+		gateway_on_resolved(a->gw, si);
 		return;
 	}
 	if (sig == SIGWINCH) {
@@ -111,31 +109,56 @@ on_input_closed(void *ud)
 		a->ui.on_input_closed(a->ui.ud);
 }
 
-static void
-gw_opened(void *ud, uint32_t conn)
+/* The shard a transport conn id belongs to, and the shard's own id for it
+ * (app_gw_conn): its current conn when the low bits match, else an id the
+ * shard ignores as old. NULL when no shard has that index. */
+static struct bot *
+shard_of(struct app *a, uint32_t gwconn, uint32_t *conn)
 {
-	struct app_shard *sh = ud;
+	uint32_t idx = gwconn >> APP_CONN_BITS, low = gwconn & APP_CONN_MASK;
+	struct bot *b;
 
-	bot_on_open(&sh->bot, loop_now(), conn);
-	app_kick(sh->a);
+	if (idx >= (uint32_t)a->nshards)
+		return NULL;
+	b = &a->shards[idx].bot;
+	*conn = (b->conn & APP_CONN_MASK) == low ? b->conn : low;
+	return b;
 }
 
 static void
-gw_frame(void *ud, uint32_t conn, const char *buf, size_t len)
+gw_opened(void *ud, uint32_t gwconn)
 {
-	struct app_shard *sh = ud;
+	struct app *a = ud;
+	uint32_t conn;
+	struct bot *b = shard_of(a, gwconn, &conn);
 
-	bot_on_frame(&sh->bot, loop_now(), conn, buf, len);
-	app_kick(sh->a);
+	if (b != NULL)
+		bot_on_open(b, loop_now(), conn);
+	app_kick(a);
 }
 
 static void
-gw_closed(void *ud, uint32_t conn, int code, const char *reason)
+gw_frame(void *ud, uint32_t gwconn, const char *buf, size_t len)
 {
-	struct app_shard *sh = ud;
+	struct app *a = ud;
+	uint32_t conn;
+	struct bot *b = shard_of(a, gwconn, &conn);
 
-	bot_on_close(&sh->bot, loop_now(), conn, code, reason);
-	app_kick(sh->a);
+	if (b != NULL)
+		bot_on_frame(b, loop_now(), conn, buf, len);
+	app_kick(a);
+}
+
+static void
+gw_closed(void *ud, uint32_t gwconn, int code, const char *reason)
+{
+	struct app *a = ud;
+	uint32_t conn;
+	struct bot *b = shard_of(a, gwconn, &conn);
+
+	if (b != NULL)
+		bot_on_close(b, loop_now(), conn, code, reason);
+	app_kick(a);
 }
 
 static void
@@ -344,6 +367,7 @@ static int
 start_parts(struct app *a, char *err, size_t errlen)
 {
 	struct loop_hooks lh = { a, on_timer, on_signal, on_input, on_input_closed };
+	struct gw_events ge = { a, gw_opened, gw_frame, gw_closed };
 	struct gw_options go = { a->cfg.ws_idle_ping_s, a->cfg.ws_idle_hangup_s, a->cfg.ca_file };
 	char api[APP_URL_MAX];
 
@@ -361,16 +385,10 @@ start_parts(struct app *a, char *err, size_t errlen)
 		return -1;
 	if (a->sim != NULL)
 		snprintf(a->label, sizeof(a->label), "emulator %s", a->root + strlen("http://"));
-	/* A connection per shard: each gateway numbers its own, as its
-	 * shard does. */
-	for (int i = 0; i < a->nshards; i++) {
-		struct gw_events ge = { &a->shards[i], gw_opened, gw_frame, gw_closed };
-
-		a->shards[i].gw = gateway_new(&a->loop, app_log(a), &ge, &go);
-		if (a->shards[i].gw == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+	a->gw = gateway_new(&a->loop, app_log(a), &ge, &go);
+	if (a->gw == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	a->rest = rest_new(&a->loop, app_log(a), a->api, a->cfg.bot.token, rest_done, a, err, errlen);
 	if (a->rest == NULL)
@@ -437,8 +455,7 @@ app_free(struct app *a)
 	ctlsock_free(a->ctl);
 	httpd_free(a->http);
 	rest_free(a->rest);
-	for (int i = 0; i < a->nshards; i++)
-		gateway_free(a->shards[i].gw);
+	gateway_free(a->gw);
 	embed_stop(a->sim);
 	if (a->loop_ready)
 		loop_free(&a->loop);

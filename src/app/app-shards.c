@@ -122,7 +122,6 @@ app_make_shards(struct app *a, char *err, size_t errlen)
 		struct bot_config c = a->cfg.bot;
 
 		c.shard_id = set.ids[i];
-		a->shards[i].a = a;
 		a->nshards = i + 1;
 		if (bot_init_shard(&a->shards[i].bot, &a->fleet, &c, loop_now(), err, errlen) < 0)
 			return -1;

@@ -144,18 +144,18 @@ app_persist(struct app *a)
 }
 
 static void
-perform(struct app *a, struct app_shard *sh, struct action *act)
+perform(struct app *a, int idx, struct action *act)
 {
 	switch (act->kind) {
 	case ACT_OPEN:
-		gateway_open(sh->gw, act->conn, act->text);
+		gateway_open(a->gw, app_gw_conn(idx, act->conn), act->text);
 		break;
 	case ACT_SEND:
-		gateway_send(sh->gw, act->conn, act->payload, act->payload_len);
+		gateway_send(a->gw, app_gw_conn(idx, act->conn), act->payload, act->payload_len);
 		act->payload = NULL;
 		break;
 	case ACT_CLOSE:
-		gateway_close(sh->gw, act->conn, act->close_code, act->text);
+		gateway_close(a->gw, app_gw_conn(idx, act->conn), act->close_code, act->text);
 		break;
 	case ACT_HTTP:
 		metrics_rest_start(&a->metrics, act->http_id, act->method, act->path);
@@ -189,7 +189,7 @@ app_kick(struct app *a)
 		more = false;
 		for (int i = 0; i < a->nshards; i++) {
 			while (bot_next_action(&a->shards[i].bot, &act)) {
-				perform(a, &a->shards[i], &act);
+				perform(a, i, &act);
 				more = true;
 			}
 		}
@@ -230,10 +230,12 @@ quit_done(const struct app *a, struct vtime now)
 {
 	if (now.mono_ms >= a->quit_deadline)
 		return true;
+	if (!gateway_idle(a->gw))
+		return false;
 	for (int i = 0; i < a->nshards; i++) {
 		const struct app_shard *sh = &a->shards[i];
 
-		if (!gateway_idle(sh->gw) || sh->bot.conn_open || sh->bot.conn_pending)
+		if (sh->bot.conn_open || sh->bot.conn_pending)
 			return false;
 	}
 	return true;

@@ -35,6 +35,8 @@ send 'reconnect -f 2'
 check "reconnect -f 2: one new session" wait_for_text 'shard 2: IDENTIFY' 10
 check "reconnect -f 2: connected again" wait_for_text 'shard 2: Reconnecting -> Connected' 10
 check "reconnect -f 2: all 16 connected" wait_for_text '16 Connected' 10
+send 'queue'
+check "queue: the identify queue per key" wait_for_text 'queue: identify (queue empty|key [0-9]+)' 3
 send 'reconnect 99'
 check "a shard past the last is refused" wait_for_text 'shard 99 is past the last one' 3
 
