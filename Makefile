@@ -164,9 +164,10 @@ chaos: $(BINS) $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 soak: $(BINS)
 	@VIGIL_BUILD=$(BUILD) sh tests/soak/soak.sh
 
-## dst: a deterministic simulation campaign: DAYS=N SEED=S [SEEDS=K]
+## dst: a deterministic simulation campaign: DAYS=N SEED=S [SEEDS=K] [SHARDS=N [MC=M]]
 dst: $(BUILD)/tests/dst/dst
-	$(BUILD)/tests/dst/dst --seed $(or $(SEED),1) --seeds $(or $(SEEDS),1) --days $(or $(DAYS),100)
+	$(BUILD)/tests/dst/dst --seed $(or $(SEED),1) --seeds $(or $(SEEDS),1) --days $(or $(DAYS),100) \
+	    $(if $(SHARDS),--shards $(SHARDS) --max-concurrency $(or $(MC),0))
 
 # Figures, never pass/fail: events/s, CPU per event, peak RSS (bench/run.sh).
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
