@@ -12,6 +12,7 @@
  * own copy of the `d` span first, re-tokenized (view_source_end).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "script/script-internal.h"
@@ -206,7 +207,27 @@ push_value(lua_State *L, struct view *v, const struct frame *f, int tok)
 	lua_remove(L, -2);
 }
 
-/* The value token for key (n bytes, raw compare) in object obj, or -1. */
+/* Whether key token k, escapes decoded, is key (n bytes). Only a key with a
+ * backslash gets here: Discord sends none, so the copy is rare. */
+static bool
+escaped_key_is(const struct frame *f, int k, const char *key, size_t n)
+{
+	size_t raw = (size_t)(f->tok[k].end - f->tok[k].start);
+	char small[256], *buf = raw < sizeof(small) ? small : malloc(raw + 1);
+	int len;
+	bool same;
+
+	if (buf == NULL)
+		return false;
+	len = frame_copy_str(f, k, buf, raw + 1);
+	same = len >= 0 && (size_t)len == n && memcmp(buf, key, n) == 0;
+	if (buf != small)
+		free(buf);
+	return same;
+}
+
+/* The value token for key (n bytes) in object obj, or -1. A key with an
+ * escape compares decoded, so indexing finds what msg:table() shows. */
 static int
 object_get(const struct frame *f, int obj, const char *key, size_t n)
 {
@@ -214,7 +235,10 @@ object_get(const struct frame *f, int obj, const char *key, size_t n)
 
 	for (int i = 0; i < f->tok[obj].size && k + 1 < f->ntok; i++) {
 		const jsmntok_t *t = &f->tok[k];
-		if ((size_t)(t->end - t->start) == n && memcmp(f->buf + t->start, key, n) == 0)
+		size_t raw = (size_t)(t->end - t->start);
+		bool escaped = memchr(f->buf + t->start, '\\', raw) != NULL;
+		if (escaped ? escaped_key_is(f, k, key, n) :
+		    raw == n && memcmp(f->buf + t->start, key, n) == 0)
 			return k + 1;
 		k = frame_skip(f, k + 1);
 	}

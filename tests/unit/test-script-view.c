@@ -20,7 +20,7 @@ static const char frame[] =
     "\"author\":{\"id\":\"7\",\"bot\":false,\"member\":{\"nick\":null,\"roles\":[\"1\",\"2\"]}},"
     "\"mentions\":[{\"id\":\"11\"},{\"id\":\"12\"},{\"id\":\"13\"}],"
     "\"embeds\":[],\"position\":-1,\"ratio\":0.75,\"big\":123456789012,\"tts\":true,"
-    "\"with.dot\":\"dotted\"}}";
+    "\"with.dot\":\"dotted\",\"ref\\renc\":\"cr\",\"back\\\\n\":\"bs\"}}";
 
 static const char checks[] =
     "vigil.on('MESSAGE_CREATE', function(m)\n"
@@ -36,6 +36,8 @@ static const char checks[] =
     "  assert(m.ratio == 0.75 and m.big == 123456789012 and m.tts == true, 'numbers')\n"
     "  assert(m.missing == nil and m.author.missing == nil, 'missing')\n"
     "  assert(m['with.dot'] == 'dotted', 'keys are not paths')\n"
+    "  assert(m['ref\\renc'] == 'cr' and m['back\\\\n'] == 'bs', 'escaped keys compare decoded')\n"
+    "  assert(m['ref\\\\renc'] == nil, 'an escaped key is not found by its raw text')\n"
     "  assert(m.shard == 0 and m.author.shard == nil, 'the event shard, at the root only')\n"
     "  assert(not pcall(function() m.content = 'x' end), 'read-only')\n"
     "  assert(getmetatable(m) == 'read-only payload', 'metatable hidden')\n"
