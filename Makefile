@@ -10,7 +10,7 @@ BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
 
-PKGS      := libwebsockets libcurl jansson ncursesw readline zlib
+PKGS      := libwebsockets libcurl jansson ncursesw readline zlib hiredis
 TEST_PKGS := cmocka
 
 # A fresh machine has none of the libraries: install them before anything
@@ -18,7 +18,8 @@ TEST_PKGS := cmocka
 NODEPS_GOALS := clean deps help
 ifeq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
-DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) && test -f /usr/include/jsmn.h && echo ok)
+DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) && test -f /usr/include/jsmn.h && \
+           command -v redis-server >/dev/null && echo ok)
 ifneq ($(DEPS_OK),ok)
 $(info deps: build dependencies are missing; running scripts/deps.sh)
 DEPS_RC := $(shell ./scripts/deps.sh >&2; echo $$?)

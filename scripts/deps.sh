@@ -16,6 +16,8 @@ libreadline-dev      the-command-line
 libjsmn-dev          zero-allocation-frame-tokenizer
 libcmocka-dev        unit-tests
 zlib1g-dev           zlib-stream-transport-compression
+libhiredis-dev       cluster-store-client-(Redis)
+redis-server         cluster-tests-start-their-own
 ca-certificates      TLS-to-real-Discord
 tmux                 end-to-end-console-tests
 procps               tests-read-process-state
