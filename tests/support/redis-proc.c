@@ -215,8 +215,12 @@ redisproc_cli(struct redisproc *rp, char *out, size_t outlen, const char *const 
 		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " '%s'", *args);
 	if (n >= sizeof(cmd) || (f = popen(cmd, "r")) == NULL)
 		return -1;
-	out[0] = '\0';
-	if (fgets(out, (int)outlen, f) != NULL)
-		out[strcspn(out, "\n")] = '\0';
+	/* Lines joined with spaces, the last newline dropped. */
+	n = fread(out, 1, outlen - 1, f);
+	out[n] = '\0';
+	while (n > 0 && out[n - 1] == '\n')
+		out[--n] = '\0';
+	for (char *p = out; (p = strchr(p, '\n')) != NULL;)
+		*p = ' ';
 	return pclose(f) == 0 ? 0 : -1;
 }

@@ -28,7 +28,8 @@ void redisproc_kill(struct redisproc *rp);
 void redisproc_pause(struct redisproc *rp, bool paused);
 /* Kills it and removes its dir (safe to call twice). */
 void redisproc_stop(struct redisproc *rp);
-/* redis-cli against it: the first line of the answer in out. 0, or -1. */
+/* redis-cli against it: the answer in out, its lines joined by spaces.
+ * 0, or -1. */
 int redisproc_cli(struct redisproc *rp, char *out, size_t outlen, const char *const *args);
 
 #endif
