@@ -148,7 +148,7 @@ int
 config_env(struct vigil_options *o, char *err, size_t errlen)
 {
 	const char *token = getenv("VIGIL_TOKEN"), *api = getenv("VIGIL_API");
-	const char *nc = getenv("NO_COLOR");
+	const char *nc = getenv("NO_COLOR"), *rpw = getenv("VIGIL_REDIS_PASSWORD");
 	char why[160];
 
 	if (token != NULL && token[0] != '\0' && config_set(o, "token", token, why, sizeof(why)) < 0) {
@@ -157,6 +157,11 @@ config_env(struct vigil_options *o, char *err, size_t errlen)
 	}
 	if (api != NULL && api[0] != '\0' && config_set(o, "api", api, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "VIGIL_API: %s", why);
+		return -1;
+	}
+	if (rpw != NULL && rpw[0] != '\0' &&
+	    config_set(o, "redis_password", rpw, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "VIGIL_REDIS_PASSWORD: %s", why);
 		return -1;
 	}
 	if (nc != NULL && nc[0] != '\0')
@@ -210,6 +215,12 @@ value_flag(struct vigil_options *o, int argc, char **argv, int *i, char *err, si
 	if (strcmp(name, "--token") == 0) {
 		snprintf(err, errlen, "the token is never taken from the command line (it would show "
 		    "in ps): set VIGIL_TOKEN or `token =` in the config file");
+		return -1;
+	}
+	if (strcmp(name, "--redis-password") == 0) {
+		snprintf(err, errlen, "the Redis password is never taken from the command line (it "
+		    "would show in ps): set VIGIL_REDIS_PASSWORD or `redis_password =` in the "
+		    "config file");
 		return -1;
 	}
 	if (!config_is_flag(name)) {

@@ -9,12 +9,24 @@
 #include <stdio.h>
 
 #include "app/app.h"
+#include "app/cluster.h"
 #include "app/embed.h"
 #include "net/gateway.h"
 #include "app/logsink.h"
 #include "net/loop.h"
 #include "net/rest.h"
 #include "net/statefile.h"
+
+/* REST requests held for the cluster's shared 50/s; past this many, they
+ * go on the local limit alone. The strings are the core's (borrowed until
+ * bot_on_http). */
+#define APP_HTTP_WAIT 256
+
+struct app_http_wait {
+	uint64_t id;
+	const char *method, *path, *body;
+	size_t body_len;
+};
 
 struct app {
 	struct app_config cfg;
@@ -35,11 +47,37 @@ struct app {
 	int status;
 	int64_t ui_deadline, quit_started, quit_deadline, logout_deadline;
 	uint64_t persist_failures;
+	/* the cluster (app-cluster.c); cluster is NULL without `cluster` */
+	struct cluster *cluster;
+	bool cluster_started;           /* bot_start ran (the lease was ours) */
+	bool cluster_lease_lost;
+	char cluster_published[48];     /* the state last published */
+	int64_t cluster_reading_wall;   /* Discord's reading last shared */
+	struct app_http_wait http_wait[APP_HTTP_WAIT];
+	int http_head, http_count;
+	bool http_asking;
+	lws_sorted_usec_list_t http_timer;
 };
 
 /* app.c */
 void app_persist(struct app *a);
 void app_flush_logs(struct app *a);
+/* app-cluster.c: the app's side of the cluster (docs/cluster.md). Each does
+ * nothing without `cluster`. */
+int app_cluster_new(struct app *a, char *err, size_t errlen);
+void app_cluster_free(struct app *a);
+/* Instead of bot_start: claims the shard and starts once its lease is ours
+ * (taking over a session another process left). False without a cluster. */
+bool app_cluster_begin(struct app *a);
+void app_cluster_permit(struct app *a, const struct action *act);
+/* After ACT_PERSIST: the session goes to the store too. */
+void app_cluster_persisted(struct app *a);
+/* ACT_HTTP: true when held for the shared limit (it is sent later). */
+bool app_cluster_http(struct app *a, const struct action *act);
+/* A REST answer: a global 429 pauses the whole cluster. */
+void app_cluster_http_done(struct app *a, int status, const struct rlq_headers *h);
+/* Once per loop turn: publishes the shard's state when it changed. */
+void app_cluster_turn(struct app *a);
 /* app-setup.c: asks the peer's control API whether it is vigil's emulator. */
 void app_probe_sim(struct app *a);
 

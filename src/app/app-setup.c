@@ -120,6 +120,7 @@ rest_done(void *ud, uint64_t id, int status, const struct rlq_headers *h, const 
 		rlq_headers_init(&none);
 		h = &none;
 	}
+	app_cluster_http_done(a, status, h);
 	bot_on_http(&a->bot, loop_now(), id, status, h, body, len, err);
 	app_kick(a);
 }
@@ -308,7 +309,7 @@ start_parts(struct app *a, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	return 0;
+	return app_cluster_new(a, err, errlen);
 }
 
 struct app *
@@ -321,6 +322,7 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	a->cfg = *cfg;
+	a->cfg.bot.cluster_permits = a->cfg.cluster[0] != '\0';
 	a->ui_deadline = VTIME_NEVER;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (a->cfg.headless && a->cfg.bot.log_capture < a->cfg.stdout_level)
@@ -334,6 +336,8 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	a->bot_ready = true;
+	if (a->cfg.redis_password[0] != '\0')
+		logring_set_secret_slot(&a->bot.log, LOG_SECRET_REDIS, a->cfg.redis_password);
 	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0) {
 		app_flush_logs(a);
 		app_free(a);
@@ -353,6 +357,7 @@ app_free(struct app *a)
 	app_flush_logs(a);
 	/* Transports first (they close their wsi and curl's sockets), then
 	 * the emulator, then the context, then the core. */
+	app_cluster_free(a);
 	rest_free(a->rest);
 	gateway_free(a->gw);
 	embed_stop(a->sim);
@@ -364,5 +369,6 @@ app_free(struct app *a)
 		fclose(a->logf);
 	curl_global_cleanup();
 	explicit_bzero(a->cfg.bot.token, sizeof(a->cfg.bot.token));
+	explicit_bzero(a->cfg.redis_password, sizeof(a->cfg.redis_password));
 	free(a);
 }

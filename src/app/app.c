@@ -98,10 +98,16 @@ perform(struct app *a, struct action *act)
 		gateway_close(a->gw, act->conn, act->close_code, act->text);
 		break;
 	case ACT_HTTP:
-		rest_perform(a->rest, act->http_id, act->method, act->path, act->body, act->body_len);
+		if (!app_cluster_http(a, act))
+			rest_perform(a->rest, act->http_id, act->method, act->path, act->body,
+			    act->body_len);
 		break;
 	case ACT_PERSIST:
 		app_persist(a);
+		app_cluster_persisted(a);
+		break;
+	case ACT_PERMIT:
+		app_cluster_permit(a, act);
 		break;
 	case ACT_ALERT:
 		if (a->ui.on_alert != NULL)
@@ -190,6 +196,7 @@ turn_end(struct app *a)
 		if (a->ui.next_deadline != NULL)
 			a->ui_deadline = a->ui.next_deadline(a->ui.ud, now);
 	}
+	app_cluster_turn(a);
 	if (a->cfg.logout)
 		logout_step(a, now);
 	if (!a->quitting && a->cfg.headless && a->bot.phase == PHASE_STOPPED) {
@@ -244,7 +251,8 @@ app_run(struct app *a)
 	app_probe_sim(a);
 	a->logout_deadline = now.mono_ms + 30 * MS_PER_S;
 	if (logout_needed(a)) {
-		bot_start(&a->bot, now);
+		if (!app_cluster_begin(a))
+			bot_start(&a->bot, now);
 		app_kick(a);
 	} else {
 		a->done = true;

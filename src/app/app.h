@@ -37,6 +37,11 @@ struct app_config {
 	 * without proof of life, hang up after that many (a black-holed TCP
 	 * connection). 0 = 60 s / 75 s. */
 	int ws_idle_ping_s, ws_idle_hangup_s;
+	/* The cluster (docs/cluster.md): "" = none, one process on its own. */
+	char cluster[APP_URL_MAX];      /* redis://HOST:PORT/DB or unix:///PATH */
+	char cluster_name[64];          /* "" = the bot's user id, once known */
+	char redis_password[256];       /* a secret, like the token */
+	int64_t cluster_lease_ms;       /* 0 = 15 s */
 };
 
 /* What the console gives the loop. Every hook may be NULL. */

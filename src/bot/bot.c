@@ -33,6 +33,7 @@ bot_config_defaults(struct bot_config *cfg)
 	cfg->log_capture = LOG_DEBUG;
 	cache_limits_default(&cfg->cache);
 	cfg->pingbot = true;
+	cfg->permit_retry_ms = 2 * MS_PER_S;
 }
 
 static void
@@ -187,6 +188,18 @@ act_persist(struct bot *b)
 			return;
 	}
 	push(b, ACT_PERSIST);
+}
+
+void
+act_permit(struct bot *b, uint64_t id, int shard, int key)
+{
+	struct action *a = push(b, ACT_PERMIT);
+
+	if (a == NULL)
+		return;
+	a->permit_id = id;
+	a->shard = shard;
+	a->key = key;
 }
 
 void
@@ -376,6 +389,14 @@ bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
 	http_done(b, now, &done, body, len);
 	while (rlq_reap(b->rest, &done))
 		http_done(b, now, &done, NULL, 0);
+	pump(b, now);
+}
+
+void
+bot_on_permit(struct bot *b, struct vtime now, uint64_t permit_id, const struct bot_permit *p)
+{
+	enter(b, now);
+	permit_answer(b, now, permit_id, p);
 	pump(b, now);
 }
 

@@ -24,6 +24,9 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_LEVEL_COUNT };
 #define LOG_TEXT_MAX     256
 #define LOG_SOURCE_MAX   12
 #define LOG_SECRET_MAX   256
+#define LOG_SECRETS      2
+#define LOG_SECRET_TOKEN 0
+#define LOG_SECRET_REDIS 1
 #define LOG_RING_DEFAULT 4096
 /* What replaces a secret in an entry. */
 #define LOG_REDACTED     "[redacted]"
@@ -47,8 +50,9 @@ struct logring {
 	enum log_level capture;        /* entries below this level are not recorded */
 	uint64_t by_level[LOG_LEVEL_COUNT];
 	struct vtime now;              /* stamped on each entry; set by the owner */
-	char secret[LOG_SECRET_MAX];
-	size_t secret_len;
+	/* The secrets to redact: the bot token, the cluster's Redis password. */
+	char secret[LOG_SECRETS][LOG_SECRET_MAX];
+	size_t secret_len[LOG_SECRETS];
 };
 
 /* Allocates `cap` slots (LOG_RING_DEFAULT when 0); capture starts at
@@ -57,7 +61,11 @@ int logring_init(struct logring *r, size_t cap);
 void logring_free(struct logring *r);
 /* The time stamped on entries added from now on. */
 void logring_set_time(struct logring *r, struct vtime now);
-/* Registers the one secret (the token) to redact; NULL or "" clears it.
+/* Registers a secret to redact in slot LOG_SECRET_TOKEN or
+ * LOG_SECRET_REDIS; NULL or "" clears it. Secrets shorter than 6 bytes are
+ * refused (-1). */
+int logring_set_secret_slot(struct logring *r, int slot, const char *secret);
+/* Registers the token (slot LOG_SECRET_TOKEN) to redact; NULL or "" clears it.
  * Secrets shorter than 6 bytes are refused (-1): redacting them would mangle
  * ordinary words. */
 int logring_set_secret(struct logring *r, const char *secret);

@@ -76,8 +76,8 @@ emit_lifecycle(struct bot *b, const char *name, const char *detail)
 	listeners_emit(&b->listeners, &ev, &b->log);
 }
 
-static void
-wait_then(struct bot *b, struct vtime now, enum bot_wait why, int64_t ms)
+void
+session_wait(struct bot *b, struct vtime now, enum bot_wait why, int64_t ms)
 {
 	b->phase = PHASE_WAIT;
 	b->wait = why;
@@ -137,7 +137,7 @@ fetch_failed(struct bot *b, struct vtime now, const char *why, int64_t min_ms)
 		LOGF(&b->log, LOG_WARN, "session",
 		    "GET /gateway/bot failed %d times (%s); using the cached gateway URL",
 		    b->fetch_failures, why);
-		open_conn(b, now, b->gateway_url);
+		permit_then_open(b, now);
 		return;
 	}
 	b->failures++;
@@ -146,7 +146,7 @@ fetch_failed(struct bot *b, struct vtime now, const char *why, int64_t min_ms)
 		ms = min_ms;
 	LOGF(&b->log, LOG_WARN, "session", "GET /gateway/bot failed: %s; next attempt in %lld ms",
 	    why, (long long)ms);
-	wait_then(b, now, WAIT_BACKOFF, ms);
+	session_wait(b, now, WAIT_BACKOFF, ms);
 }
 
 static void
@@ -189,10 +189,10 @@ budget_allows(struct bot *b, struct vtime now)
 		LOGF(&b->log, LOG_WARN, "budget",
 		    "%d session starts left (reserve %d): waiting %lld s for a free slot",
 		    left, b->budget.reserve, (long long)(ms / MS_PER_S));
-		wait_then(b, now, WAIT_BUDGET, ms);
+		session_wait(b, now, WAIT_BUDGET, ms);
 	} else {
 		LOGF(&b->log, LOG_DEBUG, "budget", "identify spacing: waiting %lld ms", (long long)ms);
-		wait_then(b, now, WAIT_SPACING, ms);
+		session_wait(b, now, WAIT_SPACING, ms);
 	}
 	return false;
 }
@@ -241,7 +241,7 @@ proceed(struct bot *b, struct vtime now)
 	if (b->next.wait_ms > 0) {
 		LOGF(&b->log, LOG_INFO, "session", "next attempt (%d) in %lld ms: %s",
 		    b->failures + 1, (long long)b->next.wait_ms, bot_wait_name(b->next.wait));
-		wait_then(b, now, b->next.wait, b->next.wait_ms);
+		session_wait(b, now, b->next.wait, b->next.wait_ms);
 		return;
 	}
 	attempt(b, now);
@@ -660,7 +660,13 @@ session_fetched(struct bot *b, struct vtime now, const struct rlq_done *done, co
 	LOGF(&b->log, LOG_DEBUG, "budget", "Discord: %d of %d session starts remaining",
 	    b->budget.d_remaining, b->budget.d_total);
 	if (budget_allows(b, now))
-		open_conn(b, now, b->gateway_url);
+		permit_then_open(b, now);
+}
+
+void
+session_open_for_identify(struct bot *b, struct vtime now)
+{
+	open_conn(b, now, b->gateway_url);
 }
 
 static void
@@ -699,6 +705,9 @@ session_tick(struct bot *b, struct vtime now)
 	case PHASE_FETCH:
 		fetch_failed(b, now, "timed out", 0);
 		break;
+	case PHASE_PERMIT:
+		permit_timed_out(b, now);
+		break;
 	case PHASE_CONNECTING:
 	case PHASE_HELLO:
 	case PHASE_IDENTIFYING:
@@ -716,7 +725,7 @@ session_tick(struct bot *b, struct vtime now)
 static bool
 attempt_in_flight(const struct bot *b)
 {
-	return b->phase == PHASE_FETCH || b->phase == PHASE_CLOSING ||
+	return b->phase == PHASE_FETCH || b->phase == PHASE_PERMIT || b->phase == PHASE_CLOSING ||
 	    (b->phase >= PHASE_CONNECTING && b->phase < PHASE_CONNECTED);
 }
 

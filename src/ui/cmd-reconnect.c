@@ -1,7 +1,10 @@
 /*
  * reconnect: force a new session (IDENTIFY). It costs one of the 24 h
  * session starts and wipes the cache, so when the budget is low the console
- * asks first; `reconnect -f` skips the question.
+ * asks first; `reconnect -f` skips the question. In a cluster, `reconnect -f
+ * --local` identifies without the cluster's permit once, for when the
+ * cluster store is down and the operator takes the budget on themselves
+ * (docs/cluster.md "When Redis fails").
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,9 +42,15 @@ cmd_reconnect_exec(struct ui *ui, int argc, char **argv)
 	char q[160];
 	int left;
 
-	if (argc == 2 && strcmp(argv[1], "-f") != 0) {
+	if ((argc >= 2 && strcmp(argv[1], "-f") != 0) ||
+	    (argc == 3 && strcmp(argv[2], "--local") != 0)) {
 		cmd_usage_error(ui, &cmd_reconnect_entry, "unknown flag");
 		return CMD_ERROR;
+	}
+	if (argc == 3) {
+		bot_permit_override(ui->bot);
+		ui_msg(ui, LOG_WARN, "reconnect: the next IDENTIFY goes without the cluster's "
+		    "permit, on your responsibility");
 	}
 	if (argc == 1 && budget_low(ui->bot, app_now(ui->app), &left)) {
 		snprintf(q, sizeof(q), "only %d session starts left (reserve %d): start a new session?",
@@ -55,11 +64,12 @@ cmd_reconnect_exec(struct ui *ui, int argc, char **argv)
 
 const struct cmd_entry cmd_reconnect_entry = {
 	.name = "reconnect",
-	.usage = "[-f]",
+	.usage = "[-f [--local]]",
 	.help = "force a new session (costs a session start, wipes the cache)",
-	.details = "asks first when the 24 h budget is low; -f does not ask",
+	.details = "asks first when the 24 h budget is low; -f does not ask; "
+	    "-f --local identifies once without the cluster's permit",
 	.min_args = 0,
-	.max_args = 1,
-	.complete = "-f",
+	.max_args = 2,
+	.complete = "-f --local",
 	.exec = cmd_reconnect_exec,
 };

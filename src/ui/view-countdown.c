@@ -43,6 +43,8 @@ wait_label(enum bot_wait w)
 		return "no session start left: waiting for a free slot";
 	case WAIT_SPACING:
 		return "identify spacing, 5 s";
+	case WAIT_CLUSTER:
+		return "cluster store unreachable";
 	default:
 		return "";
 	}

@@ -97,6 +97,7 @@ on_action(struct drv *d, struct action *a)
 		check_text("alert", a->text);
 		break;
 	case ACT_PERSIST:
+	case ACT_PERMIT:        /* cluster_permits stays off here */
 		break;
 	}
 }

@@ -1,0 +1,395 @@
+/*
+ * The app's side of the cluster (docs/cluster.md): it answers the core's
+ * ACT_PERMIT from the store, starts the shard only once its lease is ours
+ * (taking over the session another process left), shares the session on
+ * every persist, holds REST requests for the shared 50/s, spreads a global
+ * 429, and publishes the shard's state. One shard per process until the
+ * shards work lands (issue 12): shard cfg.bot.shard_id of shard_count.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app-internal.h"
+
+static struct bot_permit
+to_bot(const struct app *a, const struct cluster_permit *p)
+{
+	struct bot_permit bp;
+
+	memset(&bp, 0, sizeof(bp));
+	switch (p->status) {
+	case CP_GRANTED:
+		bp.status = BOT_PERMIT_GRANTED;
+		snprintf(bp.why, sizeof(bp.why), "%d starts left cluster-wide", p->left);
+		break;
+	case CP_KEY_HELD:
+		bp.status = BOT_PERMIT_KEY_HELD;
+		bp.wait_ms = p->wait_ms;
+		snprintf(bp.why, sizeof(bp.why), "held by %.80s", p->holder);
+		break;
+	case CP_BUDGET:
+		bp.status = BOT_PERMIT_BUDGET;
+		bp.wait_ms = p->next_free_wall_ms - app_now(a).wall_ms;
+		snprintf(bp.why, sizeof(bp.why), "the cluster's count");
+		break;
+	case CP_UNREACHABLE:
+		bp.status = BOT_PERMIT_UNREACHABLE;
+		snprintf(bp.why, sizeof(bp.why), "%.90s", p->why);
+		break;
+	}
+	return bp;
+}
+
+struct permit_ask {
+	struct app *a;
+	uint64_t id;
+};
+
+static void
+permit_done(void *ud, const struct cluster_permit *p)
+{
+	struct permit_ask *q = ud;
+	struct bot_permit bp = to_bot(q->a, p);
+
+	bot_on_permit(&q->a->bot, app_now(q->a), q->id, &bp);
+	app_kick(q->a);
+	free(q);
+}
+
+/* Discord's reading, shared before the permit that follows it on the same
+ * connection, so the permit is judged by it. */
+static void
+share_reading(struct app *a)
+{
+	const struct budget *b = &a->bot.budget;
+
+	if (!b->discord_known || b->d_seen_wall_ms == a->cluster_reading_wall)
+		return;
+	a->cluster_reading_wall = b->d_seen_wall_ms;
+	cluster_report_limit(a->cluster, b->d_total, b->d_remaining - b->d_used_since,
+	    b->d_reset_wall_ms - app_now(a).wall_ms, b->d_max_concurrency);
+}
+
+void
+app_cluster_permit(struct app *a, const struct action *act)
+{
+	struct permit_ask *q;
+	struct bot_permit bp;
+	char err[200];
+
+	memset(&bp, 0, sizeof(bp));
+	bp.status = BOT_PERMIT_UNREACHABLE;
+	if (a->cluster == NULL) {
+		/* The core asks only when told there is a cluster. */
+		bp.status = BOT_PERMIT_GRANTED;
+		snprintf(bp.why, sizeof(bp.why), "no cluster");
+		bot_on_permit(&a->bot, app_now(a), act->permit_id, &bp);
+		return;
+	}
+	share_reading(a);
+	q = calloc(1, sizeof(*q));
+	if (q == NULL) {
+		snprintf(bp.why, sizeof(bp.why), "out of memory");
+		bot_on_permit(&a->bot, app_now(a), act->permit_id, &bp);
+		return;
+	}
+	q->a = a;
+	q->id = act->permit_id;
+	if (cluster_permit(a->cluster, act->shard, act->key, permit_done, q, err,
+	    sizeof(err)) < 0) {
+		free(q);
+		snprintf(bp.why, sizeof(bp.why), "%.90s", err);
+		bot_on_permit(&a->bot, app_now(a), act->permit_id, &bp);
+	}
+}
+
+void
+app_cluster_persisted(struct app *a)
+{
+	const struct bot *b = &a->bot;
+
+	if (a->cluster == NULL || !cluster_owns(a->cluster, b->cfg.shard_id))
+		return;
+	cluster_session_put(a->cluster, b->cfg.shard_id, b->session_id, b->seq, b->resume_url,
+	    b->cfg.resume_window_ms);
+}
+
+/* ---- starting once the lease is ours ---- */
+
+static void
+start_bot(struct app *a)
+{
+	a->cluster_started = true;
+	bot_start(&a->bot, app_now(a));
+	app_kick(a);
+}
+
+static void
+session_got(void *ud, const struct cluster_session *s, const char *err)
+{
+	struct app *a = ud;
+
+	if (err != NULL)
+		LOGF(&a->bot.log, LOG_WARN, "cluster", "cannot read the shard's session from the "
+		    "store (%s): starting without it", err);
+	else if (s->found)
+		bot_adopt_session(&a->bot, app_now(a), s->id, s->seq, s->url);
+	start_bot(a);
+}
+
+static void
+lease_ours(struct app *a)
+{
+	char err[200];
+
+	if (a->cluster_lease_lost) {
+		a->cluster_lease_lost = false;
+		LOGF(&a->bot.log, LOG_WARN, "cluster", "shard %d is ours again; `resume` or "
+		    "`reconnect` to take it up", a->bot.cfg.shard_id);
+		return;
+	}
+	if (a->cluster_started)
+		return;
+	/* A shard that moved here resumes the session its last owner left. */
+	if (a->bot.session_id[0] == '\0' &&
+	    cluster_session_get(a->cluster, a->bot.cfg.shard_id, session_got, a, err,
+	    sizeof(err)) == 0)
+		return;
+	start_bot(a);
+}
+
+static void
+on_lease(void *ud, const struct cluster_lease *l)
+{
+	struct app *a = ud;
+	char err[160];
+
+	if (l->ours) {
+		lease_ours(a);
+		return;
+	}
+	if (!a->cluster_started) {
+		if (a->ui.on_alert != NULL)
+			a->ui.on_alert(a->ui.ud, "shard claimed by another process: waiting");
+		return;
+	}
+	/* Never two live connections for one shard (invariant 1), also
+	 * across processes: whoever holds the lease keeps it. */
+	a->cluster_lease_lost = true;
+	LOGF(&a->bot.log, LOG_ERROR, "cluster", "shard %d now belongs to %s: stopping it here",
+	    l->shard, l->holder);
+	if (bot_cmd_stop(&a->bot, app_now(a), err, sizeof(err)) < 0)
+		LOGF(&a->bot.log, LOG_DEBUG, "cluster", "stop: %s", err);
+	app_kick(a);
+}
+
+bool
+app_cluster_begin(struct app *a)
+{
+	char err[160];
+	int shard = a->bot.cfg.shard_id;
+
+	if (a->cluster == NULL)
+		return false;
+	LOGF(&a->bot.log, LOG_INFO, "cluster", "claiming shard %d as %s", shard,
+	    cluster_owner(a->cluster));
+	if (cluster_claim(a->cluster, &shard, 1, err, sizeof(err)) < 0) {
+		LOGF(&a->bot.log, LOG_ERROR, "cluster", "%s", err);
+		return false;
+	}
+	return true;
+}
+
+/* ---- REST under the shared limit ---- */
+
+static void http_pump(struct app *a);
+
+static void
+http_timer_cb(lws_sorted_usec_list_t *sul)
+{
+	http_pump(lws_container_of(sul, struct app, http_timer));
+}
+
+static void
+http_send_head(struct app *a)
+{
+	const struct app_http_wait *w = &a->http_wait[a->http_head];
+
+	rest_perform(a->rest, w->id, w->method, w->path, w->body, w->body_len);
+	a->http_head = (a->http_head + 1) % APP_HTTP_WAIT;
+	a->http_count--;
+}
+
+static void
+http_answer(void *ud, bool go, int64_t wait_ms, const char *err)
+{
+	struct app *a = ud;
+
+	a->http_asking = false;
+	if (a->http_count == 0)
+		return;
+	if (!go && err == NULL) {
+		lws_sul_schedule(a->loop.ctx, 0, &a->http_timer, http_timer_cb,
+		    (lws_usec_t)(wait_ms > 0 ? wait_ms : 1) * 1000);
+		return;
+	}
+	/* An unreachable store must not stop REST: the local limit holds. */
+	http_send_head(a);
+	http_pump(a);
+}
+
+static void
+http_pump(struct app *a)
+{
+	char err[200];
+
+	while (a->http_count > 0 && !a->http_asking) {
+		if (cluster_rest_take(a->cluster, 1, http_answer, a, err, sizeof(err)) == 0) {
+			a->http_asking = true;
+			return;
+		}
+		http_send_head(a);
+	}
+}
+
+bool
+app_cluster_http(struct app *a, const struct action *act)
+{
+	struct app_http_wait *w;
+
+	if (a->cluster == NULL || !cluster_is_up(a->cluster) || a->http_count >= APP_HTTP_WAIT)
+		return false;
+	w = &a->http_wait[(a->http_head + a->http_count) % APP_HTTP_WAIT];
+	w->id = act->http_id;
+	w->method = act->method;
+	w->path = act->path;
+	w->body = act->body;
+	w->body_len = act->body_len;
+	a->http_count++;
+	http_pump(a);
+	return true;
+}
+
+void
+app_cluster_http_done(struct app *a, int status, const struct rlq_headers *h)
+{
+	if (a->cluster == NULL || status != 429 || h == NULL || !h->global)
+		return;
+	LOGF(&a->bot.log, LOG_WARN, "cluster", "a global 429: pausing REST cluster-wide for "
+	    "%.3f s", h->retry_after_s);
+	cluster_rest_pause(a->cluster, (int64_t)(h->retry_after_s * 1000.0) + 1);
+}
+
+/* ---- publishing the state ---- */
+
+void
+app_cluster_turn(struct app *a)
+{
+	char state[48];
+
+	if (a->cluster == NULL || !a->cluster_started)
+		return;
+	snprintf(state, sizeof(state), "%s", bot_state_name(a->bot.state));
+	if (strcmp(state, a->cluster_published) == 0)
+		return;
+	snprintf(a->cluster_published, sizeof(a->cluster_published), "%s", state);
+	cluster_publish(a->cluster, a->bot.cfg.shard_id, state);
+}
+
+/* ---- setup ---- */
+
+/* Discord's tokens begin with the bot's user id in base64. */
+static bool
+user_id_of_token(const char *token, char *out, size_t outlen)
+{
+	static const char digits[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned bits = 0, acc = 0;
+	size_t n = 0;
+
+	for (const char *p = token; *p != '\0' && *p != '.' && *p != '='; p++) {
+		const char *d = strchr(digits, *p == '-' ? '+' : *p == '_' ? '/' : *p);
+		if (d == NULL || *p == '\0')
+			return false;
+		acc = (acc << 6) | (unsigned)(d - digits);
+		bits += 6;
+		if (bits >= 8) {
+			char c = (char)((acc >> (bits - 8)) & 0xff);
+			bits -= 8;
+			if (c < '0' || c > '9' || n + 1 >= outlen)
+				return false;
+			out[n++] = c;
+		}
+	}
+	out[n] = '\0';
+	return n >= 15;                 /* a snowflake has 17-20 digits */
+}
+
+/* The default cluster_name: the bot's user id, from the token; a token
+ * without one (the emulator's) gets a hash of it, never the token. */
+static void
+default_name(const struct app *a, char *out, size_t outlen)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	if (user_id_of_token(a->cfg.bot.token, out, outlen))
+		return;
+	for (const char *p = a->cfg.bot.token; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(out, outlen, "token-%016llx", (unsigned long long)h);
+}
+
+static int
+local_used(void *ud)
+{
+	struct app *a = ud;
+	const struct budget *b = &a->bot.budget;
+	int used = budget_used(b, app_now(a));
+	int d_used = b->discord_known ? b->d_total - b->d_remaining + b->d_used_since : 0;
+
+	return used > d_used ? used : d_used;
+}
+
+int
+app_cluster_new(struct app *a, char *err, size_t errlen)
+{
+	struct cluster_config cc;
+	struct cluster_hooks h;
+
+	if (a->cfg.cluster[0] == '\0')
+		return 0;
+	memset(&cc, 0, sizeof(cc));
+	memset(&h, 0, sizeof(h));
+	if (redis_url_parse(a->cfg.cluster, &cc.redis.url, err, errlen) < 0)
+		return -1;
+	memcpy(cc.redis.password, a->cfg.redis_password, sizeof(cc.redis.password));
+	if (a->cfg.cluster_name[0] != '\0')
+		snprintf(cc.name, sizeof(cc.name), "%s", a->cfg.cluster_name);
+	else
+		default_name(a, cc.name, sizeof(cc.name));
+	cc.limit = a->cfg.bot.budget_limit;
+	cc.reserve = a->cfg.bot.budget_reserve;
+	cc.assume_on_loss = a->cfg.bot.budget_assume_on_corrupt;
+	cc.lease_ttl_ms = (int)a->cfg.cluster_lease_ms;
+	h.ud = a;
+	h.local_used = local_used;
+	h.on_lease = on_lease;
+	a->cluster = cluster_new(&a->loop, &a->bot.log, &cc, &h, err, errlen);
+	explicit_bzero(cc.redis.password, sizeof(cc.redis.password));
+	explicit_bzero(a->cfg.redis_password, sizeof(a->cfg.redis_password));
+	if (a->cluster == NULL)
+		return -1;
+	LOGF(&a->bot.log, LOG_INFO, "cluster", "cluster %s on %s", cc.name, a->cfg.cluster);
+	return 0;
+}
+
+void
+app_cluster_free(struct app *a)
+{
+	if (a->cluster == NULL)
+		return;
+	lws_sul_cancel(&a->http_timer);
+	cluster_free(a->cluster);
+	a->cluster = NULL;
+}
