@@ -260,8 +260,9 @@ static void
 seed(struct cluster *c, eval_fn then, void *ud)
 {
 	struct seed_req *q = calloc(1, sizeof(*q));
-	char k0[KEY_MAX], k1[KEY_MAX], epoch[64], n[16], err[200];
-	const char *keys[2] = { k0, k1 }, *args[2] = { epoch, n };
+	char k0[KEY_MAX], k1[KEY_MAX], epoch[64], n[16], hold[16], pre[KEY_MAX], sp[16];
+	char err[200];
+	const char *keys[2] = { k0, k1 }, *args[5] = { epoch, n, hold, pre, sp };
 
 	if (q == NULL)
 		return;
@@ -272,7 +273,11 @@ seed(struct cluster *c, eval_fn then, void *ud)
 	key(c, k1, sizeof(k1), "epoch", -1);
 	snprintf(epoch, sizeof(epoch), "%016llx", (unsigned long long)rng_u64(&c->rng));
 	snprintf(n, sizeof(n), "%d", q->assumed);
-	if (eval(c, CS_SEED, 2, keys, 2, args, seed_done, q, err, sizeof(err)) < 0) {
+	/* Only a store we knew lost locks; a new one has none to lose. */
+	snprintf(hold, sizeof(hold), "%d", c->epoch[0] != '\0' ? CLUSTER_KEYS_MAX : 0);
+	snprintf(pre, sizeof(pre), "%sidentify:", c->prefix);
+	snprintf(sp, sizeof(sp), "%d", c->cfg.spacing_ms);
+	if (eval(c, CS_SEED, 2, keys, 5, args, seed_done, q, err, sizeof(err)) < 0) {
 		if (then != NULL)
 			then(c, ud, NULL, err);
 		free(q);

@@ -31,6 +31,7 @@
 #define CLUSTER_REST_RATE       50      /* Discord's global REST limit, per s */
 #define CLUSTER_REST_BURST      10
 #define CLUSTER_STATE_MAX       48
+#define CLUSTER_KEYS_MAX        16      /* concurrency keys a re-seed holds (Discord's largest max_concurrency we keep) */
 
 struct cluster_config {
 	struct redis_lws_config redis;

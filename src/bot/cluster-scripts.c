@@ -57,6 +57,9 @@ static const char seed[] =
 	"for i = 1, tonumber(ARGV[2]) do\n"
 	"  redis.call('ZADD', KEYS[1], now, 'assumed:' .. ARGV[1] .. ':' .. i)\n"
 	"end\n"
+	"for k = 0, tonumber(ARGV[3]) - 1 do\n"
+	"  redis.call('SET', ARGV[4] .. k, 're-seeded store', 'PX', ARGV[5], 'NX')\n"
+	"end\n"
 	"return {1, ARGV[1]}\n";
 
 static const char limit[] =

@@ -25,7 +25,9 @@ enum cluster_script {
 	 * {4, 0}                        the store has no epoch: lost or new
 	 * {5, epoch}                    the epoch differs from the expected one */
 	CS_PERMIT,
-	/* KEYS starts, epoch. ARGV epoch, assumed_count.
+	/* KEYS starts, epoch. ARGV epoch, assumed_count, keys_to_hold,
+	 * identify-key prefix, spacing_ms: a store that lost its data lost the
+	 * identify locks too, so the seed holds keys 0..keys_to_hold-1.
 	 * {1, epoch} seeded (assumed_count starts stamped now)
 	 * {0, epoch} someone seeded first */
 	CS_SEED,
