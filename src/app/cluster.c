@@ -48,6 +48,12 @@ struct cluster {
 	char holder[CLUSTER_SHARDS_MAX][CLUSTER_OWNER_MAX];
 	int nshards;
 	bool renewing;
+	int renew_idx[CLUSTER_SHARDS_MAX];      /* the shards in the renewal in flight */
+	int renew_n;
+	/* After a reconnect, leases may have lapsed in the outage or gone with
+	 * the data: the owners renew first, and this process claims nothing
+	 * new before then (mono ms). */
+	int64_t claim_from_ms;
 	lws_sorted_usec_list_t renew;
 };
 
@@ -318,6 +324,8 @@ store_up(void *ud)
 	/* Re-sync: a store that came back empty is re-seeded before any
 	 * permit (they queue behind this on the one connection). */
 	seed(c, NULL, NULL);
+	if (redis_lws_ups(c->r) > 1)
+		c->claim_from_ms = loop_now_us() / 1000 + c->cfg.lease_ttl_ms;
 	renew_now(c);
 	if (c->hooks.on_store != NULL)
 		c->hooks.on_store(c->hooks.ud, true, "");
@@ -638,11 +646,11 @@ lease_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 		 * is down for everyone (docs/cluster.md "When Redis fails"). */
 		LOGF(c->log, LOG_DEBUG, "cluster", "lease renewal failed: %s", err);
 	} else {
-		for (int i = 0; i < c->nshards && (size_t)(i * 3 + 2) < rep->elements; i++) {
+		for (int j = 0; j < c->renew_n && (size_t)(j * 3 + 2) < rep->elements; j++) {
 			char holder[CLUSTER_OWNER_MAX];
-			elem_str(rep, (size_t)i * 3 + 2, holder, sizeof(holder));
-			lease_changed(c, i, elem_int(rep, (size_t)i * 3) == 1,
-			    elem_int(rep, (size_t)i * 3 + 1), holder);
+			elem_str(rep, (size_t)j * 3 + 2, holder, sizeof(holder));
+			lease_changed(c, c->renew_idx[j], elem_int(rep, (size_t)j * 3) == 1,
+			    elem_int(rep, (size_t)j * 3 + 1), holder);
 		}
 	}
 	renew_arm(c);
@@ -660,14 +668,19 @@ renew_now(struct cluster *c)
 		return;
 	k = calloc((size_t)c->nshards, sizeof(*k));
 	keys = calloc((size_t)c->nshards, sizeof(*keys));
+	c->renew_n = 0;
 	if (k != NULL && keys != NULL) {
+		bool renew_only = loop_now_us() / 1000 < c->claim_from_ms;
 		for (int i = 0; i < c->nshards; i++) {
-			key(c, k[i], sizeof(k[i]), "owner", c->shards[i]);
-			keys[i] = k[i];
+			if (renew_only && !c->ours[i])
+				continue;
+			key(c, k[c->renew_n], sizeof(k[0]), "owner", c->shards[i]);
+			keys[c->renew_n] = k[c->renew_n];
+			c->renew_idx[c->renew_n++] = i;
 		}
 		snprintf(ttl, sizeof(ttl), "%d", c->cfg.lease_ttl_ms);
-		if (eval(c, CS_LEASE, c->nshards, keys, 2, args, lease_done, NULL, err,
-		    sizeof(err)) == 0)
+		if (c->renew_n > 0 && eval(c, CS_LEASE, c->renew_n, keys, 2, args, lease_done,
+		    NULL, err, sizeof(err)) == 0)
 			c->renewing = true;
 	}
 	free(k);
