@@ -10,7 +10,7 @@ BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
 
-PKGS      := libwebsockets libcurl jansson ncursesw readline zlib hiredis
+PKGS      := libwebsockets libcurl jansson ncursesw readline zlib hiredis lua5.4
 TEST_PKGS := cmocka
 
 # A fresh machine has none of the libraries: install them before anything
