@@ -107,7 +107,7 @@ Q := @
 SAY := @printf '  %-4s %s\n'
 endif
 
-.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests bench dst chaos soak
+.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests bench dst dst-cluster chaos soak
 ## all: build build/vigil and build/vigil-sim (the default)
 all: $(BINS)
 
@@ -157,6 +157,11 @@ chaos: $(BINS) $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 ## soak: RSS over SOAK_EVENTS events and SOAK_RECONNECTS reconnects
 soak: $(BINS)
 	@VIGIL_BUILD=$(BUILD) sh tests/soak/soak.sh
+
+## dst-cluster: the cluster's simulation campaign: DAYS=N SEED=S SEEDS=K
+dst-cluster: $(BUILD)/tests/dst/test-dst-cluster
+	DST_CLUSTER_SEED=$(or $(SEED),1) DST_CLUSTER_SEEDS=$(or $(SEEDS),8) \
+	    DST_CLUSTER_DAYS=$(or $(DAYS),1) $(BUILD)/tests/dst/test-dst-cluster
 
 ## dst: a deterministic simulation campaign: DAYS=N SEED=S [SEEDS=K]
 dst: $(BUILD)/tests/dst/dst

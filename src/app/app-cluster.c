@@ -105,6 +105,13 @@ app_cluster_permit(struct app *a, const struct action *act)
 }
 
 void
+app_cluster_sent(struct app *a, const struct action *act)
+{
+	if (a->cluster != NULL && act->identify && a->cfg.bot.cluster_permits)
+		cluster_identified(a->cluster, act->shard, act->key);
+}
+
+void
 app_cluster_persisted(struct app *a)
 {
 	const struct bot *b = &a->bot;
@@ -340,6 +347,12 @@ default_name(const struct app *a, char *out, size_t outlen)
 	snprintf(out, outlen, "token-%016llx", (unsigned long long)h);
 }
 
+static void
+on_renewed(void *ud)
+{
+	app_cluster_persisted(ud);
+}
+
 static int
 local_used(void *ud)
 {
@@ -372,9 +385,11 @@ app_cluster_new(struct app *a, char *err, size_t errlen)
 	cc.reserve = a->cfg.bot.budget_reserve;
 	cc.assume_on_loss = a->cfg.bot.budget_assume_on_corrupt;
 	cc.lease_ttl_ms = (int)a->cfg.cluster_lease_ms;
+	cc.connect_ms = (int)a->cfg.bot.hello_timeout_ms;
 	h.ud = a;
 	h.local_used = local_used;
 	h.on_lease = on_lease;
+	h.on_renewed = on_renewed;
 	a->cluster = cluster_new(&a->loop, &a->bot.log, &cc, &h, err, errlen);
 	explicit_bzero(cc.redis.password, sizeof(cc.redis.password));
 	explicit_bzero(a->cfg.redis_password, sizeof(a->cfg.redis_password));

@@ -70,6 +70,8 @@ void app_cluster_free(struct app *a);
  * (taking over a session another process left). False without a cluster. */
 bool app_cluster_begin(struct app *a);
 void app_cluster_permit(struct app *a, const struct action *act);
+/* After an IDENTIFY's ACT_SEND: its key rests 5 s from now. */
+void app_cluster_sent(struct app *a, const struct action *act);
 /* After ACT_PERSIST: the session goes to the store too. */
 void app_cluster_persisted(struct app *a);
 /* ACT_HTTP: true when held for the shared limit (it is sent later). */

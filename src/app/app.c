@@ -93,6 +93,7 @@ perform(struct app *a, struct action *act)
 	case ACT_SEND:
 		gateway_send(a->gw, act->conn, act->payload, act->payload_len);
 		act->payload = NULL;
+		app_cluster_sent(a, act);
 		break;
 	case ACT_CLOSE:
 		gateway_close(a->gw, act->conn, act->close_code, act->text);

@@ -50,9 +50,11 @@ struct cluster {
 	bool renewing;
 	int renew_idx[CLUSTER_SHARDS_MAX];      /* the shards in the renewal in flight */
 	int renew_n;
-	/* After a reconnect, leases may have lapsed in the outage or gone with
-	 * the data: the owners renew first, and this process claims nothing
-	 * new before then (mono ms). */
+	/* Leases may have lapsed while the store was out of reach (for this
+	 * process, maybe for their owners too) or gone with its data: until
+	 * this process has been in touch with the store for one lease time, it
+	 * renews what it holds and claims nothing new, so the owners renew
+	 * first (mono ms). */
 	int64_t claim_from_ms;
 	lws_sorted_usec_list_t renew;
 };
@@ -324,8 +326,7 @@ store_up(void *ud)
 	/* Re-sync: a store that came back empty is re-seeded before any
 	 * permit (they queue behind this on the one connection). */
 	seed(c, NULL, NULL);
-	if (redis_lws_ups(c->r) > 1)
-		c->claim_from_ms = loop_now_us() / 1000 + c->cfg.lease_ttl_ms;
+	c->claim_from_ms = loop_now_us() / 1000 + c->cfg.lease_ttl_ms;
 	renew_now(c);
 	if (c->hooks.on_store != NULL)
 		c->hooks.on_store(c->hooks.ud, true, "");
@@ -435,9 +436,9 @@ permit_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 static int
 permit_send(struct cluster *c, struct permit_req *q, char *err, size_t errlen)
 {
-	char k[4][KEY_MAX], shard[16], lim[16], res[16], spacing[16];
+	char k[4][KEY_MAX], shard[16], lim[16], res[16], hold[16];
 	const char *keys[4] = { k[0], k[1], k[2], k[3] };
-	const char *args[6] = { c->cfg.owner, shard, lim, res, spacing, c->epoch };
+	const char *args[6] = { c->cfg.owner, shard, lim, res, hold, c->epoch };
 
 	key(c, k[0], sizeof(k[0]), "starts", -1);
 	key(c, k[1], sizeof(k[1]), "limit", -1);
@@ -446,7 +447,8 @@ permit_send(struct cluster *c, struct permit_req *q, char *err, size_t errlen)
 	snprintf(shard, sizeof(shard), "%d", q->shard);
 	snprintf(lim, sizeof(lim), "%d", c->cfg.limit);
 	snprintf(res, sizeof(res), "%d", c->cfg.reserve);
-	snprintf(spacing, sizeof(spacing), "%d", c->cfg.spacing_ms);
+	snprintf(hold, sizeof(hold), "%d", c->cfg.spacing_ms + c->cfg.connect_ms +
+	    CLUSTER_SPACING_MARGIN);
 	return eval(c, CS_PERMIT, 4, keys, 6, args, permit_done, q, err, errlen);
 }
 
@@ -469,6 +471,20 @@ cluster_permit(struct cluster *c, int shard, int key_, cluster_permit_fn cb, voi
 		return -1;
 	}
 	return 0;
+}
+
+void
+cluster_identified(struct cluster *c, int shard, int key_)
+{
+	char k0[KEY_MAX], holder[CLUSTER_OWNER_MAX + 16], sp[16], err[200];
+	const char *keys[1] = { k0 }, *args[2] = { holder, sp };
+
+	key(c, k0, sizeof(k0), "identify", key_);
+	snprintf(holder, sizeof(holder), "%s shard %d", c->cfg.owner, shard);
+	snprintf(sp, sizeof(sp), "%d", c->cfg.spacing_ms + CLUSTER_SPACING_MARGIN);
+	if (eval(c, CS_IDENTIFIED, 1, keys, 2, args, logged, "identified", err,
+	    sizeof(err)) < 0)
+		LOGF(c->log, LOG_DEBUG, "cluster", "shard %d: key not re-stamped: %s", shard, err);
 }
 
 /* ---- the budget and Discord's reading ---- */
@@ -652,6 +668,8 @@ lease_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 			lease_changed(c, c->renew_idx[j], elem_int(rep, (size_t)j * 3) == 1,
 			    elem_int(rep, (size_t)j * 3 + 1), holder);
 		}
+		if (c->hooks.on_renewed != NULL)
+			c->hooks.on_renewed(c->hooks.ud);
 	}
 	renew_arm(c);
 }

@@ -11,7 +11,9 @@
  *    holds the cluster's data; a store that lost it is re-seeded with the
  *    conservative assumption (docs/cluster.md "When Redis fails"), never a
  *    silent reset of the budget;
- *  - the leases of the shards it claimed, renewed every lease_ttl / 3.
+ *  - the leases of the shards it claimed, renewed every lease_ttl / 3; a
+ *    shard it does not hold is claimed only once it has been in touch with
+ *    the store for one lease time, so owners renew first after an outage.
  */
 #ifndef VIGIL_APP_CLUSTER_H
 #define VIGIL_APP_CLUSTER_H
@@ -28,6 +30,7 @@
 #define CLUSTER_SHARDS_MAX      1024
 #define CLUSTER_LEASE_TTL_MS    15000
 #define CLUSTER_SPACING_MS      5000    /* one IDENTIFY per concurrency key */
+#define CLUSTER_SPACING_MARGIN  250     /* for the IDENTIFY's way to Discord */
 #define CLUSTER_REST_RATE       50      /* Discord's global REST limit, per s */
 #define CLUSTER_REST_BURST      10
 #define CLUSTER_STATE_MAX       48
@@ -41,6 +44,9 @@ struct cluster_config {
 	int assume_on_loss;             /* starts assumed used when the store lost its data */
 	int lease_ttl_ms;               /* <= 0: CLUSTER_LEASE_TTL_MS */
 	int spacing_ms;                 /* <= 0: CLUSTER_SPACING_MS */
+	int connect_ms;                 /* the longest from a permit to its IDENTIFY (the
+	                                 * bot's hello timeout): the key is held that much
+	                                 * longer, until cluster_identified re-stamps it */
 	int rest_rate, rest_burst;      /* <= 0: the defaults above */
 };
 
@@ -92,6 +98,10 @@ struct cluster_hooks {
 	int (*local_used)(void *ud);
 	/* A lease changed hands (ours → not, not → ours) or was refused. */
 	void (*on_lease)(void *ud, const struct cluster_lease *l);
+	/* A renewal went through (every lease_ttl / 3): a session that had
+	 * no event to persist is written again, so its copy in the store
+	 * does not expire while it lives. May be NULL. */
+	void (*on_renewed)(void *ud);
 	/* The store went up or down (why is "" when up). */
 	void (*on_store)(void *ud, bool up, const char *why);
 };
@@ -124,6 +134,9 @@ struct redis_lws *cluster_redis(struct cluster *c);
  * key's lock, atomically. */
 int cluster_permit(struct cluster *c, int shard, int key, cluster_permit_fn cb, void *ud,
     char *err, size_t errlen);
+/* The IDENTIFY of a permitted shard went now: its key rests the spacing
+ * from here, not from the permit (fire and forget). */
+void cluster_identified(struct cluster *c, int shard, int key);
 /* The state of the shared budget. */
 int cluster_budget(struct cluster *c, cluster_budget_fn cb, void *ud, char *err, size_t errlen);
 /* A fresh session_start_limit reading (fire and forget; failures logged). */

@@ -17,6 +17,8 @@ void act_close(struct bot *b, int code, const char *reason);
 void act_persist(struct bot *b);
 void act_alert(struct bot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void act_permit(struct bot *b, uint64_t id, int shard, int key);
+/* Marks the SEND just queued as the IDENTIFY (for the cluster's key). */
+void act_mark_identify(struct bot *b);
 /* Sends a payload on the current connection under the send limit.
  * Takes ownership of text. 0, or -1 (refused and logged). */
 int bot_send_now(struct bot *b, struct vtime now, char *text, size_t len, bool priority);

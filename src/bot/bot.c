@@ -203,6 +203,22 @@ act_permit(struct bot *b, uint64_t id, int shard, int key)
 }
 
 void
+act_mark_identify(struct bot *b)
+{
+	struct action *a;
+	int mc = b->budget.d_max_concurrency > 0 ? b->budget.d_max_concurrency : 1;
+
+	if (b->act_count == 0)
+		return;
+	a = &b->actions[(b->act_head + b->act_count - 1) % b->act_cap];
+	if (a->kind != ACT_SEND)
+		return;
+	a->identify = true;
+	a->shard = b->cfg.shard_id;
+	a->key = b->cfg.shard_id % mc;
+}
+
+void
 act_alert(struct bot *b, const char *fmt, ...)
 {
 	struct action *a = push(b, ACT_ALERT);

@@ -106,7 +106,10 @@ struct action {
 	const char *body;
 	size_t body_len;
 	uint64_t permit_id;             /* PERMIT: the request, and for which */
-	int shard, key;                 /*   shard and concurrency key */
+	int shard, key;                 /*   shard and concurrency key (also on an
+	                                 *   IDENTIFY's SEND) */
+	bool identify;                  /* SEND: the IDENTIFY; in a cluster its key rests
+	                                 * 5 s from now (cluster_identified) */
 };
 
 /* The cluster's answer to ACT_PERMIT (docs/cluster.md "The seam"). */

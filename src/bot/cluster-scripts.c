@@ -49,6 +49,11 @@ static const char permit[] =
 	"redis.call('ZADD', KEYS[1], now, ARGV[1] .. ':' .. ARGV[2] .. ':' .. now)\n"
 	"return {1, left - 1, now}\n";
 
+static const char identified[] =
+	"if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end\n"
+	"redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+	"return {1}\n";
+
 static const char seed[] =
 	NOW_MS
 	"local epoch = redis.call('GET', KEYS[2])\n"
@@ -151,6 +156,7 @@ static const char view[] =
 
 static const struct cluster_script_def defs[CS_COUNT] = {
 	[CS_PERMIT] = { "permit", permit, 4 },
+	[CS_IDENTIFIED] = { "identified", identified, 1 },
 	[CS_SEED] = { "seed", seed, 2 },
 	[CS_LIMIT] = { "limit", limit, 1 },
 	[CS_BUDGET] = { "budget", budget, 2 },

@@ -18,13 +18,18 @@
 
 enum cluster_script {
 	/* KEYS starts, limit, epoch, ident-lock. ARGV owner, shard, limit,
-	 * reserve, spacing_ms, epoch_expected ("" = none known).
+	 * reserve, hold_ms (the spacing plus the longest connect before the
+	 * IDENTIFY), epoch_expected ("" = none known).
 	 * {1, left_after, now}          granted: a start and the key's lock taken
 	 * {2, wait_ms, holder}          the concurrency key is held
 	 * {3, next_free_wall_ms, used}  no start left beyond the reserve
 	 * {4, 0}                        the store has no epoch: lost or new
 	 * {5, epoch}                    the epoch differs from the expected one */
 	CS_PERMIT,
+	/* KEYS ident-lock. ARGV holder ("owner shard N"), spacing_ms: the
+	 * IDENTIFY went now; the key rests spacing_ms from here (the permit's
+	 * hold covered the connect). {1} re-stamped; {0} not ours (any more) */
+	CS_IDENTIFIED,
 	/* KEYS starts, epoch. ARGV epoch, assumed_count, keys_to_hold,
 	 * identify-key prefix, spacing_ms: a store that lost its data lost the
 	 * identify locks too, so the seed holds keys 0..keys_to_hold-1.

@@ -446,7 +446,8 @@ send_identify(struct bot *b, struct vtime now)
 	b->deadline = now.mono_ms + b->cfg.ready_timeout_ms;
 	LOGF(&b->log, LOG_INFO, "session", "IDENTIFY (session start %d of %d in 24 h)",
 	    budget_used(&b->budget, now), budget_limit(&b->budget));
-	bot_send_now(b, now, text, len, true);
+	if (bot_send_now(b, now, text, len, true) == 0)
+		act_mark_identify(b);
 }
 
 static void

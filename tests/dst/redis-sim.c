@@ -39,6 +39,7 @@ struct simredis {
 	struct skey *k;
 	int nk, capk;
 	lua_State *L;
+	int fn[CS_COUNT];               /* each script compiled once (a registry ref) */
 	int64_t now;
 	char resp_err[160];
 };
@@ -522,8 +523,17 @@ simredis_eval(struct simredis *r, int64_t now_ms, enum cluster_script s, int nke
 	expire_all(r);
 	set_array(r->L, "KEYS", nkeys, keys);
 	set_array(r->L, "ARGV", nargs, args);
-	if (luaL_loadbuffer(r->L, d->text, strlen(d->text), d->name) != LUA_OK ||
-	    lua_pcall(r->L, 0, 1, 0) != LUA_OK) {
+	if (r->fn[s] == LUA_NOREF) {
+		if (luaL_loadbuffer(r->L, d->text, strlen(d->text), d->name) == LUA_OK)
+			r->fn[s] = luaL_ref(r->L, LUA_REGISTRYINDEX);
+		else
+			lua_pop(r->L, 1);
+	}
+	if (r->fn[s] != LUA_NOREF)
+		lua_rawgeti(r->L, LUA_REGISTRYINDEX, r->fn[s]);
+	else
+		lua_pushstring(r->L, "the script does not compile");
+	if (r->fn[s] == LUA_NOREF || lua_pcall(r->L, 0, 1, 0) != LUA_OK) {
 		/* As Redis: an error reply naming the script's failure. */
 		out(&buf, &len, &cap, "-ERR %s\r\n", lua_tostring(r->L, -1));
 		for (size_t i = 0; i < len - 2; i++)
@@ -557,6 +567,8 @@ simredis_new(void)
 	lua_pushcclosure(r->L, l_call, 1);
 	lua_setfield(r->L, -2, "call");
 	lua_setglobal(r->L, "redis");
+	for (int s = 0; s < CS_COUNT; s++)
+		r->fn[s] = LUA_NOREF;
 	return r;
 }
 

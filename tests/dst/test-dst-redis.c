@@ -151,7 +151,7 @@ op(struct fx *f, struct rng *g)
 
 	snprintf(okey, sizeof(okey), P "owner:%d", shard);
 	snprintf(skey, sizeof(skey), P "session:%d", shard);
-	switch (rng_range(g, 0, 11)) {
+	switch (rng_range(g, 0, 12)) {
 	case 0: case 1: case 2: {
 		const char *k[4] = { P "starts", P "limit", P "epoch", a[0] };
 		const char *v[6] = { owner, a[1], "8", "1", "300", rng_range(g, 0, 3) ? "" : "e1" };
@@ -206,6 +206,14 @@ op(struct fx *f, struct rng *g)
 	case 9: {
 		const char *k[1] = { skey };
 		both(f, CS_SESSION_GET, 1, k, 0, NULL);
+		break;
+	}
+	case 12: {
+		const char *k[1] = { a[0] };
+		const char *v[2] = { a[1], "300" };
+		snprintf(a[0], sizeof(a[0]), P "identify:%d", shard % 2);
+		snprintf(a[1], sizeof(a[1]), "%s shard %d", owner, shard);
+		both(f, CS_IDENTIFIED, 1, k, 2, v);
 		break;
 	}
 	case 10: {

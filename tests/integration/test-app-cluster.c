@@ -77,6 +77,7 @@ client(int i, int limit, int reserve, int lease_ttl_ms)
 	cfg.reserve = reserve;
 	cfg.assume_on_loss = 50;
 	cfg.lease_ttl_ms = lease_ttl_ms;
+	cfg.connect_ms = 10000;
 	h.ud = k;
 	h.local_used = local_used;
 	h.on_lease = on_lease;
@@ -241,7 +242,41 @@ key_held_says_who_and_how_long(void **state)
 	settle();
 	assert_int_equal(b->last.status, CP_KEY_HELD);
 	assert_string_equal(b->last.holder, "proc0 shard 3");
-	assert_true(b->last.wait_ms > 0 && b->last.wait_ms <= 5000);
+	/* Held through the connect (connect_ms), until the IDENTIFY. */
+	assert_true(b->last.wait_ms > 0 &&
+	    b->last.wait_ms <= CLUSTER_SPACING_MS + 10000 + CLUSTER_SPACING_MARGIN);
+}
+
+static long long
+pttl(const char *k)
+{
+	char out[32];
+	const char *args[] = { "PTTL", k, NULL };
+
+	assert_int_equal(redisproc_cli(&fx.rp, out, sizeof(out), args), 0);
+	return strtoll(out, NULL, 10);
+}
+
+/* The permit holds the key through the connect; the IDENTIFY re-stamps it
+ * to rest 5 s from then. */
+static void
+the_key_rests_5s_from_the_identify(void **state)
+{
+	struct client *a = client(0, 100, 0, 0);
+
+	(void)state;
+	assert_true(tloop_until(&fx.t, all_up, NULL, 5000));
+	assert_int_equal(permit(a, 2, 0), 0);
+	settle();
+	assert_int_equal(a->granted, 1);
+	assert_true(pttl("vigil:{test}:identify:0") > 10000);
+	cluster_identified(a->c, 2, 0);
+	settle();
+	assert_true(pttl("vigil:{test}:identify:0") <= CLUSTER_SPACING_MS + CLUSTER_SPACING_MARGIN);
+	/* Another shard's IDENTIFY does not touch a key it does not hold. */
+	cluster_identified(a->c, 3, 0);
+	settle();
+	assert_true(pttl("vigil:{test}:identify:0") > 4000);
 }
 
 /* Five processes race for the last ten starts: exactly ten win. */
@@ -357,6 +392,30 @@ b_owns_1(void *ud)
 	return cluster_owns(fx.cl[1].c, 1);
 }
 
+struct owns {
+	int client, shard;
+};
+
+static bool
+owns(void *ud)
+{
+	const struct owns *o = ud;
+
+	return cluster_owns(fx.cl[o->client].c, o->shard);
+}
+
+/* Claims wait one lease time after the first contact with the store. */
+static void
+wait_owns(int client, int shard)
+{
+	struct owns o = { client, shard };
+
+	if (!tloop_until(&fx.t, owns, &o, 8000)) {
+		tloop_dump(&fx.t);
+		fail_msg("client %d never held shard %d", client, shard);
+	}
+}
+
 static void
 a_shard_claimed_twice_is_refused_until_the_lease_lapses(void **state)
 {
@@ -367,8 +426,9 @@ a_shard_claimed_twice_is_refused_until_the_lease_lapses(void **state)
 	(void)state;
 	assert_true(tloop_until(&fx.t, all_up, NULL, 5000));
 	assert_int_equal(cluster_claim(a->c, sa, 2, err, sizeof(err)), 0);
-	settle();
+	wait_owns(0, 0);
 	assert_int_equal(cluster_claim(b->c, sb, 2, err, sizeof(err)), 0);
+	wait_owns(1, 2);
 	settle();
 	assert_true(cluster_owns(a->c, 0) && cluster_owns(a->c, 1));
 	assert_false(cluster_owns(b->c, 1));
@@ -401,14 +461,14 @@ on_session(void *ud, const struct cluster_session *s, const char *err)
 static void
 sessions_move_with_their_shard(void **state)
 {
-	struct client *a = client(0, 1000, 10, 0), *b = client(1, 1000, 10, 0);
+	struct client *a = client(0, 1000, 10, 600), *b = client(1, 1000, 10, 600);
 	char err[200];
 	int s0 = 0;
 
 	(void)state;
 	assert_true(tloop_until(&fx.t, all_up, NULL, 5000));
 	assert_int_equal(cluster_claim(a->c, &s0, 1, err, sizeof(err)), 0);
-	settle();
+	wait_owns(0, 0);
 	cluster_session_put(a->c, 0, "sess-abc", 42, "wss://resume.example/", 60000);
 	/* Not b's shard: its write is refused. */
 	cluster_session_put(b->c, 0, "sess-evil", 1, "wss://x/", 60000);
@@ -450,7 +510,8 @@ the_cluster_view_marks_lapsed_owners(void **state)
 	assert_true(tloop_until(&fx.t, all_up, NULL, 5000));
 	assert_int_equal(cluster_claim(a->c, &s0, 1, err, sizeof(err)), 0);
 	assert_int_equal(cluster_claim(b->c, &s1, 1, err, sizeof(err)), 0);
-	settle();
+	wait_owns(0, 0);
+	wait_owns(1, 1);
 	cluster_publish(a->c, 0, "Connected");
 	cluster_publish(b->c, 1, "Resuming");
 	settle();
@@ -528,6 +589,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(one_identify_per_key_per_5s, setup, teardown),
 		cmocka_unit_test_setup_teardown(key_held_says_who_and_how_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_key_rests_5s_from_the_identify, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(racing_clients_never_exceed_the_limit, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(discord_reading_is_shared, setup, teardown),
