@@ -230,6 +230,8 @@ install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vigil/themes
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	[ -z "$(wildcard themes/*.theme)" ] || install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/vigil/themes/
+	install -d $(DESTDIR)$(PREFIX)/share/vigil/bots
+	install -m 644 bots/*.lua $(DESTDIR)$(PREFIX)/share/vigil/bots/
 
 ## uninstall: remove what install put in PREFIX
 uninstall:

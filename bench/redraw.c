@@ -136,7 +136,7 @@ draw_all(struct screen *s)
 	struct budget_model bm;
 	struct queue_model qm;
 
-	view_status_update(&sm, &s->v, "emulator 127.0.0.1:18787", 12.5, 3600000);
+	view_status_update(&sm, &s->v, NULL, "emulator 127.0.0.1:18787", 12.5, 3600000);
 	view_diagram_update(&dm, &s->v, NULL, 0);
 	view_countdown_update(&cm, &s->v);
 	view_budget_update(&bm, &s->v);

@@ -6,6 +6,9 @@
 # reconnect latency: the emulator closes the connection BENCH_RECONNECTS
 # (default 20) times with 4000 and as many times drops it without a close
 # frame; vigil's own JSON log times each Connected -> ... -> Connected.
+# Then the same burst again with bots/ping.lua loaded (it reads each
+# MESSAGE_CREATE's content and ignores it), against the first run's
+# `--bot none`: the scripts' extra CPU per event.
 # Last, the console's redraw cost (bench/redraw.c).
 # BENCH_COMPRESS=1 runs it with zlib-stream transport compression.
 # Figures only: a benchmark never passes or fails on time.
@@ -22,22 +25,28 @@ cpu_ticks() { # utime + stime of pid $1
 
 now_ns() { date +%s%N; }
 
-start_pair --chatter 0 -- ${BENCH_COMPRESS:+--compress}
+start_pair --chatter 0 -- --bot none ${BENCH_COMPRESS:+--compress}
 
 HZ=$(getconf CLK_TCK)
-cpu0=$(cpu_ticks "$VIG")
-t0=$(now_ns)
-# The emulator writes as fast as vigil reads; then vigil finishes what is
+
+# measure: bursts N at $VIG; sets cpu0 cpu1 (ticks) and t0 t1 (ns). The
+# emulator writes as fast as vigil reads; then vigil finishes what is
 # buffered. Done when all is sent and vigil's CPU time stops moving.
-burst "$N" 300
-last=$(cpu_ticks "$VIG"); t1=$(now_ns)
-while :; do
-	sleep 0.1
-	c=$(cpu_ticks "$VIG")
-	[ "$c" = "$last" ] && break
-	last=$c; t1=$(now_ns)
-done
-cpu1=$last
+measure() {
+	cpu0=$(cpu_ticks "$VIG")
+	t0=$(now_ns)
+	burst "$N" 300
+	last=$(cpu_ticks "$VIG"); t1=$(now_ns)
+	while :; do
+		sleep 0.1
+		c=$(cpu_ticks "$VIG")
+		[ "$c" = "$last" ] && break
+		last=$c; t1=$(now_ns)
+	done
+	cpu1=$last
+}
+
+measure
 hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$VIG/status")
 
 # reconnects FAULT-JSON: R rounds, each waiting for vigil to be back.
@@ -95,5 +104,17 @@ awk -v z="${BENCH_COMPRESS:+, zlib-stream}" -v n="$N" -v ev="${events:-0}" -v ga
 }'
 printf 'resume after 4000  %s (close frame to RESUMED, over loopback)\n' "$resume_close"
 printf 'resume after drop  %s (no close frame: the socket error to RESUMED)\n' "$resume_drop"
+
+none_ticks=$((cpu1 - cpu0))
+VLOG=$TMP/vigil-ping.log VSTATE=$TMP/state-ping start_vigil ${BENCH_COMPRESS:+--compress}
+grep -q 'bot ping loaded' "$TMP/vigil-ping.log" || die "vigil did not load bots/ping.lua"
+measure
+kill -TERM "$VIG"
+wait "$VIG" || true
+VIG=""
+awk -v n="$N" -v a="$none_ticks" -v b="$((cpu1 - cpu0))" -v hz="$HZ" 'BEGIN {
+	printf "bots/ping.lua    %.2f us per event with it, %.2f us with --bot none: %+.2f us extra CPU per MESSAGE_CREATE read and ignored\n",
+	    b * 1e6 / hz / n, a * 1e6 / hz / n, (b - a) * 1e6 / hz / n
+}'
 "$B/bench/parse" 100000
 "$B/bench/redraw" 2000

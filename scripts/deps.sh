@@ -18,7 +18,7 @@ libcmocka-dev        unit-tests
 zlib1g-dev           zlib-stream-transport-compression
 libhiredis-dev       cluster-store-client-(Redis)
 redis-server         cluster-tests-start-their-own
-liblua5.4-dev        the-simulated-Redis-runs-the-cluster-scripts
+liblua5.4-dev        bot-scripts-in-Lua-and-the-simulated-Redis
 ca-certificates      TLS-to-real-Discord
 tmux                 end-to-end-console-tests
 procps               tests-read-process-state

@@ -360,7 +360,96 @@ set_mouse(struct vigil_options *o, const char *v, char *why, size_t whylen)
 	return parse_bool(v, &o->mouse, why, whylen);
 }
 
+/* "65536", "512K", "64M", "1G" (binary units). */
+static int
+parse_size(const char *v, size_t lo, size_t hi, size_t *out, char *why, size_t whylen)
+{
+	char num[32];
+	size_t n = strspn(v, "0123456789");
+	const char *u = v + n;
+	double mult = *u == '\0' ? 1 : strcasecmp(u, "k") == 0 ? 1024.0 :
+	    strcasecmp(u, "m") == 0 ? 1048576.0 : strcasecmp(u, "g") == 0 ? 1073741824.0 : -1;
+	double d;
+
+	if (n == 0 || n >= sizeof(num) || mult < 0)
+		goto bad;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	d = strtod(num, NULL) * mult;
+	if (d < (double)lo || d > (double)hi)
+		goto bad;
+	*out = (size_t)d;
+	return 0;
+bad:
+	snprintf(why, whylen, "expected a size from %zuK to %zuM such as 512K or 64M", lo >> 10,
+	    hi >> 20);
+	return -1;
+}
+
+static int
+set_bot(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	struct app_config *a = &o->app;
+
+	if (a->nbots == SCRIPT_MAX) {
+		snprintf(why, whylen, "at most %d bots", SCRIPT_MAX);
+		return -1;
+	}
+	if (v[0] == '\0') {
+		snprintf(why, whylen, "expected the path of a .lua file, or none");
+		return -1;
+	}
+	/* "none": not even the shipped ping.lua (the benchmark's baseline). */
+	if (strcmp(v, "none") == 0) {
+		a->no_bots = true;
+		return 0;
+	}
+	if (copy(a->bots[a->nbots], sizeof(a->bots[0]), v, why, whylen) < 0)
+		return -1;
+	a->nbots++;
+	return 0;
+}
+
+static int
+set_script_timeout(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	int64_t ms;
+
+	if (parse_duration(v, 1, 60 * MS_PER_S, &ms, why, whylen) < 0)
+		return -1;
+	o->app.script.timeout_ms = ms > 1 ? ms : 1;
+	return 0;
+}
+
+static int
+set_script_memory(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_size(v, (size_t)256 << 10, (size_t)4096 << 20, &o->app.script.memory, why, whylen);
+}
+
+static int
+set_script_store(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_size(v, 1u << 10, 1u << 20, &o->app.script.store, why, whylen);
+}
+
+static int
+set_script_error_limit(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	long long n;
+
+	if (parse_int(v, 1, 1000000, &n, why, whylen) < 0)
+		return -1;
+	o->app.script.error_limit = (int)n;
+	return 0;
+}
+
 static const struct key keys[] = {
+	{ "bot", "--bot", set_bot },
+	{ "script_timeout", "--script-timeout", set_script_timeout },
+	{ "script_memory", "--script-memory", set_script_memory },
+	{ "script_error_limit", "--script-error-limit", set_script_error_limit },
+	{ "script_store", "--script-store", set_script_store },
 	{ "token", NULL, set_token },
 	{ "api", "--api", set_api },
 	{ "theme", "--theme", set_theme },

@@ -21,6 +21,8 @@ usage(FILE *out)
 	    "             [--log-level LVL] [--log-file FILE] [--formula EXPR] [--compress]\n"
 	    "             [--theme NAME] [--no-color] [--no-bell] [--no-title] [--mouse]\n"
 	    "             [--resume-window DURATION] [--sim-chatter RATE] [--sim-heartbeat MS]\n"
+	    "             [--bot FILE.lua]... [--script-timeout MS] [--script-memory SIZE]\n"
+	    "             [--script-error-limit N] [--script-store SIZE]\n"
 	    "       vigil --logout        end the saved session (close 1000) and forget it\n"
 	    "       vigil formula [EXPR | preset NAME ARGS...] [--attempts N]\n"
 	    "       vigil --help | --version\n"
@@ -31,7 +33,10 @@ usage(FILE *out)
 	    "($XDG_CONFIG_HOME/vigil/config), never from the command line. With no token\n"
 	    "and no --api (or VIGIL_API), vigil runs its own Discord emulator and connects\n"
 	    "to it. --api URL points REST (and so the gateway, from URL/v10/gateway/bot)\n"
-	    "at another Discord-compatible server, such as vigil-sim.\n");
+	    "at another Discord-compatible server, such as vigil-sim.\n"
+	    "\n"
+	    "Your bot is Lua: --bot FILE.lua (or `bot = FILE.lua`, repeatable); with none,\n"
+	    "the shipped bots/ping.lua runs. SIGHUP reloads the bots (docs/bots.md).\n");
 }
 
 static int

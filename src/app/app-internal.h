@@ -35,6 +35,8 @@ struct app {
 	struct gateway *gw;
 	struct rest *rest;
 	struct embed *sim;              /* the embedded emulator, or NULL */
+	struct script_host *scripts;    /* the bot scripts (app-scripts.c) */
+	int64_t store_at;               /* next write of changed stores, VTIME_NEVER when clean */
 	struct app_ui_hooks ui;
 	struct logsink out, file;       /* headless stdout; the log file */
 	FILE *logf;
@@ -58,6 +60,14 @@ struct app {
 	bool http_asking;
 	lws_sorted_usec_list_t http_timer;
 };
+
+/* app-scripts.c: the scripts' driver (clock, files, stores). */
+int app_scripts_start(struct app *a, char *err, size_t errlen);
+/* Writes the stores that changed, at most once a second unless now. */
+void app_scripts_persist(struct app *a, bool now);
+/* UNLOAD for every script, the stores written, the host freed. */
+void app_scripts_stop(struct app *a);
+int64_t app_scripts_deadline(const struct app *a);
 
 /* app.c */
 void app_persist(struct app *a);

@@ -25,6 +25,7 @@ app_config_defaults(struct app_config *cfg)
 	cfg->sim_chatter_per_s = 0.5;
 	cfg->ws_idle_ping_s = 60;
 	cfg->ws_idle_hangup_s = 75;
+	script_limits_default(&cfg->script);
 }
 
 /* --- loop events -> core inputs --- */
@@ -35,7 +36,19 @@ on_timer(void *ud)
 	struct app *a = ud;
 
 	bot_tick(&a->bot, loop_now());
+	if (a->scripts != NULL)
+		script_host_tick(a->scripts, loop_now());
 	app_kick(a);
+}
+
+static void
+reload_on_hangup(struct app *a)
+{
+	char err[SCRIPT_ERR_MAX + 64];
+
+	LOGF(&a->bot.log, LOG_INFO, "app", "SIGHUP: reloading the bots");
+	if (app_reload_bots(a, err, sizeof(err)) < 0)
+		LOGF(&a->bot.log, LOG_ERROR, "app", "SIGHUP: %s", err);
 }
 
 static void
@@ -51,6 +64,11 @@ on_signal(void *ud, const struct signalfd_siginfo *si)
 	if (sig == SIGWINCH) {
 		if (a->ui.on_resize != NULL)
 			a->ui.on_resize(a->ui.ud);
+		return;
+	}
+	/* The daemon convention (nginx, sshd): SIGHUP reloads. */
+	if (sig == SIGHUP) {
+		reload_on_hangup(a);
 		return;
 	}
 	LOGF(&a->bot.log, LOG_INFO, "app", "%s received", strsignal(sig));
@@ -338,15 +356,19 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	a->bot_ready = true;
 	if (a->cfg.redis_password[0] != '\0')
 		logring_set_secret_slot(&a->bot.log, LOG_SECRET_REDIS, a->cfg.redis_password);
-	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0) {
-		app_flush_logs(a);
-		app_free(a);
-		return NULL;
-	}
+	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0)
+		goto fail;
 	LOGF(&a->bot.log, LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
 	    a->cfg.state_dir);
+	/* After the banner: the log opens with what vigil is and where. */
+	if (app_scripts_start(a, err, errlen) < 0)
+		goto fail;
 	load_state(a);
 	return a;
+fail:
+	app_flush_logs(a);
+	app_free(a);
+	return NULL;
 }
 
 void
@@ -358,6 +380,7 @@ app_free(struct app *a)
 	/* Transports first (they close their wsi and curl's sockets), then
 	 * the emulator, then the context, then the core. */
 	app_cluster_free(a);
+	app_scripts_stop(a);
 	rest_free(a->rest);
 	gateway_free(a->gw);
 	embed_stop(a->sim);

@@ -60,6 +60,8 @@ rearm(struct app *a)
 	struct vtime now = loop_now();
 	int64_t t = min64(bot_next_deadline(&a->bot, now), a->ui_deadline);
 
+	t = min64(t, app_scripts_deadline(a));
+
 	if (a->quitting)
 		t = min64(t, a->quit_deadline);
 	loop_arm(&a->loop, t);
@@ -189,6 +191,7 @@ turn_end(struct app *a)
 {
 	struct vtime now = loop_now();
 
+	app_scripts_persist(a, false);
 	if (a->loop.busy) {
 		a->loop.busy = false;
 		app_flush_logs(a);
@@ -262,7 +265,10 @@ app_run(struct app *a)
 	turn_end(a);
 	while (!a->done && loop_turn(&a->loop) >= 0)
 		turn_end(a);
-	/* The last word on disk: the latest seq, the session kept or ended. */
+	/* The last word on disk: the latest seq, the session kept or ended,
+	 * and what the bots' UNLOAD wrote to their stores. */
+	app_scripts_stop(a);
+	app_kick(a);
 	app_persist(a);
 	log_stats(a);
 	LOGF(&a->bot.log, LOG_INFO, "app", "stopped (exit status %d)", a->status);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "bot/bot.h"
+#include "script/script-host.h"
 
 #define APP_URL_MAX 256
 
@@ -37,6 +38,11 @@ struct app_config {
 	 * without proof of life, hang up after that many (a black-holed TCP
 	 * connection). 0 = 60 s / 75 s. */
 	int ws_idle_ping_s, ws_idle_hangup_s;
+	/* Bot scripts (docs/bots.md): none given runs the shipped ping.lua. */
+	char bots[SCRIPT_MAX][SCRIPT_PATH_MAX];
+	int nbots;
+	bool no_bots;                   /* `bot = none`: not even ping.lua */
+	struct script_limits script;
 	/* The cluster (docs/cluster.md): "" = none, one process on its own. */
 	char cluster[APP_URL_MAX];      /* redis://HOST:PORT/DB or unix:///PATH */
 	char cluster_name[64];          /* "" = the bot's user id, once known */
@@ -78,6 +84,13 @@ int app_run(struct app *a);
  * once the close completes (or times out). */
 void app_quit(struct app *a, bool logout);
 void app_free(struct app *a);
+
+/* The bot scripts' host, for the console's `bot` commands. After a
+ * command, call app_kick. */
+struct script_host *app_scripts(struct app *a);
+/* Reloads every bot script (SIGHUP, `bot reload`). 0, or -1 with the first
+ * failure (the scripts that failed keep their old code). */
+int app_reload_bots(struct app *a, char *err, size_t errlen);
 
 /* The loop's time (monotonic and wall). */
 struct vtime app_now(const struct app *a);

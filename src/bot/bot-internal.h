@@ -8,7 +8,7 @@
 #include "bot/bot.h"
 
 /* REST request tags: who gets the response. */
-enum { TAG_USER = 1, TAG_GATEWAY_BOT = 2 };
+enum { TAG_USER = 1, TAG_GATEWAY_BOT = 2, TAG_CALL = 3 };
 
 /* bot.c: the action FIFO. */
 void act_open(struct bot *b, const char *url);
@@ -55,7 +55,14 @@ char *payload_heartbeat(const struct bot *b, size_t *len);
 /* "base/?v=10&encoding=json[&compress=zlib-stream]" into out. */
 void payload_gateway_url(const char *base, bool compress, char *out, size_t outlen);
 
-/* pingbot.c: the seed's example bot. */
-int pingbot_register(struct bot *b);
+/* Queues a REST request with its tag and ud (rlq_submit) and hands out
+ * what may go now. 0, or -1 with a message. */
+int bot_submit(struct bot *b, struct vtime now, const char *method, const char *path,
+    const char *body, int tag, void *ud, char *err, size_t errlen);
+
+/* rest-call.c: bot_rest_call's callbacks. */
+void rest_call_done(struct bot *b, struct vtime now, const struct rlq_done *done,
+    const char *body, size_t len);
+void rest_calls_free(struct bot *b);
 
 #endif

@@ -15,7 +15,7 @@ void
 bot_config_defaults(struct bot_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	/* GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT: what the !ping bot reads. */
+	/* GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT: what bots/ping.lua reads. */
 	cfg->intents = (1 << 0) | (1 << 9) | (1 << 15);
 	cfg->shard_count = 1;
 	cfg->resume_window_ms = 3 * MS_PER_MIN;
@@ -32,7 +32,6 @@ bot_config_defaults(struct bot_config *cfg)
 	cfg->log_capacity = LOG_RING_DEFAULT;
 	cfg->log_capture = LOG_DEBUG;
 	cache_limits_default(&cfg->cache);
-	cfg->pingbot = true;
 	cfg->permit_retry_ms = 2 * MS_PER_S;
 }
 
@@ -75,10 +74,6 @@ bot_init(struct bot *b, const struct bot_config *cfg, struct vtime now, char *er
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (cfg->pingbot && pingbot_register(b) < 0) {
-		snprintf(err, errlen, "cannot register the ping listener");
-		goto fail;
-	}
 	return 0;
 fail:
 	bot_free(b);
@@ -96,6 +91,7 @@ bot_free(struct bot *b)
 	for (int i = 0; i < b->sendq_count; i++)
 		free(b->sendq[(b->sendq_head + i) % BOT_SEND_QUEUE].text);
 	rlq_free(b->rest);
+	rest_calls_free(b);
 	cache_free(b->cache);
 	frame_decoder_free(&b->decoder);
 	logring_free(&b->log);
@@ -229,6 +225,18 @@ act_alert(struct bot *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(a->text, sizeof(a->text), fmt, ap);
 	va_end(ap);
+}
+
+void
+bot_alert(struct bot *b, const char *fmt, ...)
+{
+	char text[BOT_URL_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	act_alert(b, "%s", text);
 }
 
 bool
@@ -387,11 +395,15 @@ http_done(struct bot *b, struct vtime now, const struct rlq_done *done, const ch
 		b->stats.rest_ok++;
 	else
 		b->stats.rest_failed++;
-	if (done->tag == TAG_GATEWAY_BOT)
+	if (done->tag == TAG_GATEWAY_BOT) {
 		session_fetched(b, now, done, body, len);
-	else if (done->outcome == RLQ_DONE_FAILED)
+		return;
+	}
+	if (done->outcome == RLQ_DONE_FAILED)
 		LOGF(&b->log, LOG_WARN, "rest", "request %llu failed after %d attempts: %s",
 		    (unsigned long long)done->id, done->attempts, done->why);
+	if (done->tag == TAG_CALL)
+		rest_call_done(b, now, done, body, len);
 }
 
 void
@@ -499,17 +511,21 @@ bot_cache_flush(struct bot *b, struct vtime now)
 }
 
 int
-bot_rest(struct bot *b, struct vtime now, const char *method, const char *path,
-    const char *body, char *err, size_t errlen)
+bot_submit(struct bot *b, struct vtime now, const char *method, const char *path,
+    const char *body, int tag, void *ud, char *err, size_t errlen)
 {
-	uint64_t id;
-
 	enter(b, now);
-	id = rlq_submit(b->rest, now, method, path, body, TAG_USER, NULL, 0, err, errlen);
-	if (id == 0)
+	if (rlq_submit(b->rest, now, method, path, body, tag, ud, 0, err, errlen) == 0)
 		return -1;
 	pump(b, now);
 	return 0;
+}
+
+int
+bot_rest(struct bot *b, struct vtime now, const char *method, const char *path,
+    const char *body, char *err, size_t errlen)
+{
+	return bot_submit(b, now, method, path, body, TAG_USER, NULL, err, errlen);
 }
 
 int

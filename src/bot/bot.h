@@ -140,7 +140,6 @@ struct bot_config {
 	struct cache_limits cache;
 	uint64_t seed;
 	char formula[DELAY_EXPR_MAX];   /* "" = the default formula */
-	bool pingbot;                   /* answer "!ping" with "Pong!" */
 	bool cluster_permits;           /* every IDENTIFY asks the cluster first (ACT_PERMIT) */
 	int64_t permit_retry_ms;        /* after an unreachable store (default 2 s) */
 };
@@ -193,6 +192,7 @@ struct bot_snapshot {
 	char user[64];
 	int shard_id, shard_count;
 	int64_t hb_interval_ms, rtt_ms;  /* rtt -1 until known */
+	int64_t hb_next_in_ms;           /* to the next scheduled beat; -1 when none */
 	bool ack_pending;
 	struct bot_stats stats;
 	struct cache_stats cache;
@@ -229,6 +229,7 @@ struct bot {
 	struct listeners listeners;
 	struct cache *cache;
 	struct rlq_queue *rest;
+	struct rest_call *calls;        /* bot_rest_call's callbacks waiting (rest-call.c) */
 	struct frame_decoder decoder;
 	struct frame frame;             /* the frame being handled (big: kept here, not on the stack) */
 
@@ -350,6 +351,22 @@ void bot_cache_flush(struct bot *b, struct vtime now);
  * logged. 0, or -1 with a message. */
 int bot_rest(struct bot *b, struct vtime now, const char *method, const char *path,
     const char *body, char *err, size_t errlen);
+/* How the submitter of bot_rest_call hears the end of its request: the
+ * last HTTP status (0 for a transport error or a request REST stopped
+ * before sending) and the body (NULL when none). */
+typedef void (*bot_rest_fn)(void *ud, struct vtime now, int status, const char *body,
+    size_t len);
+/* Like bot_rest, and fn(ud, ...) is called once when the request ends
+ * (from inside bot_on_http), unless bot_rest_cancel dropped it first.
+ * owner groups a submitter's calls. 0, or -1 with a message. */
+int bot_rest_call(struct bot *b, struct vtime now, const char *method, const char *path,
+    const char *body, bot_rest_fn fn, void *ud, const void *owner, char *err, size_t errlen);
+/* Drops the callbacks of owner's requests; the requests themselves run
+ * on in the queue. Returns how many were dropped. */
+int bot_rest_cancel(struct bot *b, const void *owner);
+/* Raises ACT_ALERT (bell, pane title, log) for something outside the core,
+ * such as a bot script's listener being disabled. */
+void bot_alert(struct bot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Queues a gateway payload (not heartbeat/identify/resume) under the send
  * limit. 0, or -1 with a message (too big, queue full, not connected). */
 int bot_gateway_send(struct bot *b, struct vtime now, const char *json, char *err, size_t errlen);

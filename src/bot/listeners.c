@@ -43,6 +43,19 @@ listeners_add(struct listeners *ls, const char *name, const char *event,
 	return 0;
 }
 
+int
+listeners_remove(struct listeners *ls, const void *ud)
+{
+	int kept = 0, n = ls->n;
+
+	for (int i = 0; i < n; i++) {
+		if (ls->items[i].ud != ud)
+			ls->items[kept++] = ls->items[i];
+	}
+	ls->n = kept;
+	return n - kept;
+}
+
 static bool
 is_lifecycle(const char *name)
 {

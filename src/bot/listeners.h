@@ -63,6 +63,9 @@ void listeners_init(struct listeners *ls);
  * 0, or -1 when the table is full or a name is too long. */
 int listeners_add(struct listeners *ls, const char *name, const char *event,
     listener_fn fn, void *ud);
+/* Removes every listener registered with ud (its owner goes away).
+ * Returns how many. Not from inside listeners_emit. */
+int listeners_remove(struct listeners *ls, const void *ud);
 /* Runs every listener registered for ev->name (and "*" for dispatches), in
  * registration order. Failures are logged (WARN, source "listener") with the
  * listener's name and counted. Frees ev->full afterwards. */

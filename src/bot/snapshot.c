@@ -97,6 +97,7 @@ bot_snapshot(const struct bot *b, struct vtime now, struct bot_snapshot *v)
 	v->shard_count = b->cfg.shard_count;
 	v->hb_interval_ms = b->hb.interval_ms;
 	v->rtt_ms = b->hb.last_rtt_ms;
+	v->hb_next_in_ms = b->hb.next_at == VTIME_NEVER ? -1 : b->hb.next_at - now.mono_ms;
 	v->ack_pending = b->hb.awaiting_ack;
 	v->stats = b->stats;
 	v->stats.listener_failures = b->listeners.failures;

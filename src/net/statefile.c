@@ -78,11 +78,19 @@ sync_dir(const char *dir)
 int
 statefile_write(const char *dir, const char *text, size_t len, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX], dst[PATH_MAX];
+	return statefile_write_as(dir, STATEFILE_NAME, text, len, err, errlen);
+}
+
+int
+statefile_write_as(const char *dir, const char *name, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX], tmpname[NAME_MAX + 1];
 	int fd;
 
-	if (path_in(tmp, sizeof(tmp), dir, "." STATEFILE_NAME ".tmp", err, errlen) < 0 ||
-	    path_in(dst, sizeof(dst), dir, STATEFILE_NAME, err, errlen) < 0)
+	snprintf(tmpname, sizeof(tmpname), ".%s.tmp", name);
+	if (path_in(tmp, sizeof(tmp), dir, tmpname, err, errlen) < 0 ||
+	    path_in(dst, sizeof(dst), dir, name, err, errlen) < 0)
 		return -1;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -145,12 +153,19 @@ read_fd(int fd, char **out, size_t *len, char *err, size_t errlen)
 int
 statefile_read(const char *dir, char **out, size_t *len, char *err, size_t errlen)
 {
+	return statefile_read_as(dir, STATEFILE_NAME, out, len, err, errlen);
+}
+
+int
+statefile_read_as(const char *dir, const char *name, char **out, size_t *len, char *err,
+    size_t errlen)
+{
 	char p[PATH_MAX];
 	int fd, rc;
 
 	*out = NULL;
 	*len = 0;
-	if (path_in(p, sizeof(p), dir, STATEFILE_NAME, err, errlen) < 0)
+	if (path_in(p, sizeof(p), dir, name, err, errlen) < 0)
 		return -1;
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)

@@ -119,24 +119,38 @@ sim_msg_create(struct sim *sim, struct vtime now, const struct sim_channel *ch,
 	return sim_msg_json(sim, m, true);
 }
 
-/* Newest first, as Discord lists them. */
+static bool
+listed(const struct sim_message *m, uint64_t channel_id, uint64_t after, uint64_t before)
+{
+	return m->channel_id == channel_id && m->id > after && (before == 0 || m->id < before);
+}
+
+/* Newest first, as Discord lists them. With `after` (and no `before`),
+ * Discord hands the `limit` messages right after it, so a client can page
+ * forward; otherwise the newest ones before `before` (or of all). The store
+ * is a ring of message_store messages, oldest first. */
 json_t *
 sim_msg_list(struct sim *sim, uint64_t channel_id, int limit, uint64_t after,
     uint64_t before)
 {
-	size_t cap = (size_t)sim->cfg.message_store, i;
+	size_t cap = (size_t)sim->cfg.message_store, i, first = sim->store_len;
 	json_t *arr = json_array();
+	int n = 0;
 
-	for (i = sim->store_len; i > 0 && (int)json_array_size(arr) < limit;
-	    i--) {
-		const struct sim_message *m =
-		    &sim->store[(sim->store_head + i - 1) % cap];
-
-		if (m->channel_id != channel_id || m->id <= after ||
-		    (before != 0 && m->id >= before))
-			continue;
-		json_array_append_new(arr, sim_msg_json(sim, m, true));
+#define AT(k) (&sim->store[(sim->store_head + (k)) % cap])
+	if (after != 0 && before == 0) {
+		for (i = 0; i < sim->store_len && n < limit; i++) {
+			if (listed(AT(i), channel_id, after, before))
+				n++;
+			first = i + 1;
+		}
 	}
+	for (i = first; i > 0 && (int)json_array_size(arr) < limit; i--) {
+		const struct sim_message *m = AT(i - 1);
+		if (listed(m, channel_id, after, before))
+			json_array_append_new(arr, sim_msg_json(sim, m, true));
+	}
+#undef AT
 	return arr;
 }
 

@@ -259,11 +259,15 @@ get_messages(struct route_req *rr)
 		return;
 	}
 	query_get(rr->req->query, "after", v, sizeof(v));
-	if (v[0] != '\0' && sim_parse_int(v, &after) != 0)
-		after = 0;
+	if (v[0] != '\0' && (sim_parse_int(v, &after) != 0 || after < 0)) {
+		sim_resp_error(rr->resp, 400, 50035, "Invalid Form Body");
+		return;
+	}
 	query_get(rr->req->query, "before", v, sizeof(v));
-	if (v[0] != '\0' && sim_parse_int(v, &before) != 0)
-		before = 0;
+	if (v[0] != '\0' && (sim_parse_int(v, &before) != 0 || before < 0)) {
+		sim_resp_error(rr->resp, 400, 50035, "Invalid Form Body");
+		return;
+	}
 	sim_resp_json(rr->resp, 200, sim_msg_list(rr->sim, rr->id, (int)limit,
 	    (uint64_t)after, (uint64_t)before));
 }

@@ -7,7 +7,7 @@
  * Completion templates follow weechat: alternatives separated by "||", each
  * a sequence of words per argument position; a word is a literal
  * ("flush") or a provider "%(name)" (commands, log_levels, presets, themes,
- * faults, fault_args). "log" completes with
+ * faults, fault_args, bots). "log" completes with
  * "level %(log_levels) || filter || clear".
  */
 #ifndef VIGIL_UI_CMD_H
@@ -34,6 +34,7 @@ struct cmd_entry {
 	enum cmd_retval (*exec)(struct ui *ui, int argc, char **argv);
 };
 
+extern const struct cmd_entry cmd_bot_entry;
 extern const struct cmd_entry cmd_budget_entry;
 extern const struct cmd_entry cmd_cache_entry;
 extern const struct cmd_entry cmd_delay_entry;

@@ -51,6 +51,11 @@ provide(struct ui *ui, const char *name, struct sink *k)
 
 		for (size_t i = 0; i < n; i++)
 			offer(k, names[i]);
+	} else if (strcmp(name, "bots") == 0) {
+		struct script_info info;
+
+		for (int i = 0; script_host_info(app_scripts(ui->app), i, &info); i++)
+			offer(k, info.name);
 	} else if (strcmp(name, "faults") == 0) {
 		cmd_sim_fetch(ui);
 		for (size_t i = 0; i < ui->nfaults; i++)

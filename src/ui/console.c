@@ -12,7 +12,8 @@
  *
  * Wake-ups: next_deadline() is the earliest of a deferred frame and the
  * moment some shown text changes (the countdown's next second, time in
- * state, uptime, a reset countdown), so a connected, quiet bot wakes the
+ * state, uptime, a reset countdown, the first heartbeat's countdown, the
+ * event rate's next sample while it is not zero), so a connected, quiet bot wakes the
  * console once a second for the first hour in a state and once a minute
  * after that, and never in between.
  */
@@ -124,17 +125,46 @@ place(struct ui *ui, enum ui_pane p, int h, int w, int y, int x)
 		idlok(ui->win[p], TRUE);
 }
 
+/* The rows the full layout needs: status, the top row, the queue, the
+ * log at its smallest, the input line. */
+static int
+full_rows_need(void)
+{
+	return 1 + view_diagram_rows() + 1 + UI_QUEUE_MIN_ROWS + UI_LOG_MIN_ROWS + 1;
+}
+
+/* The rows of the top row (diagram, countdown, budget) and the queue:
+ * extra height goes to the log, a little to the top row (more recent
+ * budget starts) and the queue. */
+static int
+full_rows(int rows, int *queue)
+{
+	int min = full_rows_need();
+	int extra = rows > min ? (rows - min) / 4 : 0;
+
+	if (extra > 4)
+		extra = 4;
+	*queue = UI_QUEUE_MIN_ROWS + extra;
+	return view_diagram_rows() + 1 + extra;
+}
+
+/* The diagram's column: its picture's width, more from 110 columns. */
+static int
+left_cols(int cols)
+{
+	int left = cols * 45 / 100;
+
+	return left > view_diagram_cols() ? left : view_diagram_cols();
+}
+
 /* The full layout: status, the diagram beside countdown and budget, the
- * queue, the log, the input line. Extra height goes to the log, a little
- * to the top row (more recent budget starts) and the queue. */
+ * queue, the log, the input line. */
 static void
 layout_full(struct ui *ui)
 {
-	int rows = ui->rows, cols = ui->cols;
-	int extra = rows > UI_MIN_ROWS ? (rows - UI_MIN_ROWS) / 4 : 0;
-	int top = view_diagram_rows() + 1 + (extra < 4 ? extra : 4);
-	int queue = 3 + (extra < 4 ? extra : 4);
-	int left = cols >= 110 ? cols * 45 / 100 : 54;
+	int rows = ui->rows, cols = ui->cols, queue;
+	int top = full_rows(rows, &queue);
+	int left = left_cols(cols);
 	int log = rows - 2 - top - queue;
 
 	place(ui, P_STATUS, 1, cols, 0, 0);
@@ -146,7 +176,21 @@ layout_full(struct ui *ui)
 	place(ui, P_INPUT, 1, cols, rows - 1, 0);
 }
 
-/* Below 80x24: every view on one line, the rest for the log. */
+/* Whether the full layout has room for every view's text, as the models
+ * stand (docs/console.md, "Narrow terminals"): the right column must hold
+ * the narrowest form of each of its lines, the diagram its picture. */
+static bool
+full_fits(const struct ui *ui)
+{
+	int right = view_countdown_need(&ui->countdown), budget = view_budget_need(&ui->budget);
+
+	if (budget > right)
+		right = budget;
+	return ui->rows >= full_rows_need() && ui->cols - left_cols(ui->cols) - 1 >= right;
+}
+
+/* When the full layout does not fit: every view on one line, the rest
+ * for the log. */
 static void
 layout_compact(struct ui *ui)
 {
@@ -166,7 +210,7 @@ layout(struct ui *ui)
 {
 	getmaxyx(stdscr, ui->rows, ui->cols);
 	free_windows(ui);
-	ui->compact = ui->cols < UI_MIN_COLS || ui->rows < UI_MIN_ROWS;
+	ui->compact = !full_fits(ui);
 	ui->too_small = ui->rows < 8 || ui->cols < 20;
 	if (ui->too_small)
 		place(ui, P_INPUT, 1, ui->cols, ui->rows - 1, 0);
@@ -209,7 +253,7 @@ static int64_t
 next_tick(const struct ui *ui, const struct rlq_row *rows, int nrows)
 {
 	const struct bot_snapshot *v = &ui->view;
-	int64_t now = ui->now.mono_ms, d;
+	int64_t now = ui->now.mono_ms, d, sample = rate_next(&ui->evrate, v->stats.events);
 
 	/* Uptime has no tick of its own: it changes at the same rate as the
 	 * time in state and rides on its ticks (lagging by less than one of
@@ -225,21 +269,11 @@ next_tick(const struct ui *ui, const struct rlq_row *rows, int nrows)
 	d = min64(d, ceil_next(v->rest.ban_left_ms));
 	for (int i = 0; i < nrows; i++)
 		d = min64(d, ceil_next(rows[i].reset_in_ms));
-	if (ui->evps > 0 || v->stats.events != ui->ev_mark)
-		d = min64(d, ui->ev_mark_ms + 1000 - now);
+	if (v->rtt_ms < 0)
+		d = min64(d, ceil_next(v->hb_next_in_ms));
+	if (sample != VTIME_NEVER)
+		d = min64(d, sample - now);
 	return d == VTIME_NEVER ? VTIME_NEVER : now + (d > 0 ? d : 1);
-}
-
-static void
-sample_events(struct ui *ui)
-{
-	int64_t now = ui->now.mono_ms, span = now - ui->ev_mark_ms;
-
-	if (span < 1000)
-		return;
-	ui->evps = (double)(ui->view.stats.events - ui->ev_mark) * 1000.0 / (double)span;
-	ui->ev_mark = ui->view.stats.events;
-	ui->ev_mark_ms = now;
 }
 
 #define UPDATE(ui, field, pane, fn, ...) do {                         \
@@ -256,18 +290,24 @@ snapshot(struct ui *ui)
 {
 	struct rlq_row rows[UI_QUEUE_ROWS];
 	struct bot_transition hist[UI_HISTORY + 1];
+	struct script_health bots;
+	struct script_host *h = app_scripts(ui->app);
 	int nrows, nhist;
 
 	bot_snapshot(ui->bot, ui->now, &ui->view);
 	nrows = rlq_rows(ui->bot->rest, ui->now, rows, UI_QUEUE_ROWS);
 	nhist = bot_history(ui->bot, hist, UI_HISTORY + 1);
-	sample_events(ui);
+	rate_sample(&ui->evrate, ui->now.mono_ms, ui->view.stats.events);
 	UPDATE(ui, diagram, P_DIAGRAM, view_diagram_update, &ui->view, hist, nhist);
 	UPDATE(ui, countdown, P_COUNTDOWN, view_countdown_update, &ui->view);
 	UPDATE(ui, budget, P_BUDGET, view_budget_update, &ui->view);
 	UPDATE(ui, queue, P_QUEUE, view_queue_update, &ui->view, rows, nrows);
-	UPDATE(ui, status, P_STATUS, view_status_update, &ui->view, app_endpoint_label(ui->app),
-	    ui->evps, ui->now.mono_ms - ui->start_mono);
+	if (!ui->too_small && full_fits(ui) == ui->compact)
+		layout(ui);
+	if (h != NULL)
+		script_host_health(h, ui->now, &bots);
+	UPDATE(ui, status, P_STATUS, view_status_update, &ui->view, h != NULL ? &bots : NULL,
+	    app_endpoint_label(ui->app), ui->evrate.per_s, ui->now.mono_ms - ui->start_mono);
 	if (ui->win[P_LOG] != NULL && view_log_changed(&ui->log, &ui->bot->log, ui->win[P_LOG]))
 		ui->dirty |= UI_DIRTY(P_LOG);
 	ui->tick_at = next_tick(ui, rows, nrows);
@@ -326,6 +366,10 @@ flush_frame(struct ui *ui, unsigned panes)
 	if (ui->clear) {
 		clearok(curscr, TRUE);
 		ui->clear = false;
+		/* The cells between panes (the column between the diagram and
+		 * the right column moves with the width) belong to no pane. */
+		werase(stdscr);
+		wnoutrefresh(stdscr);
 		if (ui->too_small)
 			draw_too_small(ui);
 	}
@@ -526,7 +570,7 @@ start_ui(struct ui *ui, struct app *a, const struct console_options *o)
 	ui->opts = *o;
 	ui->now = app_now(a);
 	ui->start_mono = ui->now.mono_ms;
-	ui->ev_mark_ms = ui->now.mono_ms;
+	rate_init(&ui->evrate, ui->now.mono_ms, 0);
 	ui->frame_due = VTIME_NEVER;
 	ui->tick_at = VTIME_NEVER;
 	ui->log.min_level = LOG_INFO;

@@ -88,6 +88,23 @@ ui_clip(const char *s, int maxw, int *cols)
 	return off;
 }
 
+size_t
+ui_wrap(const char *s, int maxw)
+{
+	int cols;
+	size_t n = ui_clip(s, maxw, &cols), brk = n;
+
+	if (s[n] == '\0')
+		return n;
+	/* The space the row ends at goes with it, unseen past the edge. */
+	if (s[n] == ' ')
+		return n + 1;
+	while (brk > 0 && s[brk - 1] != ' ')
+		brk--;
+	/* A word longer than the row (a URL) is cut: there is no better place. */
+	return brk > 0 ? brk : n;
+}
+
 int
 ui_put(WINDOW *w, int y, int x, int maxw, enum ui_role role, const char *s)
 {
@@ -129,9 +146,9 @@ ui_putf(WINDOW *w, int y, int x, int maxw, enum ui_role role, const char *fmt, .
 }
 
 void
-ui_rule(WINDOW *w, int y, const char *title, const char *right)
+ui_rule_fit(WINDOW *w, int y, const char *title, const struct fit_line *right, int nright)
 {
-	int cols = getmaxx(w), x = 1;
+	int cols = getmaxx(w), x = 1, rw;
 
 	wattrset(w, theme_attr(ROLE_RULE));
 	mvwhline(w, y, 0, ACS_HLINE, cols);
@@ -140,16 +157,28 @@ ui_rule(WINDOW *w, int y, const char *title, const char *right)
 		x += ui_put(w, y, x, cols - 4, ROLE_TITLE, title);
 		x += ui_put(w, y, x, 1, ROLE_RULE, " ");
 	}
-	if (right != NULL && *right != '\0') {
-		int rw = ui_width(right) + 2;
-
-		if (x + 2 + rw < cols) {
-			ui_put(w, y, cols - rw - 1, 1, ROLE_RULE, " ");
-			ui_put(w, y, cols - rw, rw - 2, ROLE_DIM, right);
-			ui_put(w, y, cols - 2, 1, ROLE_RULE, " ");
-		}
+	/* A rule cell after the title, a space each side of the right part
+	 * and a rule cell at the end. */
+	rw = fit_drawn(right, nright, cols - x - 5);
+	if (rw > 0) {
+		ui_put(w, y, cols - rw - 3, 1, ROLE_RULE, " ");
+		fit_draw(w, y, cols - rw - 2, rw, right, nright);
+		ui_put(w, y, cols - 2, 1, ROLE_RULE, " ");
 	}
 	wattrset(w, theme_attr(ROLE_TEXT));
+}
+
+void
+ui_rule(WINDOW *w, int y, const char *title, const char *right)
+{
+	struct fit_line l;
+
+	fit_init(&l);
+	if (right != NULL && *right != '\0') {
+		fit_field(&l, 1);
+		fit_add(&l, ROLE_DIM, "%s", right);
+	}
+	ui_rule_fit(w, y, title, &l, 1);
 }
 
 void

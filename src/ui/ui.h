@@ -25,9 +25,10 @@ enum ui_pane { P_STATUS, P_DIAGRAM, P_COUNTDOWN, P_BUDGET, P_QUEUE, P_LOG, P_INP
 #define UI_DIRTY(p)   (1u << (p))
 #define UI_DIRTY_ALL  ((1u << P_COUNT) - 1)
 
-/* Layouts: the full one from 80x24 up, a compact one below. */
-#define UI_MIN_COLS   80
-#define UI_MIN_ROWS   24
+/* Layouts: the full one where every view fits its pane without a cut
+ * (measured: at 80x24 with today's numbers), a compact one below. */
+#define UI_LOG_MIN_ROWS 8             /* the log's rows in the full layout at its smallest */
+#define UI_QUEUE_MIN_ROWS 3
 #define UI_FRAME_MS   33              /* at most ~30 frames a second */
 #define UI_DUR_MAX    24
 #define UI_HISTORY    6               /* transitions listed under the diagram */
@@ -47,7 +48,7 @@ struct diagram_model {
 	int attempt;
 	char stop_reason[BOT_REASON_MAX];
 	int nhist;                          /* earlier transitions, newest first */
-	char hist[UI_HISTORY][96];
+	char hist[UI_HISTORY][32 + BOT_REASON_MAX];
 };
 
 struct countdown_model {
@@ -105,11 +106,13 @@ struct status_model {
 	char endpoint[96];
 	int shard_id, shard_count;
 	int64_t rtt_ms;
+	int hb_in_s;                        /* before the first ACK: s to the first beat; -1 */
 	char evps[16];
 	size_t cache_entries;
 	char uptime[UI_DUR_MAX];
 	enum bot_state state;
-	char notice[64];                    /* "scrolled: 12 newer lines" etc. */
+	char bots[40];                      /* "1", "2, 3 err/min, 1 off"; "" without a host */
+	bool bots_alarm;                    /* errors in the last minute or listeners off */
 };
 
 /* The log pane's own state: filters hide lines without deleting them. */
@@ -117,6 +120,7 @@ struct log_view {
 	enum log_level min_level;
 	char filter[64];                    /* only lines containing this ("" = all) */
 	char search[64];                    /* highlighted; "" = none */
+	bool search_missed;                 /* the last search found nothing */
 	uint64_t anchor;                    /* seq shown at the bottom; 0 = follow */
 	int anchor_skip;                    /* wrapped rows of the anchor hidden below */
 	uint64_t drawn_next, drawn_first, drawn_dropped;
@@ -135,6 +139,24 @@ struct sim_fault {
 	char type[UI_FAULT_ARGS][8];    /* "int", "number", "bool", "string" */
 };
 
+/* Events per second over a sliding window (rate.c): UI_RATE_SLOTS samples
+ * at least a second apart. */
+#define UI_RATE_SLOTS     11
+#define UI_RATE_WINDOW_MS 10000
+struct ui_rate {
+	int64_t at[UI_RATE_SLOTS];
+	uint64_t count[UI_RATE_SLOTS];
+	int head, n;
+	double per_s;
+};
+
+void rate_init(struct ui_rate *r, int64_t now_ms, uint64_t count);
+/* Takes a sample if a second has passed since the last one. */
+void rate_sample(struct ui_rate *r, int64_t now_ms, uint64_t count);
+/* When the next sample is due (mono ms), VTIME_NEVER while the rate is 0
+ * and nothing new came. */
+int64_t rate_next(const struct ui_rate *r, uint64_t count);
+
 /* ---- the screen ---- */
 
 struct ui {
@@ -147,7 +169,7 @@ struct ui {
 	SCREEN *screen;
 	WINDOW *win[P_COUNT];
 	int rows, cols;
-	bool compact;                       /* below 80x24: one-line views */
+	bool compact;                       /* the full layout does not fit: one-line views */
 	bool too_small;
 	unsigned dirty;
 	bool clear;                         /* clear the whole screen on the next frame */
@@ -163,10 +185,7 @@ struct ui {
 	struct queue_model queue;
 	struct status_model status;
 	struct log_view log;
-	/* events/s: the count at the start of the current and previous second */
-	int64_t ev_mark_ms;
-	uint64_t ev_mark, ev_prev;
-	double evps;
+	struct ui_rate evrate;               /* events/s on the status line */
 	/* commands: a pending confirmation, the emulator's faults */
 	char confirm_q[160];
 	void (*confirm_yes)(struct ui *ui);
@@ -187,20 +206,26 @@ struct ui {
 void view_diagram_update(struct diagram_model *m, const struct bot_snapshot *v,
     const struct bot_transition *hist, int nhist);
 void view_diagram_draw(WINDOW *w, const struct diagram_model *m, bool compact);
-/* The rows the diagram wants at full size. */
+/* The rows and columns the diagram wants at full size. */
 int view_diagram_rows(void);
+int view_diagram_cols(void);
 
 void view_countdown_update(struct countdown_model *m, const struct bot_snapshot *v);
 void view_countdown_draw(WINDOW *w, const struct countdown_model *m, bool compact, bool utf8);
+/* The columns the full-size pane needs to show m without a cut. */
+int view_countdown_need(const struct countdown_model *m);
 
 void view_budget_update(struct budget_model *m, const struct bot_snapshot *v);
 void view_budget_draw(WINDOW *w, const struct budget_model *m, bool compact);
+/* The columns the full-size pane needs to show m without a cut. */
+int view_budget_need(const struct budget_model *m);
 
 void view_queue_update(struct queue_model *m, const struct bot_snapshot *v, const struct rlq_row *rows,
     int nrows);
 void view_queue_draw(WINDOW *w, const struct queue_model *m, bool compact);
 
-void view_status_update(struct status_model *m, const struct bot_snapshot *v, const char *endpoint,
+void view_status_update(struct status_model *m, const struct bot_snapshot *v,
+    const struct script_health *bots, const char *endpoint,
     double evps, int64_t uptime_ms);
 void view_status_draw(WINDOW *w, const struct status_model *m);
 
@@ -222,10 +247,17 @@ bool view_log_find(struct log_view *lv, const struct logring *r, bool from_botto
 /* Bytes of the longest prefix of s that fits maxw columns; *cols gets its
  * width. At least one character when s is not empty and maxw > 0. */
 size_t ui_clip(const char *s, int maxw, int *cols);
+/* Bytes of s for one row of maxw columns when wrapping text: up to the
+ * last space that fits, or ui_clip's when one word fills the row. */
+size_t ui_wrap(const char *s, int maxw);
 int ui_putf(WINDOW *w, int y, int x, int maxw, enum ui_role role, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
-/* A pane rule: "── Title ─── right ──" across the window's first row. */
+/* A pane rule: "── Title ─── right ──" across the window's first row;
+ * right is left out whole when it does not fit. */
 void ui_rule(WINDOW *w, int y, const char *title, const char *right);
+/* The same with the right side in forms (see fit_draw). */
+struct fit_line;
+void ui_rule_fit(WINDOW *w, int y, const char *title, const struct fit_line *right, int nright);
 /* Duration as shown: "45s", "12m05s", "3h12m", "2d04h". */
 void ui_dur(int64_t ms, char *buf, size_t len);
 /* Whole seconds, rounded up (a countdown shows 1s until it is over). */
@@ -238,6 +270,50 @@ void ui_clock(int64_t wall_ms, char *buf, size_t len);
 enum ui_role ui_state_role(enum bot_state s);
 /* Whether the terminal speaks UTF-8 (box drawing, arrows, blocks). */
 bool ui_utf8(void);
+
+/* ---- lines that fit (fit.c) ---- */
+
+/* A line as fields of styled spans. Limits: FIT_FIELDS fields, FIT_SPANS
+ * spans and FIT_TEXT bytes a line; what goes past them is left out. */
+#define FIT_FIELDS 24
+#define FIT_SPANS  40
+#define FIT_TEXT   512
+
+struct fit_span {
+	enum ui_role role;
+	unsigned short off;                 /* into text */
+	int field, width;
+};
+
+struct fit_line {
+	char text[FIT_TEXT];
+	size_t used;
+	int nspans, nfields;
+	struct fit_span span[FIT_SPANS];
+	unsigned char drop[FIT_FIELDS];     /* 0 kept, else left out lowest first */
+};
+
+void fit_init(struct fit_line *l);
+/* Starts a field: drop 0 is always shown, 1, 2, ... are left out in that
+ * order when the line does not fit. Spans before the first call form an
+ * undroppable field. */
+void fit_field(struct fit_line *l, int drop);
+/* Adds text in role to the current field. */
+void fit_add(struct fit_line *l, enum ui_role role, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Adds text as fields of its own, one per run between separators (" " for
+ * words, " /" for a route's segments): free text is cut between words. */
+void fit_split(struct fit_line *l, enum ui_role role, const char *text, const char *seps);
+/* The width of every field of l. */
+int fit_width(const struct fit_line *l);
+/* The narrowest the forms can be drawn without a cut. */
+int fit_need(const struct fit_line *forms, int nforms);
+/* Draws the first of the forms (longest first) that fits maxw columns,
+ * dropping fields if it must, else the last one cut at a field boundary
+ * with "…". Returns the columns written. */
+int fit_draw(WINDOW *w, int y, int x, int maxw, const struct fit_line *forms, int nforms);
+/* The columns fit_draw would write. */
+int fit_drawn(const struct fit_line *forms, int nforms, int maxw);
 
 /* ---- title.c ---- */
 

@@ -47,96 +47,176 @@ left_role(const struct budget_model *m)
 	return m->low ? ROLE_WARN : ROLE_OK;
 }
 
-static void
-draw_counts(WINDOW *w, int y, const struct budget_model *m)
+/* "used 1/1000  left 999  reserve 10"; short "1/1000 used · 999 left ·
+ * 10 kept", the reserve left out first. */
+static int
+counts(const struct budget_model *m, struct fit_line f[3])
 {
-	int cols = getmaxx(w), x = 1;
-
-	x += ui_put(w, y, x, cols - x, ROLE_DIM, "used ");
-	x += ui_putf(w, y, x, cols - x, ROLE_TEXT, "%d/%d", m->used, m->limit);
-	x += ui_put(w, y, x, cols - x, ROLE_DIM, "  left ");
-	x += ui_putf(w, y, x, cols - x, left_role(m), "%d", m->remaining);
-	x += ui_put(w, y, x, cols - x, ROLE_DIM, "  reserve ");
-	ui_putf(w, y, x, cols - x, ROLE_TEXT, "%d", m->reserve);
+	fit_init(&f[0]);
+	fit_add(&f[0], ROLE_DIM, "used ");
+	fit_add(&f[0], ROLE_TEXT, "%d/%d", m->used, m->limit);
+	fit_field(&f[0], 0);
+	fit_add(&f[0], ROLE_DIM, "  left ");
+	fit_add(&f[0], left_role(m), "%d", m->remaining);
+	fit_field(&f[0], 0);
+	fit_add(&f[0], ROLE_DIM, "  reserve ");
+	fit_add(&f[0], ROLE_TEXT, "%d", m->reserve);
+	fit_init(&f[1]);
+	fit_add(&f[1], ROLE_TEXT, "%d/%d", m->used, m->limit);
+	fit_add(&f[1], ROLE_DIM, " used");
+	fit_field(&f[1], 0);
+	fit_add(&f[1], ROLE_DIM, " · ");
+	fit_add(&f[1], left_role(m), "%d", m->remaining);
+	fit_add(&f[1], ROLE_DIM, " left");
+	fit_field(&f[1], 1);
+	fit_add(&f[1], ROLE_DIM, " · ");
+	fit_add(&f[1], ROLE_TEXT, "%d", m->reserve);
+	fit_add(&f[1], ROLE_DIM, " kept");
+	return 2;
 }
 
-static void
-draw_sources(WINDOW *w, int y, const struct budget_model *m)
+/* Discord's count and vigil's next free slot; short, the slot first (the
+ * counts line already shows the stricter "left"), then Discord's count,
+ * then its reset. */
+static int
+sources(const struct budget_model *m, struct fit_line f[3])
 {
-	int cols = getmaxx(w), x = 1;
-
-	x += ui_put(w, y, x, cols - x, ROLE_DIM, "Discord ");
+	fit_init(&f[0]);
+	fit_add(&f[0], ROLE_DIM, "Discord ");
 	if (m->discord_known)
-		x += ui_putf(w, y, x, cols - x, ROLE_TEXT, "%d/%d left, resets in %s  ",
-		    m->d_remaining, m->d_total, m->d_reset);
+		fit_add(&f[0], ROLE_TEXT, "%d/%d left, resets in %s", m->d_remaining, m->d_total,
+		    m->d_reset);
 	else
-		x += ui_put(w, y, x, cols - x, ROLE_DIM, "not read yet  ");
+		fit_add(&f[0], ROLE_DIM, "not read yet");
+	fit_field(&f[0], 0);
 	if (m->next_free[0] != '\0')
-		ui_putf(w, y, x, cols - x, ROLE_TEXT, "next slot in %s", m->next_free);
+		fit_add(&f[0], ROLE_TEXT, "  next slot in %s", m->next_free);
 	else
-		ui_put(w, y, x, cols - x, ROLE_DIM, "no starts in the window");
+		fit_add(&f[0], ROLE_DIM, "  no starts in the window");
+	fit_init(&f[1]);
+	if (m->next_free[0] != '\0')
+		fit_add(&f[1], ROLE_TEXT, "next slot %s", m->next_free);
+	else
+		fit_add(&f[1], ROLE_DIM, "no starts in 24 h");
+	fit_field(&f[1], 2);
+	if (m->discord_known) {
+		fit_add(&f[1], ROLE_DIM, " · Discord ");
+		fit_add(&f[1], ROLE_TEXT, "%d/%d", m->d_remaining, m->d_total);
+		fit_field(&f[1], 1);
+		fit_add(&f[1], ROLE_DIM, " resets %s", m->d_reset);
+	} else {
+		fit_add(&f[1], ROLE_DIM, " · Discord not read");
+	}
+	return 2;
 }
 
 static void
-draw_projection(WINDOW *w, int y, const struct budget_model *m)
+verdict(struct fit_line *l, const struct budget_model *m, bool brief)
 {
-	int cols = getmaxx(w), x = 1;
-	int usable = m->remaining - m->reserve;
-
-	x += ui_put(w, y, x, cols - x, ROLE_DIM, "24 h worst case ");
-	x += ui_putf(w, y, x, cols - x, m->exhausts ? ROLE_CRIT : ROLE_TEXT, "%d starts", m->projection);
-	x += ui_putf(w, y, x, cols - x, ROLE_DIM, " vs %d usable ", usable < 0 ? 0 : usable);
+	fit_field(l, 0);
 	if (m->exhausts)
-		ui_put(w, y, x, cols - x, ROLE_CRIT, "could exhaust");
+		fit_add(l, ROLE_CRIT, brief ? " too many" : " could exhaust");
 	else
-		ui_put(w, y, x, cols - x, ROLE_OK, "ok");
+		fit_add(l, ROLE_OK, " ok");
+}
+
+/* "24 h worst case 567 starts vs 989 usable ok"; shorter "worst 24 h 567
+ * of 989 ok", shortest "24 h 2880 of 989 too many". */
+static int
+projection(const struct budget_model *m, struct fit_line f[3])
+{
+	static const char *const label[] = { "24 h worst case ", "worst 24 h ", "24 h " };
+	int usable = m->remaining - m->reserve;
+	enum ui_role role = m->exhausts ? ROLE_CRIT : ROLE_TEXT;
+
+	if (usable < 0)
+		usable = 0;
+	for (int i = 0; i < 3; i++) {
+		fit_init(&f[i]);
+		fit_add(&f[i], ROLE_DIM, "%s", label[i]);
+		fit_add(&f[i], role, i == 0 ? "%d starts" : "%d", m->projection);
+		fit_field(&f[i], 0);
+		fit_add(&f[i], ROLE_DIM, i == 0 ? " vs %d usable" : " of %d", usable);
+		verdict(&f[i], m, i == 2);
+	}
+	return 3;
 }
 
 static void
 draw_recent(WINDOW *w, int y, int rows, const struct budget_model *m)
 {
 	int cols = getmaxx(w);
+	struct fit_line l;
 
 	if (m->nrecent == 0) {
 		ui_put(w, y, 1, cols - 1, ROLE_DIM, "no recent session starts");
 		return;
 	}
 	for (int i = 0; i < m->nrecent && i < rows; i++) {
-		int x = 1;
-
-		x += ui_putf(w, y + i, x, cols - x, ROLE_LOG_TIME, "%s ", m->recent_when[i]);
-		ui_put(w, y + i, x, cols - x, ROLE_TEXT, m->recent_why[i]);
+		fit_init(&l);
+		fit_add(&l, ROLE_LOG_TIME, "%s ", m->recent_when[i]);
+		fit_split(&l, ROLE_TEXT, m->recent_why[i], " ");
+		fit_draw(w, y + i, 1, cols - 1, &l, 1);
 	}
 }
 
+/* The one-line form: "budget 1/1000 left 999 24h 567 ok". */
 static void
 draw_compact(WINDOW *w, const struct budget_model *m)
 {
-	int cols = getmaxx(w), x = 0;
+	struct fit_line l;
 
-	x += ui_put(w, 0, x, cols, ROLE_DIM, "budget ");
-	x += ui_putf(w, 0, x, cols - x, ROLE_TEXT, "%d/%d", m->used, m->limit);
-	x += ui_put(w, 0, x, cols - x, ROLE_DIM, " left ");
-	x += ui_putf(w, 0, x, cols - x, left_role(m), "%d", m->remaining);
-	x += ui_put(w, 0, x, cols - x, ROLE_DIM, " 24h ");
-	ui_putf(w, 0, x, cols - x, m->exhausts ? ROLE_CRIT : ROLE_OK, "%d%s", m->projection,
-	    m->exhausts ? " could exhaust" : " ok");
+	fit_init(&l);
+	fit_add(&l, ROLE_DIM, "budget ");
+	fit_add(&l, ROLE_TEXT, "%d/%d", m->used, m->limit);
+	fit_field(&l, 0);
+	fit_add(&l, ROLE_DIM, " left ");
+	fit_add(&l, left_role(m), "%d", m->remaining);
+	fit_field(&l, 0);
+	fit_add(&l, ROLE_DIM, " 24h ");
+	fit_add(&l, m->exhausts ? ROLE_CRIT : ROLE_OK, "%d", m->projection);
+	verdict(&l, m, false);
+	fit_draw(w, 0, 0, getmaxx(w), &l, 1);
+}
+
+#define RULE_TITLE "Session starts (24 h)"
+
+typedef int (*budget_line)(const struct budget_model *m, struct fit_line f[3]);
+static const budget_line lines[] = { counts, sources, projection };
+#define NLINES ((int)(sizeof(lines) / sizeof(lines[0])))
+
+int
+view_budget_need(const struct budget_model *m)
+{
+	struct fit_line f[3];
+	int need = ui_width(RULE_TITLE) + 4;
+
+	for (int i = 0; i < NLINES; i++) {
+		int n = lines[i](m, f);
+
+		if (fit_need(f, n) + 1 > need)
+			need = fit_need(f, n) + 1;
+	}
+	return need;
 }
 
 void
 view_budget_draw(WINDOW *w, const struct budget_model *m, bool compact)
 {
 	int rows = getmaxy(w);
+	struct fit_line f[3];
 
 	werase(w);
 	if (compact || rows < 4) {
 		draw_compact(w, m);
 		return;
 	}
-	ui_rule(w, 0, "Session starts (24 h)", NULL);
-	draw_counts(w, 1, m);
-	draw_sources(w, 2, m);
-	draw_projection(w, 3, m);
+	ui_rule(w, 0, RULE_TITLE, NULL);
+	for (int i = 0; i < NLINES; i++) {
+		int n = lines[i](m, f);
+
+		fit_draw(w, 1 + i, 1, getmaxx(w) - 1, f, n);
+	}
 	if (rows > 4)
 		draw_recent(w, 4, rows - 4, m);
 }

@@ -32,19 +32,19 @@ view_countdown_update(struct countdown_model *m, const struct bot_snapshot *v)
 }
 
 static const char *
-wait_label(enum bot_wait w)
+wait_label(enum bot_wait w, bool brief)
 {
 	switch (w) {
 	case WAIT_BACKOFF:
 		return "delay formula";
 	case WAIT_INVALID_SESSION:
-		return "invalid session, random 1-5 s";
+		return brief ? "op 9, 1-5 s" : "invalid session, random 1-5 s";
 	case WAIT_BUDGET:
-		return "no session start left: waiting for a free slot";
+		return brief ? "no start left" : "no session start left: waiting for a free slot";
 	case WAIT_SPACING:
-		return "identify spacing, 5 s";
+		return brief ? "spacing 5 s" : "identify spacing, 5 s";
 	case WAIT_CLUSTER:
-		return "cluster store unreachable";
+		return brief ? "cluster down" : "cluster store unreachable";
 	default:
 		return "";
 	}
@@ -71,65 +71,135 @@ draw_bar(WINDOW *w, int y, int x, int width, int fill, bool utf8)
 	}
 }
 
-/* The first line: what happens next and when. */
+/* "attempt 3 (resume)" or, short, "#3 resume". */
 static void
-draw_headline(WINDOW *w, int y, const struct countdown_model *m)
+attempt_field(struct fit_line *l, const struct countdown_model *m, bool brief)
 {
-	int cols = getmaxx(w), x = 1;
-
-	if (m->stop_reason[0] != '\0') {
-		ui_putf(w, y, x, cols - x, ROLE_CRIT, "stopped, not reconnecting: %s", m->stop_reason);
-		return;
-	}
-	if (m->wait != WAIT_NONE) {
-		x += ui_putf(w, y, x, cols - x, ROLE_TEXT, "attempt %d (%s) in ", m->attempt, goal(m));
-		x += ui_putf(w, y, x, cols - x, ROLE_WARN, "%ds", m->left_s);
-		ui_putf(w, y, x, cols - x, ROLE_DIM, " of %ds", m->total_s);
-		return;
-	}
-	if (m->state == BOT_CONNECTED && m->phase == PHASE_CONNECTED) {
-		ui_put(w, y, x, cols - x, ROLE_OK, "connected — no reconnect pending");
-		return;
-	}
-	if (m->attempt > 0)
-		ui_putf(w, y, x, cols - x, ROLE_TEXT, "attempt %d (%s): %s…", m->attempt, goal(m),
-		    bot_phase_name(m->phase));
+	if (brief)
+		fit_add(l, ROLE_TEXT, "#%d %s", m->attempt, goal(m));
 	else
-		ui_putf(w, y, x, cols - x, ROLE_DIM, "%s", bot_phase_name(m->phase));
+		fit_add(l, ROLE_TEXT, "attempt %d (%s)", m->attempt, goal(m));
+}
+
+/* The first line, what happens next and when, in its two forms. */
+static int
+headline(const struct countdown_model *m, struct fit_line f[2])
+{
+	for (int i = 0; i < 2; i++) {
+		fit_init(&f[i]);
+		if (m->stop_reason[0] != '\0') {
+			fit_add(&f[i], ROLE_CRIT, i == 0 ? "stopped, not reconnecting: " : "stopped: ");
+			fit_split(&f[i], ROLE_CRIT, m->stop_reason, " ");
+		} else if (m->wait != WAIT_NONE) {
+			attempt_field(&f[i], m, i == 1);
+			fit_field(&f[i], 0);
+			fit_add(&f[i], ROLE_TEXT, " in ");
+			fit_add(&f[i], ROLE_WARN, "%ds", m->left_s);
+			fit_field(&f[i], 1);
+			fit_add(&f[i], ROLE_DIM, " of %ds", m->total_s);
+		} else if (m->state == BOT_CONNECTED && m->phase == PHASE_CONNECTED) {
+			fit_add(&f[i], ROLE_OK, "connected");
+			fit_field(&f[i], 1);
+			fit_add(&f[i], ROLE_OK, " — no reconnect pending");
+		} else if (m->attempt > 0) {
+			attempt_field(&f[i], m, i == 1);
+			fit_add(&f[i], ROLE_TEXT, ":");
+			fit_field(&f[i], 0);
+			fit_add(&f[i], ROLE_TEXT, " %s…", bot_phase_name(m->phase));
+		} else {
+			fit_add(&f[i], ROLE_DIM, "%s", bot_phase_name(m->phase));
+		}
+	}
+	return 2;
+}
+
+/* What the formula gave, or what the wait is for instead. */
+static void
+formula_tail(struct fit_line *l, const struct countdown_model *m, bool brief)
+{
+	if (m->wait == WAIT_BACKOFF) {
+		fit_field(l, 0);
+		fit_add(l, ROLE_DIM, " gave %.1fs", m->delay_ms / 1000.0);
+	} else if (m->wait != WAIT_NONE) {
+		fit_field(l, 0);
+		fit_add(l, ROLE_DIM, brief ? " (%s)" : " (waiting on: %s)", wait_label(m->wait, brief));
+	}
+}
+
+/* "formula javacord round(...) gave 4.0s"; short, without the word
+ * "formula" when a preset names it, and the expression left out whole
+ * when it does not fit ("javacord gave 4.0s", "formula gave 13.0s"). */
+static int
+formula(const struct countdown_model *m, struct fit_line f[2])
+{
+	bool preset = m->preset[0] != '\0';
+
+	for (int i = 0; i < 2; i++) {
+		fit_init(&f[i]);
+		if (i == 0 || !preset)
+			fit_add(&f[i], ROLE_DIM, "formula");
+		if (preset)
+			fit_add(&f[i], ROLE_HOTKEY, i == 0 ? " %s" : "%s", m->preset);
+		fit_field(&f[i], i);
+		fit_add(&f[i], ROLE_TEXT, " %s", m->formula);
+		formula_tail(&f[i], m, i == 1);
+	}
+	return 2;
+}
+
+#define RULE_TITLE "Next attempt"
+
+int
+view_countdown_need(const struct countdown_model *m)
+{
+	struct fit_line f[2];
+	int need = ui_width(RULE_TITLE) + 4, n;
+
+	n = headline(m, f);
+	if (fit_need(f, n) + 1 > need)
+		need = fit_need(f, n) + 1;
+	n = formula(m, f);
+	if (fit_need(f, n) + 1 > need)
+		need = fit_need(f, n) + 1;
+	return need;
+}
+
+/* Why it waits, long or short, or nothing: the headline says when. */
+static void
+draw_rule(WINDOW *w, const struct countdown_model *m)
+{
+	struct fit_line f[2];
+
+	for (int i = 0; i < 2; i++) {
+		fit_init(&f[i]);
+		fit_field(&f[i], 1);
+		fit_add(&f[i], ROLE_DIM, "%s", wait_label(m->wait, i == 1));
+	}
+	ui_rule_fit(w, 0, RULE_TITLE, f, 2);
 }
 
 static void
-draw_formula(WINDOW *w, int y, const struct countdown_model *m)
+draw_line(WINDOW *w, int y, int x, const struct fit_line *f, int n)
 {
-	int cols = getmaxx(w), x = 1, tail_w = 0;
-	char tail[64] = "";
-
-	/* The delay is what the operator reads; a long formula is what gets cut. */
-	if (m->wait == WAIT_BACKOFF)
-		snprintf(tail, sizeof tail, " gave %.1fs", m->delay_ms / 1000.0);
-	else if (m->wait != WAIT_NONE)
-		snprintf(tail, sizeof tail, " (waiting on: %s)", wait_label(m->wait));
-	ui_clip(tail, cols, &tail_w);
-	x += ui_put(w, y, x, cols - x, ROLE_DIM, "formula ");
-	if (m->preset[0] != '\0')
-		x += ui_putf(w, y, x, cols - x, ROLE_HOTKEY, "%s ", m->preset);
-	x += ui_put(w, y, x, cols - x - tail_w, ROLE_TEXT, m->formula);
-	ui_put(w, y, x, cols - x, ROLE_DIM, tail);
+	fit_draw(w, y, x, getmaxx(w) - x, f, n);
 }
 
 void
 view_countdown_draw(WINDOW *w, const struct countdown_model *m, bool compact, bool utf8)
 {
-	int cols = getmaxx(w);
+	int cols = getmaxx(w), n;
+	struct fit_line f[2];
 
 	werase(w);
+	n = headline(m, f);
 	if (compact || getmaxy(w) < 4) {
-		draw_headline(w, 0, m);
+		draw_line(w, 0, 0, f, n);
 		return;
 	}
-	ui_rule(w, 0, "Next attempt", m->wait != WAIT_NONE ? wait_label(m->wait) : NULL);
-	draw_headline(w, 1, m);
+	draw_rule(w, m);
+	draw_line(w, 1, 1, f, n);
 	if (m->wait != WAIT_NONE)
 		draw_bar(w, 2, 1, cols - 2, m->fill, utf8);
-	draw_formula(w, 3, m);
+	n = formula(m, f);
+	draw_line(w, 3, 1, f, n);
 }

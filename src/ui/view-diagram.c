@@ -14,8 +14,8 @@
  * Connected goes up the middle to Disconnected (a lost connection), which
  * fans out to Resuming and Reconnecting; both come back down to Connected,
  * and a resume that fails becomes a reconnect. Rarer transitions (a stop
- * from Resuming, an operator's resume) are listed under the diagram. Below
- * 80x24 the whole view folds into one line.
+ * from Resuming, an operator's resume) are listed under the diagram. In
+ * the compact layout the whole view folds into one line.
  */
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +66,12 @@ view_diagram_rows(void)
 	return DIAG_H + 3;
 }
 
+int
+view_diagram_cols(void)
+{
+	return DIAG_W + 2;
+}
+
 static void
 history_lines(struct diagram_model *m, const struct bot_transition *hist, int nhist)
 {
@@ -73,7 +79,7 @@ history_lines(struct diagram_model *m, const struct bot_transition *hist, int nh
 		char when[16];
 
 		ui_clock(hist[i].wall_ms, when, sizeof(when));
-		snprintf(m->hist[m->nhist++], sizeof(m->hist[0]), "%s %s>%s %.60s", when,
+		snprintf(m->hist[m->nhist++], sizeof(m->hist[0]), "%s %s>%s %s", when,
 		    pill[hist[i].from].abbrev, pill[hist[i].to].abbrev, hist[i].reason);
 	}
 }
@@ -199,67 +205,97 @@ draw_pill(WINDOW *w, int oy, int ox, const struct diagram_model *m, enum bot_sta
 	ui_put(w, y, x + 1 + (int)strlen(text), 1, ROLE_RULE, "]");
 }
 
-/* Transitions the picture has no arrow for, as "Rs→D 1, C→Rs 2". */
+/* Transitions the picture has no arrow for, a field each: "also Rs>D 1,
+ * C>Rs 2". */
 static void
-others(const struct diagram_model *m, char *buf, size_t len)
+others(struct fit_line *l, const struct diagram_model *m)
 {
-	size_t off = 0;
-
-	buf[0] = '\0';
 	for (int f = 0; f < BOT_STATES; f++)
 		for (int t = 0; t < BOT_STATES; t++) {
-			if (f == t || m->counts[f][t] == 0 || edge_drawn(f, t) || off >= len)
+			if (f == t || m->counts[f][t] == 0 || edge_drawn(f, t))
 				continue;
-			off += (size_t)snprintf(buf + off, len - off, "%s%s>%s %u",
-			    off > 0 ? ", " : "", pill[f].abbrev, pill[t].abbrev, m->counts[f][t]);
+			fit_field(l, 0);
+			fit_add(l, ROLE_DIM, "%s%s>%s %u", l->nspans > 0 ? ", " : "also ",
+			    pill[f].abbrev, pill[t].abbrev, m->counts[f][t]);
 		}
+}
+
+/* "in Resuming for 5s  attempt 4, waiting" or "... stopped: why". */
+static void
+state_line(struct fit_line *l, const struct diagram_model *m)
+{
+	fit_init(l);
+	fit_add(l, ROLE_DIM, "in ");
+	fit_add(l, ui_state_role(m->state), "%s", bot_state_name(m->state));
+	fit_add(l, ROLE_DIM, " for %s", m->in_state);
+	if (m->stopped) {
+		fit_field(l, 0);
+		fit_add(l, ROLE_CRIT, "  stopped: ");
+		fit_split(l, ROLE_CRIT, m->stop_reason, " ");
+	} else if (m->state != BOT_CONNECTED && m->attempt > 0) {
+		fit_field(l, 0);
+		fit_add(l, ROLE_TEXT, "  attempt %d,", m->attempt);
+		fit_field(l, 0);
+		fit_add(l, ROLE_TEXT, " %s", m->phase);
+	}
+}
+
+/* "last 01:24:30 D>Rs: connection dropped without a close frame". */
+static void
+last_line(struct fit_line *l, const struct diagram_model *m, const char *label)
+{
+	fit_field(l, 0);
+	fit_add(l, ROLE_DIM, "%s", label);
+	fit_add(l, ROLE_TEXT, "%s>%s: ", pill[m->last_from].abbrev, pill[m->last_to].abbrev);
+	fit_split(l, ROLE_TEXT, m->last_reason, " ");
 }
 
 static void
 draw_info(WINDOW *w, int y, const struct diagram_model *m)
 {
-	int cols = getmaxx(w), x = 1;
-	char extra[128];
+	int cols = getmaxx(w), row = y;
+	struct fit_line l;
 
-	x += ui_put(w, y, x, cols - x, ROLE_DIM, "in ");
-	x += ui_put(w, y, x, cols - x, ui_state_role(m->state), bot_state_name(m->state));
-	x += ui_putf(w, y, x, cols - x, ROLE_DIM, " for %s", m->in_state);
-	if (m->stopped)
-		ui_putf(w, y, x, cols - x, ROLE_CRIT, "  stopped: %s", m->stop_reason);
-	else if (m->state != BOT_CONNECTED && m->attempt > 0)
-		ui_putf(w, y, x, cols - x, ROLE_TEXT, "  attempt %d, %s", m->attempt, m->phase);
+	state_line(&l, m);
+	fit_draw(w, row++, 1, cols - 1, &l, 1);
 	if (m->has_last) {
-		x = 1 + ui_putf(w, y + 1, 1, cols - 1, ROLE_DIM, "last %s ", m->last_when);
-		x += ui_putf(w, y + 1, x, cols - x, ROLE_TEXT, "%s>%s: ", pill[m->last_from].abbrev,
-		    pill[m->last_to].abbrev);
-		ui_put(w, y + 1, x, cols - x, ROLE_TEXT, m->last_reason);
+		char label[32];
+
+		fit_init(&l);
+		snprintf(label, sizeof(label), "last %s ", m->last_when);
+		last_line(&l, m, label);
+		fit_draw(w, row++, 1, cols - 1, &l, 1);
 	}
-	others(m, extra, sizeof(extra));
-	if (extra[0] != '\0')
-		ui_putf(w, y + 2, 1, cols - 1, ROLE_DIM, "also %s", extra);
-	for (int i = 0, row = y + (extra[0] != '\0' ? 3 : 2); i < m->nhist && row < getmaxy(w);
-	    i++, row++)
-		ui_put(w, row, 1, cols - 1, ROLE_DIM, m->hist[i]);
+	fit_init(&l);
+	others(&l, m);
+	if (l.nspans > 0)
+		fit_draw(w, row++, 1, cols - 1, &l, 1);
+	for (int i = 0; i < m->nhist && row < getmaxy(w); i++, row++) {
+		fit_init(&l);
+		fit_split(&l, ROLE_DIM, m->hist[i], " ");
+		fit_draw(w, row, 1, cols - 1, &l, 1);
+	}
 }
 
-/* The one-line form: state, time in it, then every count. */
+/* The one-line form: state, time in it, every count, the last reason. */
 static void
 draw_compact(WINDOW *w, const struct diagram_model *m)
 {
-	int cols = getmaxx(w), x = 0;
+	struct fit_line l;
 
-	wattrset(w, theme_attr(ui_state_role(m->state)) | A_REVERSE);
-	x += ui_putf(w, 0, x, cols, ui_state_role(m->state), "%s", bot_state_name(m->state));
-	x += ui_putf(w, 0, x, cols - x, ROLE_DIM, " %s", m->in_state);
-	for (size_t i = 0; i < NEDGES && x < cols; i++) {
+	fit_init(&l);
+	fit_add(&l, ui_state_role(m->state), "%s", bot_state_name(m->state));
+	fit_add(&l, ROLE_DIM, " %s", m->in_state);
+	for (size_t i = 0; i < NEDGES; i++) {
 		const struct edge *e = &edges[i];
 
-		x += ui_putf(w, 0, x, cols - x, ROLE_DIM, " %s>%s ", pill[e->from].abbrev,
-		    pill[e->to].abbrev);
-		x += ui_putf(w, 0, x, cols - x, ROLE_COUNT, "%u", m->counts[e->from][e->to]);
+		fit_field(&l, 0);
+		fit_add(&l, ROLE_DIM, " %s>%s ", pill[e->from].abbrev, pill[e->to].abbrev);
+		fit_add(&l, ROLE_COUNT, "%u", m->counts[e->from][e->to]);
 	}
-	if (m->has_last && x + 4 < cols)
-		ui_putf(w, 0, x, cols - x, ROLE_TEXT, "  last: %s", m->last_reason);
+	if (m->has_last)
+		last_line(&l, m, "  last ");
+	fit_draw(w, 0, 0, getmaxx(w), &l, 1);
 }
 
 void
@@ -268,7 +304,7 @@ view_diagram_draw(WINDOW *w, const struct diagram_model *m, bool compact)
 	int cols = getmaxx(w), ox;
 
 	werase(w);
-	if (compact || cols < DIAG_W + 2 || getmaxy(w) < DIAG_H + 2) {
+	if (compact || cols < view_diagram_cols() || getmaxy(w) < DIAG_H + 2) {
 		draw_compact(w, m);
 		return;
 	}

@@ -1,6 +1,6 @@
 /*
- * The log pane: the bot's log ring drawn newest at the bottom, wrapped to
- * the pane's width, coloured by level.
+ * The log pane: the bot's log ring drawn newest at the bottom, wrapped
+ * between words to the pane's width, coloured by level.
  *
  * Entries are read by seq straight from the ring (weechat's lines, with the
  * ring as the buffer): nothing is copied, and filters only decide what is
@@ -52,9 +52,7 @@ entry_rows(const struct log_entry *e, int cols)
 	if (*s == '\0')
 		return 1 + (tw == cols);
 	while (*s != '\0') {
-		int used;
-
-		s += ui_clip(s, tw, &used);
+		s += ui_wrap(s, tw);
 		rows++;
 	}
 	return rows + (tw == cols);
@@ -145,8 +143,7 @@ draw_entry(WINDOW *w, int y, int from, int rows, const struct log_entry *e,
 	if (tw == cols)
 		row++;
 	do {
-		int used;
-		size_t n = ui_clip(s, tw, &used);
+		size_t n = ui_wrap(s, tw);
 
 		if (row >= from && row - from < rows)
 			draw_chunk(w, y + row - from, x0, s, n, role, lv->search);
@@ -180,24 +177,45 @@ collect(const struct log_view *lv, const struct logring *r, int cols, int need,
 	return n;
 }
 
+/* The rule's right side: the level, a text filter, a search, lines the
+ * ring dropped, SCROLLED. A narrow pane loses the level first, then the
+ * dropped count and the filter; the search and SCROLLED stay longest. */
+static int
+rule_right(const struct log_view *lv, const struct logring *r, struct fit_line f[2])
+{
+	for (int i = 0; i < 2; i++) {
+		fit_init(&f[i]);
+		fit_field(&f[i], 3);
+		fit_add(&f[i], ROLE_DIM, i == 0 ? "level >= %s" : ">=%s", log_level_name(lv->min_level));
+		if (lv->filter[0] != '\0') {
+			fit_field(&f[i], 1);
+			fit_add(&f[i], ROLE_DIM, "  filter \"%s\"", lv->filter);
+		}
+		if (lv->search[0] != '\0') {
+			fit_field(&f[i], 0);
+			fit_add(&f[i], ROLE_DIM, "  /%s", lv->search);
+			if (lv->search_missed)
+				fit_add(&f[i], ROLE_WARN, " (no match)");
+		}
+		if (r->dropped > 0) {
+			fit_field(&f[i], 2);
+			fit_add(&f[i], ROLE_DIM, "  %llu dropped", (unsigned long long)r->dropped);
+		}
+		if (lv->anchor != 0) {
+			fit_field(&f[i], 0);
+			fit_add(&f[i], ROLE_WARN, i == 0 ? "  SCROLLED (End: live)" : "  SCROLLED");
+		}
+	}
+	return 2;
+}
+
 static void
 draw_rule(WINDOW *w, const struct log_view *lv, const struct logring *r)
 {
-	char right[160];
-	size_t off = 0;
+	struct fit_line f[2];
+	int n = rule_right(lv, r, f);
 
-	off += (size_t)snprintf(right + off, sizeof(right) - off, "level >= %s",
-	    log_level_name(lv->min_level));
-	if (lv->filter[0] != '\0' && off < sizeof(right))
-		off += (size_t)snprintf(right + off, sizeof(right) - off, "  filter \"%s\"", lv->filter);
-	if (lv->search[0] != '\0' && off < sizeof(right))
-		off += (size_t)snprintf(right + off, sizeof(right) - off, "  /%s", lv->search);
-	if (r->dropped > 0 && off < sizeof(right))
-		off += (size_t)snprintf(right + off, sizeof(right) - off, "  %llu dropped",
-		    (unsigned long long)r->dropped);
-	if (lv->anchor != 0 && off < sizeof(right))
-		snprintf(right + off, sizeof(right) - off, "  SCROLLED (End: live)");
-	ui_rule(w, 0, "Log", right);
+	ui_rule_fit(w, 0, "Log", f, n);
 }
 
 void
@@ -346,10 +364,13 @@ view_log_find(struct log_view *lv, const struct logring *r, bool from_bottom)
 			if (strcasestr(e->text, lv->search) != NULL) {
 				lv->anchor = s == r->next_seq - 1 ? 0 : s;
 				lv->anchor_skip = 0;
+				lv->search_missed = false;
 				return true;
 			}
 		}
 		start = r->next_seq - 1;
 	}
+	/* Said on the rule too: a scrolled log does not show the message. */
+	lv->search_missed = true;
 	return false;
 }

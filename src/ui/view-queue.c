@@ -42,23 +42,43 @@ view_queue_update(struct queue_model *m, const struct bot_snapshot *v, const str
 	}
 }
 
-/* The global state, as it goes on the rule: "global 3/50/s  invalid
- * 0/10000  no ban". */
 static void
-global_text(const struct queue_model *m, char *buf, size_t len)
+ban_text(const struct queue_model *m, char *buf, size_t len)
 {
+	if (m->unauthorized)
+		snprintf(buf, len, "401: REST stopped");
+	else if (m->banned)
+		snprintf(buf, len, "BANNED %ds", m->ban_left_s);
+	else if (m->global_wait_s > 0)
+		snprintf(buf, len, "global 429, %ds", m->global_wait_s);
+	else
+		snprintf(buf, len, "no ban");
+}
+
+/* The global state, after `sep`: "global 3/50 per s  invalid 0/10000  no
+ * ban", or brief "no ban · 3/50/s · invalid 0/10000", the ban state last
+ * to go and in the critical colour when it is one. */
+static void
+global_fields(struct fit_line *l, const struct queue_model *m, bool brief, const char *sep)
+{
+	enum ui_role ban_role = m->banned || m->unauthorized ? ROLE_CRIT : ROLE_DIM;
 	char ban[48];
 
-	if (m->unauthorized)
-		snprintf(ban, sizeof(ban), "401: REST stopped");
-	else if (m->banned)
-		snprintf(ban, sizeof(ban), "BANNED %ds", m->ban_left_s);
-	else if (m->global_wait_s > 0)
-		snprintf(ban, sizeof(ban), "global 429, %ds", m->global_wait_s);
-	else
-		snprintf(ban, sizeof(ban), "no ban");
-	snprintf(buf, len, "global %d/%d per s  invalid %d/%d  %s", m->sent_last_s, m->per_s,
-	    m->invalid, m->invalid_limit, ban);
+	ban_text(m, ban, sizeof(ban));
+	fit_field(l, 0);
+	if (brief) {
+		fit_add(l, ban_role, "%s%s", sep, ban);
+		fit_field(l, 2);
+		fit_add(l, ROLE_DIM, " · %d/%d/s", m->sent_last_s, m->per_s);
+		fit_field(l, 1);
+		fit_add(l, ROLE_DIM, " · invalid %d/%d", m->invalid, m->invalid_limit);
+		return;
+	}
+	fit_add(l, ROLE_DIM, "%sglobal %d/%d per s", sep, m->sent_last_s, m->per_s);
+	fit_field(l, 0);
+	fit_add(l, ROLE_DIM, "  invalid %d/%d", m->invalid, m->invalid_limit);
+	fit_field(l, 0);
+	fit_add(l, ban_role, "  %s", ban);
 }
 
 static void
@@ -66,6 +86,7 @@ draw_row(WINDOW *w, int y, const struct queue_row *r, int route_w)
 {
 	int cols = getmaxx(w), x = 1 + route_w + 1;
 	char lim[24], reset[16];
+	struct fit_line l;
 
 	if (r->known)
 		snprintf(lim, sizeof(lim), "%d/%d", r->remaining, r->limit);
@@ -75,7 +96,10 @@ draw_row(WINDOW *w, int y, const struct queue_row *r, int route_w)
 		snprintf(reset, sizeof(reset), "%ds", r->reset_s);
 	else
 		snprintf(reset, sizeof(reset), "-");
-	ui_put(w, y, 1, route_w, ROLE_TEXT, r->route);
+	/* A long route is cut between its path segments. */
+	fit_init(&l);
+	fit_split(&l, ROLE_TEXT, r->route, " /");
+	fit_draw(w, y, 1, route_w, &l, 1);
 	ui_putf(w, y, x, cols - x, r->known && r->remaining == 0 ? ROLE_WARN : ROLE_TEXT, "%9s", lim);
 	ui_putf(w, y, x + 10, cols - x - 10, r->reset_s > 0 ? ROLE_WARN : ROLE_DIM, "%7s", reset);
 	ui_putf(w, y, x + 18, cols - x - 18, r->pending > 0 ? ROLE_TEXT : ROLE_DIM, "%4d+%d",
@@ -84,32 +108,42 @@ draw_row(WINDOW *w, int y, const struct queue_row *r, int route_w)
 	    (unsigned long long)r->hits429);
 }
 
+/* The one-line form: "rest 0 queued, 0 in flight  global 0/50 per s
+ * invalid 0/10000  no ban"; short, the ban first: "rest 0+0 · no ban ·
+ * 0/50/s · invalid 0/10000". */
 static void
 draw_compact(WINDOW *w, const struct queue_model *m)
 {
-	char g[128];
+	struct fit_line f[2];
 
-	global_text(m, g, sizeof(g));
-	ui_putf(w, 0, 0, getmaxx(w), m->banned || m->unauthorized ? ROLE_CRIT : ROLE_DIM,
-	    "rest %d queued, %d in flight  %s", m->pending, m->inflight, g);
+	fit_init(&f[0]);
+	fit_add(&f[0], ROLE_DIM, "rest %d queued, %d in flight", m->pending, m->inflight);
+	global_fields(&f[0], m, false, "  ");
+	fit_init(&f[1]);
+	fit_add(&f[1], ROLE_DIM, "rest %d+%d", m->pending, m->inflight);
+	global_fields(&f[1], m, true, " · ");
+	fit_draw(w, 0, 0, getmaxx(w), f, 2);
 }
+
+#define RULE_TITLE "REST rate limits"
 
 void
 view_queue_draw(WINDOW *w, const struct queue_model *m, bool compact)
 {
 	int rows = getmaxy(w), cols = getmaxx(w);
 	int route_w = cols - 2 - 32;
-	char g[128];
+	struct fit_line g[2];
 
 	werase(w);
 	if (compact || rows < 3 || route_w < 12) {
 		draw_compact(w, m);
 		return;
 	}
-	global_text(m, g, sizeof(g));
-	ui_rule(w, 0, "REST rate limits", g);
-	if (m->banned || m->unauthorized)
-		ui_put(w, 0, cols - ui_width(g) - 2, ui_width(g), ROLE_CRIT, g);
+	fit_init(&g[0]);
+	global_fields(&g[0], m, false, "");
+	fit_init(&g[1]);
+	global_fields(&g[1], m, true, "");
+	ui_rule_fit(w, 0, RULE_TITLE, g, 2);
 	ui_putf(w, 1, 1, cols - 1, ROLE_DIM, "%-*s %9s %7s %6s %5s", route_w, "route",
 	    "rem/limit", "reset", "queued", "429s");
 	if (m->nrows == 0 && rows > 2)

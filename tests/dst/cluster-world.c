@@ -613,7 +613,6 @@ slot_start(struct cworld *w, int p, int s)
 	cfg.shard_id = sl->shard;
 	cfg.shard_count = SHARDS;
 	cfg.cluster_permits = true;
-	cfg.pingbot = false;
 	cfg.budget_limit = w->limit;
 	cfg.budget_reserve = w->reserve;
 	cfg.seed = rng_u64(&w->rng);

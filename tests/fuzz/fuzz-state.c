@@ -40,7 +40,6 @@ setup(void)
 	bot_config_defaults(&cfg);
 	snprintf(cfg.token, sizeof(cfg.token), "fuzz-token-0123456789");
 	cfg.log_capacity = 64;
-	cfg.pingbot = false;
 	bot = malloc(sizeof(*bot));
 	fresh = malloc(sizeof(*fresh));
 	seeded = malloc(sizeof(*seeded));

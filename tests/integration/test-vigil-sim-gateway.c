@@ -255,6 +255,7 @@ test_op9_paths(void **state)
 {
 	char sid[64];
 	struct wsc *c, *d;
+	json_t *j;
 
 	(void)state;
 	c = identify(1, sid, sizeof(sid));
@@ -262,7 +263,9 @@ test_op9_paths(void **state)
 	    "\"resumable\":true}"), 200);
 	expect_op9(c, true);
 	wsc_send(c, RESUME, sid, 4LL);
-	json_decref(wsc_wait_dispatch(c, "RESUMED", WAIT));
+	j = wsc_wait_dispatch(c, "RESUMED", WAIT);
+	assert_non_null(j);
+	json_decref(j);
 	assert_int_equal(simproc_fault(&sp, "{\"fault\":\"invalid_session\"}"),
 	    200);
 	expect_op9(c, false);
@@ -331,8 +334,11 @@ test_zlib_stream(void **state)
 	assert_non_null(ready);
 	json_decref(ready);
 	/* One stream for the connection: later messages inflate too. */
-	for (i = 0; i < 3; i++)
-		json_decref(wsc_wait_dispatch(c, "GUILD_CREATE", WAIT));
+	for (i = 0; i < 3; i++) {
+		ready = wsc_wait_dispatch(c, "GUILD_CREATE", WAIT);
+		assert_non_null(ready);
+		json_decref(ready);
+	}
 	wsc_send(c, "{\"op\":1,\"d\":4}");
 	ready = wsc_wait_op(c, 11, WAIT);
 	assert_non_null(ready);

@@ -2,7 +2,8 @@
  * vigil-sim as a program: --help covers every flag and fault, the JSON
  * line, exit codes for bad flags and for SIGINT/SIGTERM, a scenario file,
  * chaos mode, the address it listens on (127.0.0.1 only, or --bind's), and
- * the burst rate (printed, never a pass/fail on speed).
+ * a large burst delivered whole, plain and zlib-stream compressed. How fast
+ * is `make bench`'s business (bench/run.sh bursts at vigil itself).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -155,9 +156,9 @@ test_announce_and_signals(void **state)
 	j = simproc_get(&sp, "/_ctl/settings");
 	assert_non_null(j);
 	json_decref(j);
-	/* SIGINT ends it as cleanly as SIGTERM does. */
-	kill(sp.pid, SIGINT);
-	assert_int_equal(simproc_stop(&sp), 0);
+	/* SIGINT ends it as cleanly as SIGTERM does (on its own: a SIGTERM
+	 * after it would hide a SIGINT that did nothing). */
+	assert_int_equal(simproc_signal(&sp, SIGINT), 0);
 }
 
 static void
@@ -214,15 +215,6 @@ test_chaos(void **state)
 	assert_int_equal(simproc_stop(&sp), 0);
 }
 
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 burst(const char *path, unsigned long n)
 {
@@ -230,7 +222,6 @@ burst(const char *path, unsigned long n)
 	struct wsc *c;
 	char body[128];
 	unsigned long base;
-	double t0, dt;
 	int i;
 
 	assert_int_equal(simproc_start(&sp, NULL), 0);
@@ -241,20 +232,19 @@ burst(const char *path, unsigned long n)
 	wsc_pump(c, 100, false);
 	base = wsc_messages(c);
 	snprintf(body, sizeof(body), "{\"fault\":\"burst\",\"count\":%lu}", n);
-	t0 = seconds();
 	assert_int_equal(simproc_fault(&sp, body), 200);
 	for (i = 0; i < 200 && wsc_messages(c) - base < n; i++)
 		wsc_pump(c, 50, false);
-	dt = seconds() - t0;
+	/* Every event, and not one more: a burst that lost or repeated
+	 * frames would not add up. */
+	wsc_pump(c, 100, false);
 	assert_int_equal(wsc_messages(c) - base, n);
-	print_message("burst %s: %lu events, %.1f MB in %.3f s: %.0f events/s"
-	    "\n", path, n, (double)wsc_bytes(c) / 1e6, dt, (double)n / dt);
 	wsc_free(c);
 	assert_int_equal(simproc_stop(&sp), 0);
 }
 
 static void
-test_burst_rate(void **state)
+test_burst_complete(void **state)
 {
 	/* Under valgrind (tests/valgrind.sh sets VIGIL_VALGRIND) this client
 	 * runs 20-50 times slower: fewer events, the same checks. */
@@ -303,7 +293,7 @@ main(void)
 		cmocka_unit_test(test_scenario_file),
 		cmocka_unit_test(test_chaos),
 		cmocka_unit_test(test_burst_in_order),
-		cmocka_unit_test(test_burst_rate),
+		cmocka_unit_test(test_burst_complete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

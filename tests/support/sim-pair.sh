@@ -64,8 +64,15 @@ start_pair() {
 	SIM=$!
 	wait_for 5 grep -q '"port"' "$TMP/sim.json" || die "vigil-sim did not start"
 	PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$TMP/sim.json")
+	start_vigil "$@"
+}
+
+# start_vigil VIGIL-ARGS: a vigil against the running emulator, logging
+# JSON to $VLOG (default $TMP/vigil.log), its state in $VSTATE (default
+# $TMP/state); waits until it is Connected.
+start_vigil() {
 	"$B/vigil" --headless --log-json --api "http://127.0.0.1:$PORT/api" \
-		--state-dir "$TMP/state" "$@" >"$TMP/vigil.log" 2>&1 </dev/null &
+		--state-dir "${VSTATE:-$TMP/state}" "$@" >"${VLOG:-$TMP/vigil.log}" 2>&1 </dev/null &
 	VIG=$!
-	wait_for 10 grep -q '"to":"Connected"' "$TMP/vigil.log" || die "vigil did not connect"
+	wait_for 10 grep -q '"to":"Connected"' "${VLOG:-$TMP/vigil.log}" || die "vigil did not connect"
 }

@@ -101,12 +101,18 @@ simproc_start(struct simproc *sp, const char *const *args)
 int
 simproc_stop(struct simproc *sp)
 {
+	return simproc_signal(sp, SIGTERM);
+}
+
+int
+simproc_signal(struct simproc *sp, int sig)
+{
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	int status = 0, waited;
 
 	if (sp->pid <= 0)
 		return -1;
-	kill(sp->pid, SIGTERM);
+	kill(sp->pid, sig);
 	for (waited = 0; waited < STOP_MS; waited += 10) {
 		if (waitpid(sp->pid, &status, WNOHANG) == sp->pid)
 			break;

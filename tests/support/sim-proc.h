@@ -30,6 +30,8 @@ struct simproc {
 int simproc_start(struct simproc *, const char *const *args);
 /* SIGTERM, then SIGKILL after 3 s: the exit status (-1 if killed). */
 int simproc_stop(struct simproc *);
+/* The same with another signal than SIGTERM. */
+int simproc_signal(struct simproc *, int sig);
 /* HTTP to the emulator: path like "/_ctl/counters". */
 int simproc_http(struct simproc *, const char *method, const char *path,
     const char *auth, const char *body, struct httpc_resp *);

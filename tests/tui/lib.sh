@@ -6,7 +6,8 @@
 #
 #   . tests/tui/lib.sh
 #   start_vigil [FLAGS...]          (the embedded emulator, fast settings)
-#   check "what" wait_for_text 'Connected' 10
+#   check "what" expect_state Connected 10
+#   check "what" wait_for_text 'cache: flushed' 3
 #   send 'sim drop'
 #   finish
 
@@ -40,6 +41,48 @@ wait_for_text() {
 		screen=$(capture)
 		printf '%s\n' "$screen" | grep -Eq -- "$1" && return 0
 		printf '%s\n' "$screen" | grep -q 'VIGIL-EXITED' && return 1
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# The state the console shows as current: in the full layout the one pill
+# drawn highlighted (reverse video, read from capture-pane -e; all four
+# pills are always drawn, so their text alone says nothing), in the
+# compact one the first word of the state line. Empty when it cannot tell
+# (no pill or two highlighted).
+current_state() {
+	esc=$(printf '\033')
+	pills=$(capture -e | grep -aoE "$esc\[([0-9]+;)*7(;[0-9]+)*m($esc\[[0-9;]*m)*\[ [A-Za-z]+ \]" |
+	    sed 's/.*\[ \([A-Za-z]*\) \]$/\1/')
+	if [ -n "$pills" ]; then
+		[ "$(printf '%s\n' "$pills" | wc -l)" -eq 1 ] && printf '%s\n' "$pills"
+		return 0
+	fi
+	capture | sed -n '2s/^\(Connected\|Disconnected\|Resuming\|Reconnecting\) [0-9].*/\1/p'
+}
+
+# expect_state NAME [SECONDS]: waits (default 5 s) until NAME is the
+# current state (see current_state).
+expect_state() {
+	tries=$(( ${2:-5} * 10 ))
+	while [ "$tries" -gt 0 ]; do
+		[ "$(current_state)" = "$1" ] && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	echo "    state shown: '$(current_state)', expected '$1'"
+	return 1
+}
+
+# wait_for_match TEXT SECONDS: waits until TEXT is drawn highlighted as a
+# search match (right after a background or reverse-video attribute).
+wait_for_match() {
+	esc=$(printf '\033')
+	tries=$(( $2 * 10 ))
+	while [ "$tries" -gt 0 ]; do
+		capture -e | grep -aqE "$esc\[([0-9]+;)*(7|48;5;[0-9]+)m$1" && return 0
 		sleep 0.1
 		tries=$((tries - 1))
 	done
@@ -125,6 +168,40 @@ start_external_sim() {
 # "used 2/1000".
 screen_number() {
 	capture | sed -n "s/.*$1\([0-9][0-9]*\).*/\1/p" | head -n 1
+}
+
+# The screen with what changes from run to run masked (tmux's regress/
+# .result files): wall-clock times, durations, the emulator's port, the
+# round trip, the event rate and the countdown bar's fill.
+masked_screen() {
+	capture | perl -CSD -pe '
+		s/\d\d:\d\d:\d\d/HH:MM:SS/g;
+		s/127\.0\.0\.1:\d+/127.0.0.1:PORT/g;
+		s/(?<![\d.\/])(?!429s)\d+(?:d\d\dh|h\d\dm|m\d\ds|s)(?![\w.])/T/g;
+		s/rtt \d+ ms/rtt N ms/g;
+		s/\d+\.\d\/s/N.N\/s/g;
+		s/\x{2588}/\x{2591}/g;
+		s/[ \t]+$//;'
+}
+
+# expect_golden NAME SECONDS: waits until the masked screen equals
+# tests/tui/golden/NAME.result; shows the difference when it never does.
+# VIGIL_GOLDEN_UPDATE=1 writes the file instead (read it before committing).
+expect_golden() {
+	golden=$(dirname "$0")/golden/$1.result
+	if [ -n "${VIGIL_GOLDEN_UPDATE:-}" ]; then
+		sleep "$2"
+		masked_screen >"$golden"
+		return 0
+	fi
+	tries=$(( $2 * 10 ))
+	while [ "$tries" -gt 0 ]; do
+		masked_screen >"$WORK/screen" && cmp -s "$WORK/screen" "$golden" && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	diff -u "$golden" "$WORK/screen" | sed 's/^/    /'
+	return 1
 }
 
 finish() {

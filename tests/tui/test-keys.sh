@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_vigil
-check "starts Connected" wait_for_text '\[ Connected \]' 15
+check "starts Connected" expect_state Connected 15
 
 send 'help'
 check "help lists every command" wait_for_text 'help: theme' 3
@@ -44,26 +44,38 @@ keys C-u
 
 # Scrollback: PgUp leaves the bottom, End (on an empty line) comes back.
 for i in 1 2 3 4 5 6; do send 'help'; done
-check "log filled" wait_for_text 'help: keys:' 3
+# Not a check: the first help's answer already shows this.
+wait_for_text 'help: keys:' 3
 keys PageUp
 check "PgUp scrolls back" wait_for_text 'SCROLLED \(End: live\)' 2
 keys PageDown PageDown PageDown PageDown
 check "PgDn returns to live" wait_for_gone 'SCROLLED' 2
 keys PageUp Home
+# PageUp alone shows SCROLLED too: the top is where vigil's first line is.
 check "Home goes to the top" wait_for_text 'SCROLLED' 2
+check "Home shows the first line" sh -c "$TMUX_CMD capture-pane -p -t $PANE |
+    sed -n '/─ Log/{n;p;q;}' | grep -q 'INFO  app      vigil [0-9]'"
 keys End
 check "End goes live" wait_for_gone 'SCROLLED' 2
 
-# Search: /text jumps back to a match and highlights it.
+# Search: /text jumps back to a match and highlights it (the match role:
+# the default theme's yellow background), and says so when nothing matches.
 send '/session start'
-check "search finds a line" wait_for_text 'SCROLLED|/session start' 2
-check "search term on the rule" wait_for_text '/session start' 1
+check "search term on the rule" wait_for_text '/session start  SCROLLED' 2
+check "search highlights the match" wait_for_match 'session start' 2
+send '/zzq-nowhere'
+check "search without a match says so" wait_for_text '/zzq-nowhere \(no match\)' 2
 keys End
+check "and in the log" wait_for_text 'search: no line matches "zzq-nowhere"' 2
 
 # reconnect asks first when the budget is low (here it is not: no question).
 send 'reconnect'
 check "reconnect" wait_for_text 'reconnect: starting a new session' 3
 check "reconnected" wait_for_text 'Reconnecting -> Connected' 10
+# The startup's own Reconnecting -> Connected is in the log too: the
+# diagram's history must list this reconnect, and show Connected.
+check "the diagram lists the reconnect" wait_for_text '[0-9:]+ D>Rc operator asked for a new session' 3
+check "and shows Connected" expect_state Connected 3
 
 # History: Up recalls the last command.
 keys Up

@@ -9,7 +9,7 @@ printf '# test\nstate_connected="#ff0000"\nbogus_key="#000000"\n' \
     >"$WORK/config/vigil/themes/red.theme"
 
 start_vigil --theme red
-check "starts Connected" wait_for_text '\[ Connected \]' 15
+check "starts Connected" expect_state Connected 15
 check "unknown key logged once" wait_for_text 'red.theme: 1 unknown key ignored \(first: bogus_key\)' 3
 # #ff0000 quantises to 196 on a 256-colour tmux pane.
 check "theme colour in use" sh -c "$TMUX_CMD capture-pane -e -p -t $PANE | grep -q '38;5;196'"
@@ -33,7 +33,7 @@ SIM_PID=
 NO_COLOR=1
 export NO_COLOR
 start_vigil
-check "NO_COLOR: Connected" wait_for_text '\[ Connected \]' 15
+check "NO_COLOR: Connected" expect_state Connected 15
 check "NO_COLOR: no colour codes" sh -c "! $TMUX_CMD capture-pane -e -p -t $PANE | grep -Eq '\[(3|4)8;5;'"
 send 'q'
 check "q quits" wait_for_text 'VIGIL-EXITED 0' 10

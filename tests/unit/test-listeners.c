@@ -135,6 +135,29 @@ test_order_and_isolation(void **state)
 	logring_free(&log);
 }
 
+/* An owner that goes away takes its listeners along; the others keep
+ * their order. */
+static void
+test_remove_by_owner(void **state)
+{
+	struct listeners ls;
+	struct trace t = { .nseen = 0 }, other = { .nseen = 0 };
+	struct event ev = { .name = "MESSAGE_CREATE" };
+
+	(void)state;
+	listeners_init(&ls);
+	assert_int_equal(listeners_add(&ls, "a1", "MESSAGE_CREATE", ok_a, &t), 0);
+	assert_int_equal(listeners_add(&ls, "gone", "*", ok_b, &other), 0);
+	assert_int_equal(listeners_add(&ls, "b1", "MESSAGE_CREATE", ok_b, &t), 0);
+	assert_int_equal(listeners_add(&ls, "gone2", "RESUME", ok_a, &other), 0);
+	assert_int_equal(listeners_remove(&ls, &other), 2);
+	assert_int_equal(listeners_remove(&ls, &other), 0);
+	assert_int_equal(ls.n, 2);
+	listeners_emit(&ls, &ev, NULL);
+	assert_string_equal(t.calls, "a b");
+	assert_string_equal(other.calls, "");
+}
+
 static void
 test_failure_without_message(void **state)
 {
@@ -294,6 +317,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_and_isolation),
+		cmocka_unit_test(test_remove_by_owner),
 		cmocka_unit_test(test_failure_without_message),
 		cmocka_unit_test(test_any_matches_dispatches_only),
 		cmocka_unit_test(test_add_limits),

@@ -49,6 +49,38 @@ good_file(void **state)
 }
 
 static void
+bot_keys(void **state)
+{
+	struct vigil_options o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o,
+	    "bot = bots/ping.lua\n"
+	    "bot = \"/srv/my bot/count.lua\"\n"
+	    "script_timeout = 250\n"
+	    "script_memory = 32M\n"
+	    "script_error_limit = 3\n"
+	    "script_store = 512K\n", err, sizeof(err)), 0);
+	assert_int_equal(o.app.nbots, 2);
+	assert_string_equal(o.app.bots[0], "bots/ping.lua");
+	assert_string_equal(o.app.bots[1], "/srv/my bot/count.lua");
+	assert_false(o.app.no_bots);
+	assert_int_equal(o.app.script.timeout_ms, 250);
+	assert_int_equal(o.app.script.memory, 32u << 20);
+	assert_int_equal(o.app.script.error_limit, 3);
+	assert_int_equal(o.app.script.store, 512u << 10);
+	assert_int_equal(parse(&o, "bot = none\n", err, sizeof(err)), 0);
+	assert_true(o.app.no_bots);
+	assert_int_equal(o.app.nbots, 0);
+	assert_int_equal(parse(&o, "script_memory = 12\n", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cfg:1:"));
+	assert_int_equal(parse(&o, "script_store = 2M\n", err, sizeof(err)), -1);
+	assert_int_equal(parse(&o, "script_error_limit = 0\n", err, sizeof(err)), -1);
+	assert_int_equal(parse(&o, "script_timeout = 2m\n", err, sizeof(err)), -1);
+}
+
+static void
 expect_error(const char *text, const char *want)
 {
 	struct vigil_options o;
@@ -237,6 +269,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(good_file),
+		cmocka_unit_test(bot_keys),
 		cmocka_unit_test(bad_lines),
 		cmocka_unit_test(token_never_echoed),
 		cmocka_unit_test(hostile_bytes),

@@ -85,7 +85,6 @@ rig_config(struct bot_config *cfg)
 	bot_config_defaults(cfg);
 	snprintf(cfg->token, sizeof(cfg->token), "%s", TOKEN);
 	cfg->seed = 42;
-	cfg->pingbot = false;
 }
 
 static void

@@ -120,6 +120,68 @@ test_errors(void **state)
 	assert_int_equal(sim_counters(t.sim)->rest_403, 1);
 }
 
+/* The ids of a GET messages answer, newest first, as "a,b,c". */
+static void
+list_ids(const char *query, int status, char *out, size_t outlen)
+{
+	char path[160];
+	struct sim_http_resp r;
+	json_t *j, *m;
+	size_t i, off = 0;
+
+	snprintf(path, sizeof(path), "/api/v10/channels/%s/messages%s", general[0], query);
+	assert_int_equal(req("GET", path, AUTH, NULL, &j, &r), status);
+	out[0] = '\0';
+	json_array_foreach(j, i, m)
+		off += (size_t)snprintf(out + off, outlen - off, "%s%s", i > 0 ? "," : "",
+		    json_string_value(json_object_get(m, "id")));
+	json_decref(j);
+	sim_http_resp_free(&r);
+}
+
+/* Discord's paging: newest first; `after` gives the messages right after
+ * it (so a client pages forward), `before` the ones right before it; limit
+ * 1-100, default 50; bad input is a 400. */
+static void
+test_message_history(void **state)
+{
+	char path[96], ids[5][32], got[256], want[256], q[160];
+	struct sim_http_resp r;
+	json_t *j;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/api/v10/channels/%s/messages", general[0]);
+	for (int i = 0; i < 5; i++) {
+		simt_advance(&t, 1000);
+		assert_int_equal(req("POST", path, AUTH, "{\"content\":\"m\"}", &j, &r), 200);
+		snprintf(ids[i], sizeof(ids[i]), "%s", json_string_value(json_object_get(j, "id")));
+		json_decref(j);
+		sim_http_resp_free(&r);
+	}
+	snprintf(q, sizeof(q), "?after=%s&limit=2", ids[0]);
+	list_ids(q, 200, got, sizeof(got));
+	snprintf(want, sizeof(want), "%s,%s", ids[2], ids[1]);
+	assert_string_equal(got, want);
+	snprintf(q, sizeof(q), "?before=%s&limit=2", ids[4]);
+	list_ids(q, 200, got, sizeof(got));
+	snprintf(want, sizeof(want), "%s,%s", ids[3], ids[2]);
+	assert_string_equal(got, want);
+	snprintf(q, sizeof(q), "?after=%s", ids[2]);
+	list_ids(q, 200, got, sizeof(got));
+	snprintf(want, sizeof(want), "%s,%s", ids[4], ids[3]);
+	assert_string_equal(got, want);
+	expect_error("GET", "/api/v10/channels/1/messages", AUTH, NULL, 404, 10003);
+	simt_advance(&t, 5000);
+	snprintf(q, sizeof(q), "%s?limit=0", path);
+	expect_error("GET", q, AUTH, NULL, 400, 50035);
+	simt_advance(&t, 5000);
+	snprintf(q, sizeof(q), "%s?limit=101", path);
+	expect_error("GET", q, AUTH, NULL, 400, 50035);
+	simt_advance(&t, 5000);
+	snprintf(q, sizeof(q), "%s?after=abc", path);
+	expect_error("GET", q, AUTH, NULL, 400, 50035);
+}
+
 static void
 test_too_long_and_too_big(void **state)
 {
@@ -359,6 +421,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_too_long_and_too_big,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_headers_and_429,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_global_limit, setup,

@@ -281,6 +281,12 @@ queue_views(void **state)
 	view_queue_update(&m, &v, rows, 1);
 	view_queue_draw(w, &m, false);
 	assert_shows(w, "BANNED 60s");
+	/* Narrow: the ban stays on the rule, the counts go first. */
+	wresize(w, 5, 50);
+	view_queue_draw(w, &m, false);
+	assert_non_null(strstr(row(w, 0), " BANNED 60s · 0/50/s q"));
+	assert_null(strstr(row(w, 0), "invalid"));
+	assert_int_equal(pair_at(w, "BANNED"), ROLE_CRIT + 1);
 	delwin(w);
 }
 
@@ -295,7 +301,7 @@ status_view(void **state)
 	base_view(&v);
 	v.cache.entries[CACHE_GUILD] = 3;
 	v.cache.entries[CACHE_USER] = 40;
-	view_status_update(&m, &v, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
+	view_status_update(&m, &v, NULL, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
 	view_status_draw(w, &m);
 	assert_shows(w, "vigil Vigil#0001");
 	assert_shows(w, "gateway emulator 127.0.0.1:8787");
@@ -317,7 +323,192 @@ wide_text(void **state)
 	assert_int_equal(ui_clip("日本語", 5, &cols), 6);
 	assert_int_equal(cols, 4);
 	assert_int_equal(ui_put(w, 0, 0, 5, ROLE_TEXT, "日本語x"), 4);
+	/* Wrapping breaks after a space; a word wider than the row is cut. */
+	assert_int_equal(ui_wrap("connection dropped", 12), 11);
+	assert_int_equal(ui_wrap("connection dropped", 18), 18);
+	assert_int_equal(ui_wrap("connection dropped", 10), 11);
+	assert_int_equal(ui_wrap("ws://127.0.0.1:8787/?v=10", 8), 8);
 	delwin(w);
+}
+
+/* Forms longest first; fields dropped lowest priority first; a cut only
+ * between fields, marked with "…". */
+static void
+fit_lines(void **state)
+{
+	WINDOW *w = newwin(1, 40, 0, 0);
+	struct fit_line f[2];
+
+	(void)state;
+	fit_init(&f[0]);
+	fit_add(&f[0], ROLE_TEXT, "used 1/1000");
+	fit_field(&f[0], 0);
+	fit_add(&f[0], ROLE_TEXT, "  left 999");
+	fit_init(&f[1]);
+	fit_add(&f[1], ROLE_TEXT, "1/1000");
+	fit_field(&f[1], 2);
+	fit_add(&f[1], ROLE_TEXT, " · 999 left");
+	fit_field(&f[1], 1);
+	fit_add(&f[1], ROLE_TEXT, " · 10 kept");
+	assert_int_equal(fit_width(&f[1]), 27);
+	assert_int_equal(fit_need(f, 2), 6);
+	fit_draw(w, 0, 0, 40, f, 2);
+	assert_string_equal(row(w, 0), "used 1/1000  left 999");
+	werase(w);
+	fit_draw(w, 0, 0, 20, f, 2);
+	assert_string_equal(row(w, 0), "1/1000 · 999 left");
+	werase(w);
+	fit_draw(w, 0, 0, 12, f, 2);
+	assert_string_equal(row(w, 0), "1/1000");
+	/* Free text: cut between words, never inside one. */
+	fit_init(&f[0]);
+	fit_add(&f[0], ROLE_TEXT, "last ");
+	fit_split(&f[0], ROLE_TEXT, "connection dropped without a close frame", " ");
+	werase(w);
+	fit_draw(w, 0, 0, 30, f, 1);
+	assert_string_equal(row(w, 0), "last connection dropped…");
+	werase(w);
+	fit_draw(w, 0, 0, 3, f, 1);
+	assert_string_equal(row(w, 0), "…");
+	delwin(w);
+}
+
+/* The status line loses uptime, then cache, then events; never half a
+ * field. */
+static void
+status_drops(void **state)
+{
+	WINDOW *w = newwin(1, 120, 0, 0);
+	struct status_model m;
+	struct bot_snapshot v;
+	static const struct { int cols; const char *tail; } want[] = {
+		{ 110, "cache 43  up 1h02m" },
+		{ 100, "events 2.5/s  cache 43" },
+		{ 95, "rtt 42 ms  events 2.5/s" },
+		{ 82, "shard 0/1  rtt 42 ms" },
+		{ 72, "127.0.0.1:8787  rtt 42 ms" },
+	};
+
+	(void)state;
+	base_view(&v);
+	v.cache.entries[CACHE_USER] = 43;
+	view_status_update(&m, &v, NULL, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *r;
+
+		wresize(w, 1, want[i].cols);
+		view_status_draw(w, &m);
+		r = row(w, 0);
+		assert_true(strlen(r) >= strlen(want[i].tail));
+		assert_string_equal(r + strlen(r) - strlen(want[i].tail), want[i].tail);
+	}
+	/* Before the first ACK: when the first beat goes, not a dash. */
+	v.rtt_ms = -1;
+	v.hb_next_in_ms = 12300;
+	view_status_update(&m, &v, NULL, "emulator 127.0.0.1:8787", 0.5, 1000);
+	wresize(w, 1, 120);
+	view_status_draw(w, &m);
+	assert_shows(w, "rtt first beat in 13s");
+	delwin(w);
+}
+
+/* The Lua bots' health: the count alone when all is well, what needs the
+ * operator otherwise; it goes after the event rate on a narrow line. */
+static void
+status_bots(void **state)
+{
+	WINDOW *w = newwin(1, 120, 0, 0);
+	struct status_model m;
+	struct bot_snapshot v;
+	struct script_health ok = { 2, 0, 0 }, bad = { 2, 3, 1 };
+	const char *r;
+
+	(void)state;
+	base_view(&v);
+	view_status_update(&m, &v, &ok, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
+	view_status_draw(w, &m);
+	assert_shows(w, "events 2.5/s  bots 2  cache");
+	assert_false(m.bots_alarm);
+	view_status_update(&m, &v, &bad, "emulator 127.0.0.1:8787", 2.5, 3723 * 1000LL);
+	view_status_draw(w, &m);
+	assert_shows(w, "bots 2, 3 err/min, 1 off");
+	assert_true(m.bots_alarm);
+	wresize(w, 1, 100);
+	view_status_draw(w, &m);
+	r = row(w, 0);
+	assert_null(strstr(r, "events"));
+	assert_non_null(strstr(r, "bots 2, 3 err/min, 1 off"));
+	delwin(w);
+}
+
+/* The right column at 80 columns (27): the short forms, no cut. */
+static void
+short_forms(void **state)
+{
+	WINDOW *w = newwin(7, 27, 0, 0);
+	struct countdown_model c;
+	struct budget_model b;
+	struct bot_snapshot v;
+
+	(void)state;
+	base_view(&v);
+	v.state = BOT_RESUMING;
+	v.phase = PHASE_WAIT;
+	v.wait = WAIT_BACKOFF;
+	v.attempt = 4;
+	v.wait_total_ms = 4000;
+	v.wait_left_ms = 2100;
+	v.budget_used = 1;
+	v.budget_remaining = 999;
+	v.discord_known = true;
+	v.d_total = 1000;
+	v.d_remaining = 1000;
+	v.d_reset_in_ms = 3600 * 1000LL;
+	v.next_free_in_ms = 3600 * 1000LL;
+	view_countdown_update(&c, &v);
+	view_countdown_draw(w, &c, false, true);
+	assert_string_equal(row(w, 1), " #4 resume in 3s of 4s");
+	assert_string_equal(row(w, 3), " javacord gave 4.0s");
+	assert_true(view_countdown_need(&c) <= 27);
+	view_budget_update(&b, &v);
+	view_budget_draw(w, &b, false);
+	assert_string_equal(row(w, 1), " 1/1000 used · 999 left");
+	assert_string_equal(row(w, 2), " next slot 1h00m");
+	assert_string_equal(row(w, 3), " worst 24 h 567 of 989 ok");
+	assert_true(view_budget_need(&b) <= 27);
+	/* A column too narrow for the short forms is measured as such. */
+	v.budget_used = 12345;
+	v.budget_limit = 99999;
+	view_budget_update(&b, &v);
+	assert_true(view_budget_need(&b) > 27);
+	delwin(w);
+}
+
+/* Events per second over the last 10 s, not the last second. */
+static void
+event_rate(void **state)
+{
+	struct ui_rate r;
+	uint64_t n = 0;
+
+	(void)state;
+	rate_init(&r, 0, 0);
+	/* One event every other second: 0.5/s once the window has filled. */
+	for (int64_t t = 1000; t <= 20000; t += 1000) {
+		if (t % 2000 == 0)
+			n++;
+		rate_sample(&r, t, n);
+		if (t >= 10000)
+			assert_true(r.per_s >= 0.4 && r.per_s <= 0.6);
+	}
+	rate_sample(&r, 20500, n + 5);  /* inside the second: not sampled */
+	assert_true(r.per_s <= 0.6);
+	assert_int_equal(rate_next(&r, n), 21000);
+	/* Quiet for the whole window: zero, and no more wake-ups. */
+	for (int64_t t = 21000; t <= 32000; t += 1000)
+		rate_sample(&r, t, n);
+	assert_true(r.per_s == 0);
+	assert_true(rate_next(&r, n) == VTIME_NEVER);
 }
 
 int
@@ -332,6 +523,11 @@ main(void)
 		cmocka_unit_test(queue_views),
 		cmocka_unit_test(status_view),
 		cmocka_unit_test(wide_text),
+		cmocka_unit_test(fit_lines),
+		cmocka_unit_test(status_drops),
+		cmocka_unit_test(status_bots),
+		cmocka_unit_test(short_forms),
+		cmocka_unit_test(event_rate),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
