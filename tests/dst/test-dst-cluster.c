@@ -62,7 +62,7 @@ seeds_run_clean(void **state)
 static void
 replay_is_exact(void **state)
 {
-	struct cw_opts o = { .seed = 5, .days = 0.5 };
+	struct cw_opts o = { .seed = 5, .days = 0.1 };
 	struct cworld *a = cw_new(&o), *b = cw_new(&o);
 
 	(void)state;
