@@ -304,6 +304,103 @@ app_cluster_turn(struct app *a)
 	cluster_publish(a->cluster, a->bot.cfg.shard_id, state);
 }
 
+/* ---- the console's report ---- */
+
+#define REPORT_LINES (CLUSTER_SHARDS_MAX + 2)
+
+struct report {
+	struct app *a;
+	app_cluster_report_fn done;
+	void *ud;
+	char (*text)[160];
+	int n;
+};
+
+static void
+report_end(struct report *r, const char *err)
+{
+	const char *lines[REPORT_LINES];
+
+	for (int i = 0; i < r->n; i++)
+		lines[i] = r->text[i];
+	r->done(r->ud, lines, r->n, err);
+	free(r->text);
+	free(r);
+}
+
+static void
+report_view(void *ud, const struct cluster_shard_view *v, int n, const char *err)
+{
+	struct report *r = ud;
+	const char *me = cluster_owner(r->a->cluster);
+
+	for (int i = 0; i < n && r->n < REPORT_LINES; i++) {
+		char *t = r->text[r->n++];
+		bool mine = strcmp(v[i].owner, me) == 0;
+		if (v[i].owner[0] == '\0' && v[i].state[0] == '\0')
+			snprintf(t, 160, "shard %d: nobody", v[i].shard);
+		else if (v[i].lapsed)
+			snprintf(t, 160, "shard %d: lease lapsed (last: %s by %s)%s", v[i].shard,
+			    v[i].state[0] ? v[i].state : "?", v[i].published_by,
+			    v[i].owner[0] ? "; now claimed" : "");
+		else
+			snprintf(t, 160, "shard %d: %s by %s%s (lease %lld s)", v[i].shard,
+			    v[i].state[0] ? v[i].state : "starting", v[i].owner,
+			    mine ? " (this process)" : " (elsewhere)",
+			    (long long)(v[i].pttl_ms / MS_PER_S));
+	}
+	report_end(r, err);
+}
+
+static void
+report_budget(void *ud, int used, int left, int64_t next_free_wall_ms, const char *err)
+{
+	struct report *r = ud;
+	char e[160], next[48] = "";
+
+	if (err != NULL) {
+		report_end(r, err);
+		return;
+	}
+	if (next_free_wall_ms > 0)
+		snprintf(next, sizeof(next), ", next slot frees in %lld s",
+		    (long long)((next_free_wall_ms - app_now(r->a).wall_ms) / MS_PER_S));
+	snprintf(r->text[r->n++], 160, "shared budget: %d session starts used in 24 h, %d left "
+	    "(reserve %d)%s", used, left, r->a->cfg.bot.budget_reserve, next);
+	if (cluster_view(r->a->cluster, r->a->cfg.bot.shard_count, report_view, r, e,
+	    sizeof(e)) < 0)
+		report_end(r, e);
+}
+
+int
+app_cluster_report(struct app *a, app_cluster_report_fn done, void *ud, char *err,
+    size_t errlen)
+{
+	struct report *r;
+
+	if (a->cluster == NULL) {
+		snprintf(err, errlen, "no cluster: set `cluster` (docs/cluster.md)");
+		return -1;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->text = calloc(REPORT_LINES, sizeof(*r->text))) == NULL) {
+		free(r);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->a = a;
+	r->done = done;
+	r->ud = ud;
+	snprintf(r->text[r->n++], 160, "cluster %.60s: store %s as %.60s", a->cfg.cluster,
+	    cluster_is_up(a->cluster) ? "up" : "unreachable", cluster_owner(a->cluster));
+	if (cluster_budget(a->cluster, report_budget, r, err, errlen) < 0) {
+		free(r->text);
+		free(r);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- setup ---- */
 
 /* Discord's tokens begin with the bot's user id in base64. */

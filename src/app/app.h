@@ -110,6 +110,14 @@ bool app_has_sim(const struct app *a);
 int app_sim_request(struct app *a, const char *method, const char *ctl_path, const char *json,
     void (*done)(void *ud, int status, const char *body, size_t len), void *ud,
     char *err, size_t errlen);
+/* The cluster as the store sees it, for the console (docs/cluster.md):
+ * done is called once, on the loop, with a few lines of text (the store,
+ * the shared budget, each shard's owner and state, lapsed owners marked),
+ * or with err. 0, or -1 with a message (no cluster configured). */
+typedef void (*app_cluster_report_fn)(void *ud, const char *const *lines, int n,
+    const char *err);
+int app_cluster_report(struct app *a, app_cluster_report_fn done, void *ud, char *err,
+    size_t errlen);
 /* The state directory in use (for the console's history file). */
 const char *app_state_dir(const struct app *a);
 

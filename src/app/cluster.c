@@ -833,8 +833,9 @@ view_one(const redisReply *rep, int s, struct cluster_shard_view *v)
 		return;
 	*bar = '\0';
 	*bar2 = '\0';
-	snprintf(v->published_by, sizeof(v->published_by), "%s", pub);
-	snprintf(v->state, sizeof(v->state), "%s", bar + 1);
+	snprintf(v->published_by, sizeof(v->published_by), "%.*s",
+	    (int)sizeof(v->published_by) - 1, pub);
+	snprintf(v->state, sizeof(v->state), "%.*s", (int)sizeof(v->state) - 1, bar + 1);
 	v->lapsed = v->owner[0] == '\0' || strcmp(v->owner, v->published_by) != 0;
 }
 
