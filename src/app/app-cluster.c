@@ -208,6 +208,40 @@ app_cluster_begin(struct app *a)
 	return true;
 }
 
+/* ---- a clean exit gives the shards up at once ---- */
+
+static void
+released(void *ud, const char *err)
+{
+	struct app *a = ud;
+
+	if (err != NULL)
+		LOGF(&a->bot.log, LOG_INFO, "cluster", "leases not released (%s): they lapse in "
+		    "%lld s", err, (long long)(a->cfg.cluster_lease_ms / MS_PER_S));
+	a->cluster_release = 2;
+	a->loop.busy = true;
+}
+
+bool
+app_cluster_released(struct app *a)
+{
+	char err[160];
+
+	if (a->cluster == NULL || a->cluster_release == 2)
+		return true;
+	if (a->cluster_release == 0) {
+		/* After the connection closed and the session was saved (the
+		 * save went first on the same connection): no one takes the
+		 * shard while it is still connected here. */
+		a->cluster_release = 1;
+		if (cluster_release(a->cluster, released, a, err, sizeof(err)) < 0) {
+			a->cluster_release = 2;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* ---- REST under the shared limit ---- */
 
 static void http_pump(struct app *a);

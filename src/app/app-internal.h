@@ -58,6 +58,7 @@ struct app {
 	struct app_http_wait http_wait[APP_HTTP_WAIT];
 	int http_head, http_count;
 	bool http_asking;
+	int cluster_release;            /* 0 not asked, 1 asked, 2 answered */
 	lws_sorted_usec_list_t http_timer;
 };
 
@@ -88,6 +89,9 @@ void app_cluster_persisted(struct app *a);
 bool app_cluster_http(struct app *a, const struct action *act);
 /* A REST answer: a global 429 pauses the whole cluster. */
 void app_cluster_http_done(struct app *a, int status, const struct rlq_headers *h);
+/* Quitting, once the gateway is closed: true when the leases are released
+ * (or there is nothing to release or nobody to tell). */
+bool app_cluster_released(struct app *a);
 /* Once per loop turn: publishes the shard's state when it changed. */
 void app_cluster_turn(struct app *a);
 /* app-setup.c: asks the peer's control API whether it is vigil's emulator. */

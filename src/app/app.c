@@ -158,11 +158,12 @@ app_quit(struct app *a, bool logout)
 
 /* True once nothing of the gateway is left alive. */
 static bool
-quit_done(const struct app *a, struct vtime now)
+quit_done(struct app *a, struct vtime now)
 {
 	if (now.mono_ms >= a->quit_deadline)
 		return true;
-	return gateway_idle(a->gw) && !a->bot.conn_open && !a->bot.conn_pending;
+	return gateway_idle(a->gw) && !a->bot.conn_open && !a->bot.conn_pending &&
+	    app_cluster_released(a);
 }
 
 /* --logout: resume the saved session, then end it with 1000. */

@@ -48,13 +48,11 @@ struct cluster {
 	char holder[CLUSTER_SHARDS_MAX][CLUSTER_OWNER_MAX];
 	int nshards;
 	bool renewing;
-	int renew_idx[CLUSTER_SHARDS_MAX];      /* the shards in the renewal in flight */
-	int renew_n;
 	/* Leases may have lapsed while the store was out of reach (for this
 	 * process, maybe for their owners too) or gone with its data: until
 	 * this process has been in touch with the store for one lease time, it
-	 * renews what it holds and claims nothing new, so the owners renew
-	 * first (mono ms). */
+	 * renews what it holds and takes only leases their owners released,
+	 * so the owners renew first (mono ms; "never" until the first up). */
 	int64_t claim_from_ms;
 	lws_sorted_usec_list_t renew;
 };
@@ -626,6 +624,11 @@ static void
 lease_changed(struct cluster *c, int i, bool ours, int64_t pttl, const char *holder)
 {
 	struct cluster_lease l;
+
+	/* Free, but lapsed: taken once this process has been in touch with
+	 * the store for a lease time (claim_from_ms). */
+	if (!ours && holder[0] == '\0')
+		return;
 	bool changed = !c->known[i] || c->ours[i] != ours ||
 	    (!ours && strcmp(c->holder[i], holder) != 0);
 
@@ -662,11 +665,11 @@ lease_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 		 * is down for everyone (docs/cluster.md "When Redis fails"). */
 		LOGF(c->log, LOG_DEBUG, "cluster", "lease renewal failed: %s", err);
 	} else {
-		for (int j = 0; j < c->renew_n && (size_t)(j * 3 + 2) < rep->elements; j++) {
+		for (int i = 0; i < c->nshards && (size_t)(i * 3 + 2) < rep->elements; i++) {
 			char holder[CLUSTER_OWNER_MAX];
-			elem_str(rep, (size_t)j * 3 + 2, holder, sizeof(holder));
-			lease_changed(c, c->renew_idx[j], elem_int(rep, (size_t)j * 3) == 1,
-			    elem_int(rep, (size_t)j * 3 + 1), holder);
+			elem_str(rep, (size_t)i * 3 + 2, holder, sizeof(holder));
+			lease_changed(c, i, elem_int(rep, (size_t)i * 3) == 1,
+			    elem_int(rep, (size_t)i * 3 + 1), holder);
 		}
 		if (c->hooks.on_renewed != NULL)
 			c->hooks.on_renewed(c->hooks.ud);
@@ -679,26 +682,22 @@ renew_now(struct cluster *c)
 {
 	char (*k)[KEY_MAX], ttl[16], err[200];
 	const char **keys;
-	const char *args[2] = { c->cfg.owner, ttl };
+	const char *args[3] = { c->cfg.owner, ttl,
+	    loop_now_us() / 1000 < c->claim_from_ms ? "1" : "0" };
 
 	lws_sul_cancel(&c->renew);
 	if (c->nshards == 0 || c->renewing || c->dying)
 		return;
 	k = calloc((size_t)c->nshards, sizeof(*k));
 	keys = calloc((size_t)c->nshards, sizeof(*keys));
-	c->renew_n = 0;
 	if (k != NULL && keys != NULL) {
-		bool renew_only = loop_now_us() / 1000 < c->claim_from_ms;
 		for (int i = 0; i < c->nshards; i++) {
-			if (renew_only && !c->ours[i])
-				continue;
-			key(c, k[c->renew_n], sizeof(k[0]), "owner", c->shards[i]);
-			keys[c->renew_n] = k[c->renew_n];
-			c->renew_idx[c->renew_n++] = i;
+			key(c, k[i], sizeof(k[i]), "owner", c->shards[i]);
+			keys[i] = k[i];
 		}
 		snprintf(ttl, sizeof(ttl), "%d", c->cfg.lease_ttl_ms);
-		if (c->renew_n > 0 && eval(c, CS_LEASE, c->renew_n, keys, 2, args, lease_done,
-		    NULL, err, sizeof(err)) == 0)
+		if (eval(c, CS_LEASE, c->nshards, keys, 3, args, lease_done, NULL, err,
+		    sizeof(err)) == 0)
 			c->renewing = true;
 	}
 	free(k);
@@ -720,6 +719,58 @@ cluster_claim(struct cluster *c, const int *shards, int n, char *err, size_t err
 	c->nshards = n;
 	renew_now(c);
 	return 0;
+}
+
+struct release_req {
+	void (*done)(void *ud, const char *err);
+	void *ud;
+};
+
+static void
+release_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
+{
+	struct release_req *q = ud;
+
+	if (rep != NULL)
+		LOGF(c->log, LOG_INFO, "cluster", "released %lld shard lease(s)", elem_int(rep, 0));
+	if (!c->dying)
+		q->done(q->ud, rep == NULL ? (err != NULL ? err : "cluster store unreachable") : NULL);
+	free(q);
+}
+
+int
+cluster_release(struct cluster *c, void (*done)(void *ud, const char *err), void *ud,
+    char *err, size_t errlen)
+{
+	struct release_req *q = calloc(1, sizeof(*q));
+	char (*k)[KEY_MAX] = calloc((size_t)(c->nshards > 0 ? c->nshards : 1), sizeof(*k));
+	const char **keys = calloc((size_t)(c->nshards > 0 ? c->nshards : 1), sizeof(*keys));
+	char ttl[16];
+	const char *args[2] = { c->cfg.owner, ttl };
+	int n = 0, rc = -1;
+
+	if (q == NULL || k == NULL || keys == NULL) {
+		snprintf(err, errlen, "cluster: out of memory");
+		goto out;
+	}
+	q->done = done;
+	q->ud = ud;
+	/* Renewing would take them back. */
+	lws_sul_cancel(&c->renew);
+	for (int i = 0; i < c->nshards; i++) {
+		key(c, k[n], sizeof(k[0]), "owner", c->shards[i]);
+		keys[n] = k[n];
+		n++;
+	}
+	c->nshards = 0;
+	snprintf(ttl, sizeof(ttl), "%d", c->cfg.lease_ttl_ms);
+	rc = eval(c, CS_RELEASE, n, keys, 2, args, release_done, q, err, errlen);
+out:
+	if (rc < 0)
+		free(q);
+	free(k);
+	free(keys);
+	return rc;
 }
 
 bool
@@ -931,6 +982,7 @@ cluster_new(struct loop *loop, struct logring *log, const struct cluster_config 
 	if (c->cfg.rest_burst <= 0)
 		c->cfg.rest_burst = CLUSTER_REST_BURST;
 	snprintf(c->prefix, sizeof(c->prefix), "vigil:{%s}:", c->cfg.name);
+	c->claim_from_ms = INT64_MAX;
 	rh.ud = c;
 	rh.on_up = store_up;
 	rh.on_down = store_down;

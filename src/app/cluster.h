@@ -154,6 +154,12 @@ void cluster_rest_pause(struct cluster *c, int64_t ms);
 int cluster_claim(struct cluster *c, const int *shards, int n, char *err, size_t errlen);
 /* True when the last renewal said the shard is ours. */
 bool cluster_owns(const struct cluster *c, int shard);
+/* Gives up every lease this process holds (a clean exit: another process
+ * may take the shards at once) and stops renewing; done is called once
+ * (with err when the store could not be told, the leases then lapse on
+ * their own). 0, or -1 with a message. */
+int cluster_release(struct cluster *c, void (*done)(void *ud, const char *err), void *ud,
+    char *err, size_t errlen);
 
 /* The shard's session, for a RESUME elsewhere (fire and forget; written
  * only while we hold its lease; id "" forgets it). */

@@ -106,15 +106,19 @@ static const char rest_pause[] =
 	"redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)\n"
 	"return {1, 0}\n";
 
+/* A lease nobody holds is taken, unless `careful`: then only one its last
+ * owner released (KEY:released), not one that lapsed. */
 static const char lease[] =
 	"local out = {}\n"
 	"for i = 1, #KEYS do\n"
 	"  local cur = redis.call('GET', KEYS[i])\n"
-	"  if not cur or cur == ARGV[1] then\n"
+	"  local free = not cur and (ARGV[3] ~= '1' or redis.call('GET', KEYS[i] .. ':released'))\n"
+	"  if cur == ARGV[1] or free then\n"
 	"    redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])\n"
+	"    redis.call('DEL', KEYS[i] .. ':released')\n"
 	"    out[#out + 1] = 1; out[#out + 1] = tonumber(ARGV[2]); out[#out + 1] = ''\n"
 	"  else\n"
-	"    out[#out + 1] = 0; out[#out + 1] = redis.call('PTTL', KEYS[i]); out[#out + 1] = cur\n"
+	"    out[#out + 1] = 0; out[#out + 1] = redis.call('PTTL', KEYS[i]); out[#out + 1] = cur or ''\n"
 	"  end\n"
 	"end\n"
 	"return out\n";
@@ -122,7 +126,11 @@ static const char lease[] =
 static const char release[] =
 	"local n = 0\n"
 	"for i = 1, #KEYS do\n"
-	"  if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]); n = n + 1 end\n"
+	"  if redis.call('GET', KEYS[i]) == ARGV[1] then\n"
+	"    redis.call('DEL', KEYS[i])\n"
+	"    redis.call('SET', KEYS[i] .. ':released', ARGV[1], 'PX', ARGV[2])\n"
+	"    n = n + 1\n"
+	"  end\n"
 	"end\n"
 	"return {n}\n";
 

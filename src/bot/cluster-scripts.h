@@ -47,10 +47,14 @@ enum cluster_script {
 	/* KEYS rest. ARGV rate_per_s, burst, pause_ms: nobody sends before
 	 * now + pause_ms (a global 429). {1, 0} */
 	CS_REST_PAUSE,
-	/* KEYS owner:S... ARGV owner, ttl_ms: claim or renew each lease.
-	 * {code, pttl_ms, holder} per key: 1 ours now, 0 held by holder */
+	/* KEYS owner:S... ARGV owner, ttl_ms, careful ("1": take a free lease
+	 * only when its owner released it, not when it lapsed): claim or
+	 * renew each lease. {code, pttl_ms, holder} per key: 1 ours now, 0
+	 * held by holder ("" with pttl -2: free, but careful) */
 	CS_LEASE,
-	/* KEYS owner:S... ARGV owner: release those that are ours. {released} */
+	/* KEYS owner:S... ARGV owner, ttl_ms: release those that are ours,
+	 * marked released for ttl_ms (a careful claimant may take them).
+	 * {released} */
 	CS_RELEASE,
 	/* KEYS owner:S, session:S. ARGV owner, id, seq, url, ttl_ms (id "" =
 	 * forget it). {1} written; {0, holder} not our shard: nothing written */

@@ -640,8 +640,7 @@ renew(struct cworld *w, int p)
 	struct proc *pr = &w->p[p];
 	char k[CLAIMS][64], ttl[16];
 	const char *kv[CLAIMS];
-	const char *a[2] = { pr->owner, ttl };
-	int idx[CLAIMS], n = 0;
+	const char *a[3] = { pr->owner, ttl, "0" };
 	redisReply *r;
 	char err[128];
 
@@ -649,22 +648,19 @@ renew(struct cworld *w, int p)
 	if (!contact(w, p))
 		return;
 	for (int i = 0; i < CLAIMS; i++) {
-		if (w->now < pr->claim_from && !pr->sl[i].ours)
-			continue;
-		key(k[n], sizeof(k[n]), "owner", pr->sl[i].shard);
-		kv[n] = k[n];
-		idx[n++] = i;
+		key(k[i], sizeof(k[i]), "owner", pr->sl[i].shard);
+		kv[i] = k[i];
 	}
-	if (n == 0)
-		return;
+	if (w->now < pr->claim_from)
+		a[2] = "1";
 	snprintf(ttl, sizeof(ttl), "%d", LEASE_MS);
-	r = eval(w, CS_LEASE, n, kv, 2, a);
-	for (int j = 0; r != NULL && j < n; j++) {
-		bool ours = el(r, (size_t)j * 3) == 1;
-		if (ours != pr->sl[idx[j]].ours)
-			trace(w, "%s shard %d: lease %s (%s)", pr->owner, pr->sl[idx[j]].shard,
-			    ours ? "taken" : "lost", es(r, (size_t)j * 3 + 2));
-		pr->sl[idx[j]].ours = ours;
+	r = eval(w, CS_LEASE, CLAIMS, kv, 3, a);
+	for (int i = 0; r != NULL && i < CLAIMS; i++) {
+		bool ours = el(r, (size_t)i * 3) == 1;
+		if (ours != pr->sl[i].ours)
+			trace(w, "%s shard %d: lease %s (%s)", pr->owner, pr->sl[i].shard,
+			    ours ? "taken" : "lost", es(r, (size_t)i * 3 + 2));
+		pr->sl[i].ours = ours;
 	}
 	freeReplyObject(r);
 	for (int i = 0; i < CLAIMS; i++) {
@@ -718,6 +714,38 @@ proc_start(struct cworld *w, int p)
 	pr->reading_wall = 0;
 }
 
+/* A clean exit (SIGTERM): each shard closes resumably and saves its
+ * session, then the leases are released (app_cluster_released). */
+static void
+proc_exit(struct cworld *w, int p)
+{
+	struct proc *pr = &w->p[p];
+	char k[CLAIMS][64], ttl[16];
+	const char *kv[CLAIMS], *a[2] = { pr->owner, ttl };
+
+	w->st.exits++;
+	trace(w, "%s exits cleanly", pr->owner);
+	for (int i = 0; i < w->nconn;) {
+		if (w->c[i].proc == p)
+			conn_end(w, &w->c[i]);
+		else
+			i++;
+	}
+	for (int i = 0; i < CLAIMS; i++) {
+		if (pr->sl[i].bot != NULL && pr->sl[i].bot->session_id[0] != '\0')
+			persist(w, p, i);
+		key(k[i], sizeof(k[i]), "owner", pr->sl[i].shard);
+		kv[i] = k[i];
+	}
+	snprintf(ttl, sizeof(ttl), "%d", LEASE_MS);
+	if (contact(w, p))
+		freeReplyObject(eval(w, CS_RELEASE, CLAIMS, kv, 2, a));
+	for (int i = 0; i < CLAIMS; i++)
+		slot_free(&pr->sl[i]);
+	pr->alive = false;
+	pr->restart_at = w->now + rng_range(&w->rng, 5 * MS_PER_S, 60 * MS_PER_S);
+}
+
 static void
 proc_kill(struct cworld *w, int p)
 {
@@ -759,8 +787,10 @@ fault(struct cworld *w)
 	/* Per mille. A lost store costs a quarter of the budget (the
 	 * conservative re-seed), so it is rare, as it should be. */
 	if (roll < 150) {
-		if (w->p[p].alive && alive > 1)
+		if (w->p[p].alive && alive > 1 && roll < 75)
 			proc_kill(w, p);
+		else if (w->p[p].alive && alive > 1)
+			proc_exit(w, p);
 	} else if (roll < 165) {
 		w->st.redis_restarts++;
 		trace(w, "Redis restarts empty");
@@ -1062,12 +1092,13 @@ cw_summary(const struct cworld *w, FILE *f)
 	const struct cw_stats *s = &w->st;
 
 	fprintf(f, "cluster seed %llu: %.2f days, mc %d, limit %d: %llu steps, %llu identifies, "
-	    "%llu resumes (%llu taken over), %llu kills, %llu Redis restarts, %llu outages, %llu partitions, "
+	    "%llu resumes (%llu taken over), %llu kills, %llu clean exits, %llu Redis restarts, %llu outages, %llu partitions, "
 	    "%llu drops, %llu op 9, %llu permits refused, %llu unreachable, %llu double "
 	    "connections while cut off, %llu shards held by the budget at the end\n", (unsigned long long)w->o.seed,
 	    (double)w->end / MS_PER_DAY, w->mc, w->limit, (unsigned long long)s->steps,
 	    (unsigned long long)s->identifies, (unsigned long long)s->resumes,
 	    (unsigned long long)s->takeovers, (unsigned long long)s->kills,
+	    (unsigned long long)s->exits,
 	    (unsigned long long)s->redis_restarts, (unsigned long long)s->redis_outages,
 	    (unsigned long long)s->partitions,
 	    (unsigned long long)s->drops, (unsigned long long)s->op9,

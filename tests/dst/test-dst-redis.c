@@ -190,9 +190,10 @@ op(struct fx *f, struct rng *g)
 	}
 	case 7: {
 		const char *k[2] = { okey, P "owner:9" };
-		const char *v[2] = { owner, "5000" };
-		both(f, rng_range(g, 0, 3) ? CS_LEASE : CS_RELEASE, rng_range(g, 0, 3) ? 2 : 1, k,
-		    2, v);
+		const char *v[3] = { owner, "5000", rng_range(g, 0, 1) ? "1" : "0" };
+		bool lease = rng_range(g, 0, 3) != 0;
+		both(f, lease ? CS_LEASE : CS_RELEASE, rng_range(g, 0, 3) ? 2 : 1, k, lease ? 3 : 2,
+		    v);
 		break;
 	}
 	case 8: {

@@ -128,6 +128,28 @@ claimed_twice_then_migrated_by_kill_9(void **state)
 	CHECK(password_nowhere(&fx.v[1]));
 }
 
+/* A planned migration: the owner exits cleanly (SIGTERM): it closes
+ * resumably, saves the session, gives its lease up, and the standby takes
+ * the shard long before the lease (20 s) could lapse, resuming. */
+static void
+clean_exit_hands_over_at_once(void **state)
+{
+	char config[600];
+
+	(void)state;
+	snprintf(config, sizeof(config), "%scluster_lease = 20s\n", fx.config);
+	CHECK(netv_start(&fx.v[0], fx.api, config, NULL) == 0);
+	CHECK(netv_wait(&fx.v[0], 30000, "Connected", NULL) != NULL);
+	CHECK(netv_start(&fx.v[1], fx.api, config, NULL) == 0);
+	CHECK(netv_wait(&fx.v[1], 30000, NULL, "is claimed by") != NULL);
+	CHECK(netv_stop(&fx.v[0], SIGTERM, 10000) == 0);
+	CHECK(netv_count(&fx.v[0], NULL, "released 1 shard lease") == 1);
+	/* Renewals every 20/3 s: the standby sees the lease free at its next. */
+	CHECK(netv_wait(&fx.v[1], 12000, "Connected", NULL) != NULL);
+	CHECK(simproc_counter(&fx.sim, "identifies") == 1);
+	CHECK(simproc_counter(&fx.sim, "resumes") >= 1);
+}
+
 /* Redis dies: resumes go on, no IDENTIFY (even when op 9 false asks for
  * one); Redis comes back empty: the budget is re-seeded conservatively and
  * the IDENTIFY goes. */
@@ -162,6 +184,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(claimed_twice_then_migrated_by_kill_9, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(clean_exit_hands_over_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(redis_down_means_no_identify_until_it_is_back,
 		    setup, teardown),
 	};
