@@ -341,12 +341,13 @@ app_cluster_turn(struct app *a)
 /* ---- the console's report ---- */
 
 #define REPORT_LINES (CLUSTER_SHARDS_MAX + 2)
+#define REPORT_W     256              /* fits a shard's line with the longest names */
 
 struct report {
 	struct app *a;
 	app_cluster_report_fn done;
 	void *ud;
-	char (*text)[160];
+	char (*text)[REPORT_W];
 	int n;
 };
 
@@ -372,13 +373,13 @@ report_view(void *ud, const struct cluster_shard_view *v, int n, const char *err
 		char *t = r->text[r->n++];
 		bool mine = strcmp(v[i].owner, me) == 0;
 		if (v[i].owner[0] == '\0' && v[i].state[0] == '\0')
-			snprintf(t, 160, "shard %d: nobody", v[i].shard);
+			snprintf(t, REPORT_W, "shard %d: nobody", v[i].shard);
 		else if (v[i].lapsed)
-			snprintf(t, 160, "shard %d: lease lapsed (last: %s by %s)%s", v[i].shard,
+			snprintf(t, REPORT_W, "shard %d: lease lapsed (last: %s by %s)%s", v[i].shard,
 			    v[i].state[0] ? v[i].state : "?", v[i].published_by,
 			    v[i].owner[0] ? "; now claimed" : "");
 		else
-			snprintf(t, 160, "shard %d: %s by %s%s (lease %lld s)", v[i].shard,
+			snprintf(t, REPORT_W, "shard %d: %s by %s%s (lease %lld s)", v[i].shard,
 			    v[i].state[0] ? v[i].state : "starting", v[i].owner,
 			    mine ? " (this process)" : " (elsewhere)",
 			    (long long)(v[i].pttl_ms / MS_PER_S));
@@ -399,7 +400,7 @@ report_budget(void *ud, int used, int left, int64_t next_free_wall_ms, const cha
 	if (next_free_wall_ms > 0)
 		snprintf(next, sizeof(next), ", next slot frees in %lld s",
 		    (long long)((next_free_wall_ms - app_now(r->a).wall_ms) / MS_PER_S));
-	snprintf(r->text[r->n++], 160, "shared budget: %d session starts used in 24 h, %d left "
+	snprintf(r->text[r->n++], REPORT_W, "shared budget: %d session starts used in 24 h, %d left "
 	    "(reserve %d)%s", used, left, r->a->cfg.bot.budget_reserve, next);
 	if (cluster_view(r->a->cluster, r->a->cfg.bot.shard_count, report_view, r, e,
 	    sizeof(e)) < 0)
@@ -425,7 +426,7 @@ app_cluster_report(struct app *a, app_cluster_report_fn done, void *ud, char *er
 	r->a = a;
 	r->done = done;
 	r->ud = ud;
-	snprintf(r->text[r->n++], 160, "cluster %.60s: store %s as %.60s", a->cfg.cluster,
+	snprintf(r->text[r->n++], REPORT_W, "cluster %.60s: store %s as %.60s", a->cfg.cluster,
 	    cluster_is_up(a->cluster) ? "up" : "unreachable", cluster_owner(a->cluster));
 	if (cluster_budget(a->cluster, report_budget, r, err, errlen) < 0) {
 		free(r->text);
