@@ -6,6 +6,10 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+MANDIR  ?= $(PREFIX)/share/man
+# systemd reads units from /usr/local/lib/systemd/system too.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
@@ -82,6 +86,9 @@ TEST_BINS := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%) \
              $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 TUI_TESTS := $(wildcard tests/tui/test-*.sh)
+# Operations (docs/operations.md): a headless vigil with ctl, HTTP, systemd,
+# webhooks, log rotation, and the shipped files (man pages, unit).
+OPS_TESTS := $(wildcard tests/ops/test-*.sh)
 LINT_TESTS := $(wildcard tests/lint/test-*.sh)
 
 # Fuzzing (docs/fuzzing.md): clang's libFuzzer with ASan+UBSan, apart in
@@ -190,7 +197,7 @@ FUZZ_CHECK := $(if $(filter 1,$(SAN)),,$(FUZZ_BINS) tests/fuzz/check.sh)
 ## check: build and run every test; the last line is "N passed, N failed"
 check: $(BINS) $(TEST_BINS) $(filter-out %.sh,$(FUZZ_CHECK))
 	@VIGIL_BUILD=$(BUILD) VIGIL_FUZZ_BUILD=$(FUZZ_BUILD) \
-	    tests/run.sh $(LINT_TESTS) $(TEST_BINS) $(TUI_TESTS) $(filter %.sh,$(FUZZ_CHECK))
+	    tests/run.sh $(LINT_TESTS) $(TEST_BINS) $(TUI_TESTS) $(OPS_TESTS) $(filter %.sh,$(FUZZ_CHECK))
 
 ## asan: the same tests built with ASan+UBSan (in build-asan/)
 asan:
@@ -227,16 +234,24 @@ valgrind: $(TEST_BINS)
 
 ## install: PREFIX=/usr/local DESTDIR=
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vigil/themes
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vigil/themes \
+	    $(DESTDIR)$(PREFIX)/share/vigil/bots $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	[ -z "$(wildcard themes/*.theme)" ] || install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/vigil/themes/
-	install -d $(DESTDIR)$(PREFIX)/share/vigil/bots
 	install -m 644 bots/*.lua $(DESTDIR)$(PREFIX)/share/vigil/bots/
+	install -m 644 man/vigil.1 man/vigil-sim.1 $(DESTDIR)$(MANDIR)/man1/
+	sed 's|/usr/local/bin/vigil|$(PREFIX)/bin/vigil|' contrib/systemd/vigil.service \
+	    >$(DESTDIR)$(UNITDIR)/vigil.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/vigil.service
+	install -m 644 contrib/logrotate/vigil $(DESTDIR)$(SYSCONFDIR)/logrotate.d/vigil
 
 ## uninstall: remove what install put in PREFIX
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vigil $(DESTDIR)$(PREFIX)/bin/vigil-sim
 	rm -rf $(DESTDIR)$(PREFIX)/share/vigil
+	rm -f $(DESTDIR)$(MANDIR)/man1/vigil.1 $(DESTDIR)$(MANDIR)/man1/vigil-sim.1
+	rm -f $(DESTDIR)$(UNITDIR)/vigil.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/vigil
 
 ## deps: install missing Debian packages (make does it on its own)
 deps:

@@ -118,3 +118,4 @@ awk -v n="$N" -v a="$none_ticks" -v b="$((cpu1 - cpu0))" -v hz="$HZ" 'BEGIN {
 }'
 "$B/bench/parse" 100000
 "$B/bench/redraw" 2000
+sh "$(dirname "$0")/ops.sh"

@@ -148,7 +148,8 @@ int
 config_env(struct vigil_options *o, char *err, size_t errlen)
 {
 	const char *token = getenv("VIGIL_TOKEN"), *api = getenv("VIGIL_API");
-	const char *nc = getenv("NO_COLOR"), *rpw = getenv("VIGIL_REDIS_PASSWORD");
+	const char *nc = getenv("NO_COLOR"), *hook = getenv("VIGIL_ALERT_WEBHOOK");
+	const char *rpw = getenv("VIGIL_REDIS_PASSWORD");
 	char why[160];
 
 	if (token != NULL && token[0] != '\0' && config_set(o, "token", token, why, sizeof(why)) < 0) {
@@ -157,6 +158,11 @@ config_env(struct vigil_options *o, char *err, size_t errlen)
 	}
 	if (api != NULL && api[0] != '\0' && config_set(o, "api", api, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "VIGIL_API: %s", why);
+		return -1;
+	}
+	if (hook != NULL && hook[0] != '\0' &&
+	    config_set(o, "alert_webhook", hook, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "VIGIL_ALERT_WEBHOOK: %s", why);
 		return -1;
 	}
 	if (rpw != NULL && rpw[0] != '\0' &&
@@ -276,6 +282,22 @@ default_config_path(char *out, size_t len)
 /* The embedded emulator, another server or Discord; each keeps its own
  * state (a budget spent on the emulator is not Discord's). */
 static void
+name_endpoint(struct app_config *c, bool embedded)
+{
+	if (embedded) {
+		snprintf(c->endpoint, sizeof(c->endpoint), "emulator");
+	} else if (strcmp(c->api_base, CONFIG_DISCORD_API) == 0) {
+		snprintf(c->endpoint, sizeof(c->endpoint), "discord");
+	} else {
+		snprintf(c->endpoint, sizeof(c->endpoint), "api-%.64s", strstr(c->api_base, "://") + 3);
+		for (char *p = c->endpoint + 4; *p != '\0'; p++) {
+			if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+				*p = '_';
+		}
+	}
+}
+
+static void
 derive(struct vigil_options *o)
 {
 	bool embedded = o->app.bot.token[0] == '\0' && o->app.api_base[0] == '\0';
@@ -285,19 +307,9 @@ derive(struct vigil_options *o)
 		snprintf(o->app.bot.token, sizeof(o->app.bot.token), "%s", SIM_TOKEN_DEFAULT);
 	else if (o->app.api_base[0] == '\0')
 		snprintf(o->app.api_base, sizeof(o->app.api_base), "%s", CONFIG_DISCORD_API);
-	if (o->state_dir_set)
-		return;
-	if (embedded)
-		snprintf(o->app.state_dir + n, sizeof(o->app.state_dir) - n, "/emulator");
-	else if (strcmp(o->app.api_base, CONFIG_DISCORD_API) != 0) {
-		const char *h = strstr(o->app.api_base, "://") + 3;
-		char *p = o->app.state_dir + n;
-		snprintf(p, sizeof(o->app.state_dir) - n, "/api-%.64s", h);
-		for (p += 5; *p != '\0'; p++) {
-			if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
-				*p = '_';
-		}
-	}
+	name_endpoint(&o->app, embedded);
+	if (!o->state_dir_set && strcmp(o->app.endpoint, "discord") != 0)
+		snprintf(o->app.state_dir + n, sizeof(o->app.state_dir) - n, "/%s", o->app.endpoint);
 }
 
 int

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "net/redis-url.h"
+#include "net/httpd.h"
 
 typedef int (*setter_fn)(struct vigil_options *o, const char *v, char *why, size_t whylen);
 
@@ -197,6 +198,53 @@ set_state_dir(struct vigil_options *o, const char *v, char *why, size_t whylen)
 	}
 	o->state_dir_set = true;
 	return copy(o->app.state_dir, sizeof(o->app.state_dir), v, why, whylen);
+}
+
+static int
+set_ctl_socket(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return copy(o->app.ctl_socket, sizeof(o->app.ctl_socket), v, why, whylen);
+}
+
+static int
+set_listen(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	char addr[HTTPD_ADDR_MAX];
+	int port;
+
+	if (v[0] != '\0' && httpd_parse_listen(v, addr, sizeof(addr), &port, why, whylen) < 0)
+		return -1;
+	return copy(o->app.listen, sizeof(o->app.listen), v, why, whylen);
+}
+
+/* The URL holds the webhook's token: a bad one is refused without
+ * echoing it. */
+static int
+set_alert_webhook(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	if (v[0] != '\0' && strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) {
+		snprintf(why, whylen, "expected an http:// or https:// URL");
+		return -1;
+	}
+	if (strlen(v) >= sizeof(o->app.alert_webhook)) {
+		snprintf(why, whylen, "URL too long (at most %zu bytes)",
+		    sizeof(o->app.alert_webhook) - 1);
+		return -1;
+	}
+	snprintf(o->app.alert_webhook, sizeof(o->app.alert_webhook), "%s", v);
+	return 0;
+}
+
+static int
+set_alert_after(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_duration(v, MS_PER_S, MS_PER_DAY, &o->app.alert_after_ms, why, whylen);
+}
+
+static int
+set_alert_interval(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_duration(v, MS_PER_S, MS_PER_DAY, &o->app.alert_interval_ms, why, whylen);
 }
 
 static int
@@ -458,6 +506,11 @@ static const struct key keys[] = {
 	{ "log_json", NULL, set_log_json },
 	{ "log_file", "--log-file", set_log_file },
 	{ "state_dir", "--state-dir", set_state_dir },
+	{ "ctl_socket", "--ctl-socket", set_ctl_socket },
+	{ "listen", "--listen", set_listen },
+	{ "alert_webhook", NULL, set_alert_webhook },
+	{ "alert_after", NULL, set_alert_after },
+	{ "alert_interval", NULL, set_alert_interval },
 	{ "resume_window", "--resume-window", set_resume_window },
 	{ "close_timeout", NULL, set_close_timeout },
 	{ "cluster", "--cluster", set_cluster },

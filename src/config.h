@@ -48,8 +48,8 @@ int config_parse(struct vigil_options *o, const char *name, const char *text, si
  * must_exist. 0, or -1 with a message. */
 int config_load(struct vigil_options *o, const char *path, bool must_exist, char *err,
     size_t errlen);
-/* Applies VIGIL_TOKEN, VIGIL_API, VIGIL_REDIS_PASSWORD, NO_COLOR. 0, or -1
- * with a message. */
+/* Applies VIGIL_TOKEN, VIGIL_API, VIGIL_ALERT_WEBHOOK, VIGIL_REDIS_PASSWORD,
+ * NO_COLOR. 0, or -1 with a message. */
 int config_env(struct vigil_options *o, char *err, size_t errlen);
 /* Applies the flags (argv[0] is skipped). 0, or -1 with a message (a usage
  * error). */

@@ -23,8 +23,10 @@ usage(FILE *out)
 	    "             [--resume-window DURATION] [--sim-chatter RATE] [--sim-heartbeat MS]\n"
 	    "             [--bot FILE.lua]... [--script-timeout MS] [--script-memory SIZE]\n"
 	    "             [--script-error-limit N] [--script-store SIZE]\n"
+	    "             [--ctl-socket PATH]\n"
 	    "       vigil --logout        end the saved session (close 1000) and forget it\n"
 	    "       vigil formula [EXPR | preset NAME ARGS...] [--attempts N]\n"
+	    "       vigil ctl [--socket PATH] COMMAND [ARGS]   (in a running vigil)\n"
 	    "       vigil --help | --version\n"
 	    "\n"
 	    "vigil keeps a Discord gateway bot online and shows why it is (or is not).\n"
@@ -69,7 +71,14 @@ run(struct vigil_options *o)
 		fprintf(stderr, "vigil: %s\n", err);
 		return 1;
 	}
-	status = o->app.headless ? app_run(a) : run_console(a, o);
+	if (o->app.headless) {
+		struct ui *cmds = console_headless_new(a);
+
+		status = app_run(a);
+		console_headless_free(cmds);
+	} else {
+		status = run_console(a, o);
+	}
 	app_free(a);
 	return status;
 }
@@ -82,6 +91,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "formula") == 0)
 		return cli_formula(argc - 1, argv + 1, stdout, stderr);
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return cli_ctl(argc - 1, argv + 1, stdout, stderr);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("vigil %s\n", VIGIL_VERSION);

@@ -11,11 +11,17 @@
 #include "app/app.h"
 #include "app/cluster.h"
 #include "app/embed.h"
+#include "net/ctlsock.h"
 #include "net/gateway.h"
+#include "net/httpd.h"
+#include "app/alert.h"
+#include "app/metrics.h"
 #include "app/logsink.h"
 #include "net/loop.h"
 #include "net/rest.h"
+#include "net/sdnotify.h"
 #include "net/statefile.h"
+#include "script/script-host.h"
 
 /* REST requests held for the cluster's shared 50/s; past this many, they
  * go on the local limit alone. The strings are the core's (borrowed until
@@ -37,6 +43,30 @@ struct app {
 	struct embed *sim;              /* the embedded emulator, or NULL */
 	struct script_host *scripts;    /* the bot scripts (app-scripts.c) */
 	int64_t store_at;               /* next write of changed stores, VTIME_NEVER when clean */
+	struct ctlsock *ctl;            /* the control socket, or NULL */
+	struct httpd *http;             /* /healthz /readyz /metrics, or NULL */
+	struct metrics metrics;
+	struct {
+		void (*emit)(void *ud, FILE *f);
+		void *ud;
+	} providers[APP_METRICS_PROVIDERS];
+	int nproviders;
+	struct sdnotify notify;         /* systemd, when NOTIFY_SOCKET is set */
+	bool notify_ready;              /* READY=1 sent */
+	char notify_status[256];        /* the last STATUS= sent */
+	int64_t watchdog_next;          /* mono, or VTIME_NEVER */
+	struct alerts alerts;           /* webhook alerts, when alert_webhook is set */
+	bool alert_on, alert_discord, alert_inflight;
+	int alert_tries;
+	int64_t alert_retry_at, alert_sent_mono, alert_latency_ms;
+	uint64_t alerts_sent, alerts_failed;
+	struct {
+		char name[SCRIPT_NAME_MAX];
+		int disabled;           /* listeners disabled, at the last turn */
+	} alert_scripts[SCRIPT_MAX];
+	char ctl_path[PATH_MAX];
+	app_cmd_fn cmd_run;             /* the front end's command table */
+	void *cmd_ud;
 	struct app_ui_hooks ui;
 	struct logsink out, file;       /* headless stdout; the log file */
 	FILE *logf;
@@ -48,6 +78,7 @@ struct app {
 	bool bot_ready, loop_ready;
 	int status;
 	int64_t ui_deadline, quit_started, quit_deadline, logout_deadline;
+	int64_t start_mono, start_wall_ms;      /* for uptime, process_start_time_seconds */
 	uint64_t persist_failures;
 	/* the cluster (app-cluster.c); cluster is NULL without `cluster` */
 	struct cluster *cluster;
@@ -94,7 +125,23 @@ void app_cluster_http_done(struct app *a, int status, const struct rlq_headers *
 bool app_cluster_released(struct app *a);
 /* Once per loop turn: publishes the shard's state when it changed. */
 void app_cluster_turn(struct app *a);
+/* app-setup.c: SIGUSR1 reopens log_file (logrotate without copytruncate). */
+void app_reopen_log(struct app *a);
 /* app-setup.c: asks the peer's control API whether it is vigil's emulator. */
 void app_probe_sim(struct app *a);
+/* app-ctl.c: listens on the control socket (a failure is logged). */
+void app_ctl_start(struct app *a);
+/* app-notify.c: systemd notifications, from the loop's turn only. */
+void app_notify_start(struct app *a);
+void app_notify_turn(struct app *a, struct vtime now);
+void app_notify_stopping(struct app *a);
+/* app-alert.c: webhook alerts, observed and sent from the loop's turn. */
+void app_alert_start(struct app *a);
+void app_alert_turn(struct app *a, struct vtime now);
+int64_t app_alert_deadline(const struct app *a);
+/* app-http.c: the HTTP vhost when `listen` is set. 0, or -1 with a message. */
+int app_http_start(struct app *a, char *err, size_t errlen);
+/* app-metrics.c: the exposition text (malloc'd), or NULL. */
+char *app_metrics_text(struct app *a, size_t *len);
 
 #endif

@@ -6,6 +6,7 @@
  * §1.4): transports first, then the context, then the core.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,10 @@ on_signal(void *ud, const struct signalfd_siginfo *si)
 	/* The daemon convention (nginx, sshd): SIGHUP reloads. */
 	if (sig == SIGHUP) {
 		reload_on_hangup(a);
+		return;
+	}
+	if (sig == SIGUSR1) {
+		app_reopen_log(a);
 		return;
 	}
 	LOGF(&a->bot.log, LOG_INFO, "app", "%s received", strsignal(sig));
@@ -139,6 +144,7 @@ rest_done(void *ud, uint64_t id, int status, const struct rlq_headers *h, const 
 		h = &none;
 	}
 	app_cluster_http_done(a, status, h);
+	metrics_rest_done(&a->metrics, id, status, h->scope[0] != '\0' ? h->scope : NULL);
 	bot_on_http(&a->bot, loop_now(), id, status, h, body, len, err);
 	app_kick(a);
 }
@@ -284,6 +290,31 @@ load_state(struct app *a)
 	app_persist(a);
 }
 
+/* SIGUSR1, after logrotate moved the file: what the ring holds goes to
+ * the old file first, then the sink carries on in a new one at the same
+ * seq, so no line is lost or written twice. A file that cannot be opened
+ * keeps the old one. */
+void
+app_reopen_log(struct app *a)
+{
+	FILE *f;
+
+	if (a->logf == NULL) {
+		LOGF(&a->bot.log, LOG_INFO, "app", "SIGUSR1: no log_file to reopen");
+		return;
+	}
+	logsink_flush(&a->file, &a->bot.log);
+	f = fopen(a->cfg.log_file, "ae");
+	if (f == NULL) {
+		LOGF(&a->bot.log, LOG_ERROR, "app", "SIGUSR1: cannot reopen %s: %s; still writing "
+		    "the old file", a->cfg.log_file, strerror(errno));
+		return;
+	}
+	fclose(a->logf);
+	a->logf = a->file.f = f;
+	LOGF(&a->bot.log, LOG_INFO, "app", "SIGUSR1: log file %s reopened", a->cfg.log_file);
+}
+
 static int
 open_log_file(struct app *a, char *err, size_t errlen)
 {
@@ -342,6 +373,10 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	a->cfg = *cfg;
 	a->cfg.bot.cluster_permits = a->cfg.cluster[0] != '\0';
 	a->ui_deadline = VTIME_NEVER;
+	a->watchdog_next = VTIME_NEVER;
+	a->notify.fd = -1;
+	a->start_mono = loop_now().mono_ms;
+	a->start_wall_ms = loop_now().wall_ms;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (a->cfg.headless && a->cfg.bot.log_capture < a->cfg.stdout_level)
 		a->cfg.bot.log_capture = a->cfg.stdout_level;  /* nobody reads the rest */
@@ -356,6 +391,7 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	a->bot_ready = true;
 	if (a->cfg.redis_password[0] != '\0')
 		logring_set_secret_slot(&a->bot.log, LOG_SECRET_REDIS, a->cfg.redis_password);
+	metrics_init(&a->metrics, a->bot.state, loop_now().mono_ms);
 	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0)
 		goto fail;
 	LOGF(&a->bot.log, LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
@@ -364,6 +400,11 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	if (app_scripts_start(a, err, errlen) < 0)
 		goto fail;
 	load_state(a);
+	if (app_http_start(a, err, errlen) < 0)
+		goto fail;
+	app_ctl_start(a);
+	app_notify_start(a);
+	app_alert_start(a);
 	return a;
 fail:
 	app_flush_logs(a);
@@ -381,6 +422,8 @@ app_free(struct app *a)
 	 * the emulator, then the context, then the core. */
 	app_cluster_free(a);
 	app_scripts_stop(a);
+	ctlsock_free(a->ctl);
+	httpd_free(a->http);
 	rest_free(a->rest);
 	gateway_free(a->gw);
 	embed_stop(a->sim);
@@ -390,8 +433,10 @@ app_free(struct app *a)
 		bot_free(&a->bot);
 	if (a->logf != NULL)
 		fclose(a->logf);
+	sdnotify_close(&a->notify);
 	curl_global_cleanup();
 	explicit_bzero(a->cfg.bot.token, sizeof(a->cfg.bot.token));
 	explicit_bzero(a->cfg.redis_password, sizeof(a->cfg.redis_password));
+	explicit_bzero(a->cfg.alert_webhook, sizeof(a->cfg.alert_webhook));
 	free(a);
 }

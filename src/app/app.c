@@ -36,6 +36,12 @@ app_has_sim(const struct app *a)
 	return a->has_sim;
 }
 
+int
+app_http_port(const struct app *a)
+{
+	return a->http != NULL ? httpd_port(a->http) : 0;
+}
+
 const char *
 app_state_dir(const struct app *a)
 {
@@ -61,6 +67,7 @@ rearm(struct app *a)
 	int64_t t = min64(bot_next_deadline(&a->bot, now), a->ui_deadline);
 
 	t = min64(t, app_scripts_deadline(a));
+	t = min64(min64(t, a->watchdog_next), app_alert_deadline(a));
 
 	if (a->quitting)
 		t = min64(t, a->quit_deadline);
@@ -101,6 +108,7 @@ perform(struct app *a, struct action *act)
 		gateway_close(a->gw, act->conn, act->close_code, act->text);
 		break;
 	case ACT_HTTP:
+		metrics_rest_start(&a->metrics, act->http_id, act->method, act->path);
 		if (!app_cluster_http(a, act))
 			rest_perform(a->rest, act->http_id, act->method, act->path, act->body,
 			    act->body_len);
@@ -133,6 +141,7 @@ app_kick(struct app *a)
 	while (bot_next_action(&a->bot, &act))
 		perform(a, &act);
 	a->draining = false;
+	metrics_state(&a->metrics, a->bot.state, loop_now().mono_ms);
 	rearm(a);
 }
 
@@ -146,6 +155,7 @@ app_quit(struct app *a, bool logout)
 	if (a->quitting && !logout)
 		return;
 	a->quitting = true;
+	app_notify_stopping(a);
 	a->quit_started = now.mono_ms;
 	a->quit_deadline = now.mono_ms + 2 * a->cfg.bot.close_timeout_ms + 1000;
 	rc = logout ? bot_cmd_logout(&a->bot, now, err, sizeof(err)) :
@@ -211,6 +221,8 @@ turn_end(struct app *a)
 	}
 	if (a->quitting && quit_done(a, now))
 		a->done = true;
+	app_notify_turn(a, now);
+	app_alert_turn(a, now);
 	rearm(a);
 }
 

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bot/bot.h"
 #include "script/script-host.h"
@@ -30,6 +31,11 @@ struct app_config {
 	bool log_json;                  /* headless: one JSON object per line */
 	enum log_level stdout_level;    /* headless: lowest level printed */
 	bool logout;                    /* close with 1000 and forget the session, then exit */
+	char endpoint[72];              /* "discord", "emulator", "api-HOST_PORT": names the state subdirectory and the control socket */
+	char ctl_socket[PATH_MAX];      /* the control socket; "" = the default, "off" = none */
+	char listen[128];               /* "ADDR:PORT" for /healthz /readyz /metrics; "" = off */
+	char alert_webhook[512];        /* a secret: config file or VIGIL_ALERT_WEBHOOK only */
+	int64_t alert_after_ms, alert_interval_ms;      /* 0 = 30 s, 5 min */
 	/* The embedded emulator (ignored when api_base is set). */
 	int sim_heartbeat_ms;
 	double sim_chatter_per_s;
@@ -120,5 +126,29 @@ int app_cluster_report(struct app *a, app_cluster_report_fn done, void *ud, char
     size_t errlen);
 /* The state directory in use (for the console's history file). */
 const char *app_state_dir(const struct app *a);
+
+/* The command table behind the control socket (net/ctlsock.h): run gets
+ * one command line and writes its answer to out; 0 done, -1 refused. The
+ * console and headless mode both register theirs; NULL unregisters. */
+typedef int (*app_cmd_fn)(void *ud, const char *line, const struct line_out *out);
+void app_set_commands(struct app *a, app_cmd_fn run, void *ud);
+/* Where the control socket listens ("" when it does not). */
+const char *app_ctl_path(const struct app *a);
+/* The state as one line of JSON (version, pid, state, phase, ready and
+ * why not, uptime, loop lag, shard, session, budget, REST); malloc'd, NULL
+ * when out of memory. For `status --json` and /healthz. */
+char *app_status_json(struct app *a);
+/* Ready: the gateway Connected (every shard). Otherwise false and why. */
+bool app_ready(const struct app *a, char *why, size_t whylen);
+/* More metric families for /metrics, written by emit at every scrape in
+ * the text format 0.0.4 (bot scripts: vigil_script_errors_total{script},
+ * vigil_script_memory_bytes{script}). At most APP_METRICS_PROVIDERS;
+ * 0, or -1 when full. */
+#define APP_METRICS_PROVIDERS 4
+int app_add_metrics(struct app *a, void (*emit)(void *ud, FILE *f), void *ud);
+/* A bot script was disabled: a webhook alert (with alert_webhook set). */
+void app_alert_script_disabled(struct app *a, const char *script, const char *why);
+/* The port /metrics is served on, 0 when not. */
+int app_http_port(const struct app *a);
 
 #endif

@@ -104,4 +104,11 @@ const char *log_level_name(enum log_level level);
 /* Case-insensitive; accepts "warning" too. 0, or -1 when unknown. */
 int log_level_parse(const char *s, enum log_level *out);
 
+/* Where a command's answer goes, line by line: the console's log pane, or
+ * a control-socket reply (net/ctlsock.h). */
+struct line_out {
+	void (*line)(void *ud, enum log_level level, const char *text);
+	void *ud;
+};
+
 #endif

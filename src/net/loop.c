@@ -54,6 +54,7 @@ loop_sigset(sigset_t *set)
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
 	sigaddset(set, SIGWINCH);
 	sigaddset(set, loop_resolve_signal());
 }
@@ -295,6 +296,7 @@ timer_cb(lws_sorted_usec_list_t *sul)
 {
 	struct loop *l = (struct loop *)((char *)sul - offsetof(struct loop, timer));
 
+	l->lag_ms = loop_now().mono_ms - l->timer_at;
 	l->timer_at = VTIME_NEVER;
 	l->busy = true;
 	loop_stamp(l);

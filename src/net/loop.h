@@ -45,6 +45,7 @@ struct loop {
 	struct logring *ring;           /* stamped with the time of each event */
 	lws_sorted_usec_list_t timer;
 	int64_t timer_at;               /* mono ms armed, or VTIME_NEVER */
+	int64_t lag_ms;                 /* how late the last timer ran (/healthz) */
 	int sigfd;
 	struct lws *sig_wsi, *in_wsi;
 	struct loop_raw sig_raw, in_raw;
@@ -56,7 +57,7 @@ struct loop {
 #define LOOP_RAW_PROTOCOL "vigil-raw"
 
 /* Blocks the signals the loop takes through its signalfd (call before any
- * thread exists, so none can take them): INT, TERM, HUP, WINCH and
+ * thread exists, so none can take them): INT, TERM, HUP, USR1, WINCH and
  * loop_resolve_signal(). Ignores SIGPIPE. 0, or -1 with a message. */
 int loop_block_signals(char *err, size_t errlen);
 /* The real-time signal getaddrinfo_a completions arrive with. */

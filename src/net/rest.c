@@ -17,6 +17,7 @@ struct rest_req {
 	CURL *easy;
 	uint64_t id;
 	rest_ctl_fn ctl;                /* non-NULL for a control request */
+	rest_hook_fn hook;              /* non-NULL for a webhook */
 	void *ctl_ud;
 	struct rlq_headers h;
 	char *body;
@@ -137,7 +138,9 @@ on_done(void *ud, CURL *easy, CURLcode rc)
 		err = q->errbuf[0] != '\0' ? q->errbuf : curl_easy_strerror(rc);
 	if (rc == CURLE_WRITE_ERROR && q->len >= REST_BODY_MAX - CURL_MAX_WRITE_SIZE)
 		err = "response body too large";
-	if (q->ctl != NULL)
+	if (q->hook != NULL)
+		q->hook(q->ctl_ud, (int)status, &q->h, err);
+	else if (q->ctl != NULL)
 		q->ctl(q->ctl_ud, (int)status, q->body ? q->body : "", q->len);
 	else
 		r->done(r->ud, q->id, (int)status, &q->h, q->body, q->len, err);
@@ -226,9 +229,10 @@ rest_perform(struct rest *r, uint64_t id, const char *method, const char *path,
 	}
 }
 
-int
-rest_ctl(struct rest *r, const char *method, const char *url, const char *json,
-    rest_ctl_fn fn, void *ud, char *err, size_t errlen)
+/* A request outside the queue: no Authorization, the body copied. */
+static int
+outside(struct rest *r, const char *method, const char *url, const char *json, rest_ctl_fn ctl,
+    rest_hook_fn hook, void *ud, char *err, size_t errlen)
 {
 	struct rest_req *q = req_new(r, method, url, json, json ? strlen(json) : 0, true);
 
@@ -236,7 +240,8 @@ rest_ctl(struct rest *r, const char *method, const char *url, const char *json,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	q->ctl = fn;
+	q->ctl = ctl;
+	q->hook = hook;
 	q->ctl_ud = ud;
 	curl_easy_setopt(q->easy, CURLOPT_HTTPHEADER, r->ctl_hdrs);
 	if (start(r, q, err, errlen) < 0) {
@@ -244,6 +249,20 @@ rest_ctl(struct rest *r, const char *method, const char *url, const char *json,
 		return -1;
 	}
 	return 0;
+}
+
+int
+rest_ctl(struct rest *r, const char *method, const char *url, const char *json,
+    rest_ctl_fn fn, void *ud, char *err, size_t errlen)
+{
+	return outside(r, method, url, json, fn, NULL, ud, err, errlen);
+}
+
+int
+rest_hook(struct rest *r, const char *url, const char *json, rest_hook_fn fn, void *ud,
+    char *err, size_t errlen)
+{
+	return outside(r, "POST", url, json, NULL, fn, ud, err, errlen);
 }
 
 int

@@ -43,6 +43,13 @@ void rest_perform(struct rest *r, uint64_t id, const char *method, const char *p
  * with a message (fn is then never called). */
 int rest_ctl(struct rest *r, const char *method, const char *url, const char *json,
     rest_ctl_fn fn, void *ud, char *err, size_t errlen);
+/* A webhook POST outside the queue to an absolute URL, with no
+ * Authorization header (the URL may be a third party's: the token never
+ * goes there). done gets the status (0 on a transport error, with err) and
+ * the response's rate-limit headers. 0, or -1 with a message. */
+typedef void (*rest_hook_fn)(void *ud, int status, const struct rlq_headers *h, const char *err);
+int rest_hook(struct rest *r, const char *url, const char *json, rest_hook_fn fn, void *ud,
+    char *err, size_t errlen);
 /* Requests in flight. */
 int rest_inflight(const struct rest *r);
 

@@ -223,6 +223,8 @@ get(struct sim *sim, struct vtime now, size_t which)
 		return sim_settings_json(sim);
 	case 2:
 		return sim_counters_json(sim, now);
+	case 3:
+		return sim_webhooks_json(sim);
 	default:
 		return sim_sessions_json(sim, now);
 	}
@@ -233,7 +235,7 @@ ctl_handle(struct sim *sim, struct vtime now, const struct sim_http_req *req,
     struct sim_http_resp *r)
 {
 	static const char *const gets[] = { "faults", "settings", "counters",
-	    "sessions" };
+	    "webhooks", "sessions" };
 	static const char *const posts[] = { "fault", "set", "scenario" };
 	const char *what = req->path + strlen("/_ctl/");
 	bool is_get = strcmp(req->method, "GET") == 0;
@@ -259,7 +261,7 @@ ctl_handle(struct sim *sim, struct vtime now, const struct sim_http_req *req,
 		return;
 	}
 	sim_resp_ctl_error(r, 404, "no control endpoint %s; there are GET "
-	    "/_ctl/{faults,settings,counters,sessions} and POST "
+	    "/_ctl/{faults,settings,counters,webhooks,sessions} and POST "
 	    "/_ctl/{fault,set,scenario}", req->path);
 }
 

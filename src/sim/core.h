@@ -164,6 +164,9 @@ struct sim_scenario;
 
 #define SIM_FAULTS_MAX 32
 
+#define SIM_WEBHOOKS_KEPT    8          /* the last posts kept for GET /_ctl/webhooks */
+#define SIM_WEBHOOK_BODY_MAX 2048
+
 struct sim {
 	struct sim_config cfg;
 	char gateway_url[SIM_URL_MAX];
@@ -188,6 +191,12 @@ struct sim {
 	size_t act_cap, act_head, act_len;
 	struct sim_counters counters;
 	uint64_t fault_counts[SIM_FAULTS_MAX];
+	/* The last webhook posts, for tests (GET /_ctl/webhooks). */
+	struct sim_webhook_post {
+		uint64_t webhook;
+		char body[SIM_WEBHOOK_BODY_MAX];
+	} webhooks[SIM_WEBHOOKS_KEPT];
+	uint64_t webhooks_seen;
 };
 
 /* sim.c: frames and the action queue */
@@ -303,6 +312,11 @@ void sim_resp_ctl_error(struct sim_http_resp *, int status, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 void sim_resp_too_many(struct sim_http_resp *, double retry_after, bool global,
     const char *scope);
+
+/* webhook.c: POST /api/webhooks/{id}/{token}, and what it received */
+void sim_webhook_post(struct sim *, struct vtime now, uint64_t webhook, const char *query,
+    const char *body, size_t len, struct sim_http_resp *);
+json_t *sim_webhooks_json(const struct sim *);
 
 /* faults.c, chaos.c, scenario.c, control.c */
 int sim_fault_index(const char *name);

@@ -21,6 +21,7 @@ static const struct {
 	C(rest_429), C(rest_429_global), C(rest_5xx), C(rest_banned),
 	C(bans), C(messages_created), C(messages_posted),
 	C(faults_fired), C(chaos_fired), C(scenario_fired),
+	C(webhooks_received),
 };
 
 static int64_t

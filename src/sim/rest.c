@@ -32,7 +32,7 @@ struct route {
 };
 
 static route_fn get_gateway, get_gateway_bot, get_channel, get_messages,
-    post_message, get_guild, get_me, get_user;
+    post_message, get_guild, get_me, get_user, post_webhook;
 
 static const struct route routes[] = {
 	{ "GET", "gateway", false, false, get_gateway, { NULL, 0, 0 } },
@@ -50,16 +50,27 @@ static const struct route routes[] = {
 	  { "a1d5e9c3b7f24d6e8c0a2b4d6f8e0a1c", 5, 5000 } },
 	{ "GET", "users/#", true, false, get_user,
 	  { "c7e3a9d1f5b24c8e6a0d2f4b6c8e0d2a", 5, 5000 } },
+	/* The token in the URL is the webhook's authority: no Bot header. */
+	{ "POST", "webhooks/#/*", false, true, post_webhook,
+	  { "3f1d8b6a2c9e4e07a5b1d3c7e9f20a4b", 5, 2000 } },
 };
 
 #define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
 
-/* Matches path against a pattern, reading the "#" segment into *id. */
+/* Matches path against a pattern, reading the "#" segment into *id; "*"
+ * is any one segment (a webhook's token). */
 static bool
 match(const char *pattern, const char *path, uint64_t *id)
 {
 	while (*pattern != '\0' && *path != '\0') {
-		if (*pattern == '#') {
+		if (*pattern == '*') {
+			size_t n = strcspn(path, "/");
+
+			if (n == 0)
+				return false;
+			path += n;
+			pattern++;
+		} else if (*pattern == '#') {
 			char *end;
 
 			if (!isdigit((unsigned char)*path))
@@ -136,6 +147,9 @@ versioned(const char *path, struct sim_http_resp *r)
 		return path + 9;
 	if (strncmp(path, "/api/v9/", 8) == 0)
 		return path + 8;
+	/* Discord's webhook URLs carry no version. */
+	if (strncmp(path, "/api/webhooks/", 14) == 0)
+		return path + 5;
 	sim_resp_error(r, 400, 50041, "Invalid API version provided.");
 	return NULL;
 }
@@ -164,12 +178,9 @@ route(struct sim *sim, struct vtime now, const struct sim_http_req *req,
 	}
 	if (sim_rl_faults(sim, now, r) != 0)
 		return;
-	/* Unauthenticated routes are limited per IP, not per bot. */
-	if (!routes[i].auth) {
-		routes[i].fn(&rr);
-		return;
-	}
-	if (sim_rl_global(sim, now, r) != 0)
+	/* Unauthenticated routes are limited per IP or by their own bucket,
+	 * not by the bot's global limit. */
+	if (routes[i].auth && sim_rl_global(sim, now, r) != 0)
 		return;
 	if (routes[i].rl.limit > 0 && sim_rl_check(sim, now, i, &routes[i].rl,
 	    routes[i].major ? rr.id : 0, r) != 0)
@@ -362,6 +373,13 @@ check_message(json_t *body, char *nonce, size_t len, struct sim_http_resp *r)
 		return NULL;
 	}
 	return text;
+}
+
+static void
+post_webhook(struct route_req *rr)
+{
+	sim_webhook_post(rr->sim, rr->now, rr->id, rr->req->query, rr->req->body,
+	    rr->req->body_len, rr->resp);
 }
 
 static void

@@ -122,6 +122,7 @@ struct sim_counters {
 	uint64_t bans;
 	uint64_t messages_created, messages_posted;   /* posted: by REST */
 	uint64_t faults_fired, chaos_fired, scenario_fired;
+	uint64_t webhooks_received;
 };
 
 enum sim_action_kind {

@@ -13,17 +13,24 @@
 #include "ui/cmd.h"
 #include "ui/ui.h"
 
-static void
+static enum cmd_retval
 reconnect_now(struct ui *ui)
 {
 	char err[128];
 
 	if (bot_cmd_reconnect(ui->bot, app_now(ui->app), err, sizeof(err)) != 0) {
 		ui_msg(ui, LOG_WARN, "reconnect: %s", err);
-		return;
+		return CMD_ERROR;
 	}
 	app_kick(ui->app);
 	ui_msg(ui, LOG_INFO, "reconnect: starting a new session (one session start, cache wiped)");
+	return CMD_OK;
+}
+
+static void
+reconnect_yes(struct ui *ui)
+{
+	(void)reconnect_now(ui);
 }
 
 /* Low: at most a tenth of the limit left above the reserve. */
@@ -55,11 +62,9 @@ cmd_reconnect_exec(struct ui *ui, int argc, char **argv)
 	if (argc == 1 && budget_low(ui->bot, app_now(ui->app), &left)) {
 		snprintf(q, sizeof(q), "only %d session starts left (reserve %d): start a new session?",
 		    left, ui->bot->budget.reserve);
-		cmd_confirm(ui, q, reconnect_now);
-		return CMD_OK;
+		return cmd_confirm(ui, q, reconnect_yes);
 	}
-	reconnect_now(ui);
-	return CMD_OK;
+	return reconnect_now(ui);
 }
 
 const struct cmd_entry cmd_reconnect_entry = {

@@ -3,8 +3,9 @@
  * line into words, arity errors, running a line, and completion from each
  * entry's template. Command files hold only behaviour.
  *
- * Every answer goes to the log pane through ui_msg (source "cmd"), so a
- * message cannot be lost behind a redraw; bad input is a WARN and changes
+ * Every answer goes through ui_msg: to the log pane (source "cmd"), so a
+ * message cannot be lost behind a redraw, or, for a command that came over
+ * the control socket, into its reply. Bad input is a WARN and changes
  * nothing.
  */
 #include <stdio.h>
@@ -29,6 +30,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_reconnect_entry,
 	&cmd_resume_entry,
 	&cmd_sim_entry,
+	&cmd_status_entry,
 	&cmd_theme_entry,
 	NULL
 };
@@ -115,13 +117,18 @@ cmd_usage_error(struct ui *ui, const struct cmd_entry *e, const char *why)
 	ui_msg(ui, LOG_WARN, "usage: %s %s  (help %s)", e->name, e->usage, e->name);
 }
 
-void
+enum cmd_retval
 cmd_confirm(struct ui *ui, const char *question, void (*on_yes)(struct ui *ui))
 {
+	if (ui->out != NULL) {
+		ui_msg(ui, LOG_WARN, "refused: %s (nobody can answer that here)", question);
+		return CMD_ERROR;
+	}
 	snprintf(ui->confirm_q, sizeof(ui->confirm_q), "%s", question);
 	ui->confirm_yes = on_yes;
 	ui_msg(ui, LOG_WARN, "%s [y/N]", question);
 	ui_dirty(ui, UI_DIRTY(P_INPUT), false);
+	return CMD_OK;
 }
 
 static void
@@ -176,26 +183,20 @@ unknown(struct ui *ui, const char *name)
 		ui_msg(ui, LOG_WARN, "unknown command '%s' (help lists them)", name);
 }
 
-enum cmd_retval
-cmd_run(struct ui *ui, const char *line)
+/* Split, look up, check the arity, run: what both front ends share. */
+static enum cmd_retval
+exec_line(struct ui *ui, const char *line)
 {
 	char buf[CMD_LINE_MAX], err[128], *argv[CMD_MAX_ARGS + 1];
 	const struct cmd_entry *e;
 	int argc;
 
-	while (*line == ' ' || *line == '\t')
-		line++;
-	if (ui->confirm_yes != NULL) {
-		answer_confirm(ui, line);
-		return CMD_OK;
-	}
-	if (*line == '\0')
-		return CMD_OK;
-	if (*line == '/')
-		return search(ui, line + 1);
-	ui_msg(ui, LOG_INFO, "> %s", line);
 	if ((argc = cmd_split(line, buf, sizeof(buf), argv, CMD_MAX_ARGS, err, sizeof(err))) < 0) {
 		ui_msg(ui, LOG_WARN, "%s", err);
+		return CMD_ERROR;
+	}
+	if (argc == 0) {
+		ui_msg(ui, LOG_WARN, "which command? (help lists them)");
 		return CMD_ERROR;
 	}
 	if ((e = cmd_find(argv[0])) == NULL) {
@@ -208,4 +209,33 @@ cmd_run(struct ui *ui, const char *line)
 		return CMD_ERROR;
 	}
 	return e->exec(ui, argc, argv);
+}
+
+enum cmd_retval
+cmd_run(struct ui *ui, const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (ui->confirm_yes != NULL) {
+		answer_confirm(ui, line);
+		return CMD_OK;
+	}
+	if (*line == '\0')
+		return CMD_OK;
+	if (*line == '/')
+		return search(ui, line + 1);
+	ui_msg(ui, LOG_INFO, "> %s", line);
+	return exec_line(ui, line);
+}
+
+int
+cmd_run_remote(void *ud, const char *line, const struct line_out *out)
+{
+	struct ui *ui = ud;
+	enum cmd_retval rc;
+
+	ui->out = out;
+	rc = exec_line(ui, line);
+	ui->out = NULL;
+	return rc == CMD_OK ? 0 : -1;
 }

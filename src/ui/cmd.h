@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bot/log.h"
+
 struct ui;
 
 #define CMD_MAX_ARGS  16
@@ -46,6 +48,7 @@ extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_reconnect_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_sim_entry;
+extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_theme_entry;
 
 /* NULL-terminated, alphabetical. */
@@ -59,9 +62,14 @@ const struct cmd_entry *cmd_find(const char *name);
 int cmd_split(const char *line, char *buf, size_t buflen, char **argv, int maxargs,
     char *err, size_t errlen);
 
-/* Runs one command line: a bad command or argument is a WARN line in the
- * log pane and changes nothing. A line starting with '/' searches the log. */
+/* Runs one command line typed at the console: a bad command or argument is
+ * a WARN line in the log pane and changes nothing. A line starting with '/'
+ * searches the log; a pending question takes the line as its answer. */
 enum cmd_retval cmd_run(struct ui *ui, const char *line);
+/* Runs one command line for the control socket: the same table, its
+ * output lines to out instead of the log pane, no question asked (one
+ * that would be is refused). 0 done, -1 refused. ud is the struct ui. */
+int cmd_run_remote(void *ud, const char *line, const struct line_out *out);
 
 /* Completion candidates for the word being typed: `words` are the complete
  * words before it, `prefix` the partial word. Calls add() for each match
@@ -73,8 +81,9 @@ void cmd_complete(struct ui *ui, int nwords, char **words, const char *prefix,
 void cmd_usage_error(struct ui *ui, const struct cmd_entry *e, const char *why);
 
 /* A pending yes/no question: the next line answers it ("y"/"yes" runs
- * `on_yes`, anything else cancels). The prompt shows the question. */
-void cmd_confirm(struct ui *ui, const char *question, void (*on_yes)(struct ui *ui));
+ * `on_yes`, anything else cancels). The prompt shows the question. Over
+ * the control socket nobody can answer: refused, CMD_ERROR. */
+enum cmd_retval cmd_confirm(struct ui *ui, const char *question, void (*on_yes)(struct ui *ui));
 
 /* Asks the emulator for its fault catalogue (GET /_ctl/faults) unless it is
  * known or on its way; a no-op without an emulator. */

@@ -41,6 +41,17 @@ console_options_defaults(struct console_options *o)
 }
 
 void
+ui_say(struct ui *ui, enum log_level level, const char *text)
+{
+	if (ui->out != NULL) {
+		ui->out->line(ui->out->ud, level, text);
+		return;
+	}
+	logring_add(&ui->bot->log, level, "cmd", "%s", text);
+	ui_dirty(ui, UI_DIRTY(P_LOG), false);
+}
+
+void
 ui_msg(struct ui *ui, enum log_level level, const char *fmt, ...)
 {
 	char buf[LOG_TEXT_MAX];
@@ -49,8 +60,7 @@ ui_msg(struct ui *ui, enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	logring_add(&ui->bot->log, level, "cmd", "%s", buf);
-	ui_dirty(ui, UI_DIRTY(P_LOG), false);
+	ui_say(ui, level, buf);
 }
 
 void
@@ -88,6 +98,10 @@ ui_set_theme(struct ui *ui, const char *name, char *err, size_t errlen)
 {
 	struct theme t;
 
+	if (ui->screen == NULL) {
+		snprintf(err, errlen, "headless: no screen to colour");
+		return -1;
+	}
 	if (theme_load(&t, name, err, errlen) != 0)
 		return -1;
 	ui->theme = t;
@@ -561,8 +575,8 @@ history_path(struct app *a, char *buf, size_t len)
 	snprintf(buf, len, "%s/history", dir);
 }
 
-static void
-start_ui(struct ui *ui, struct app *a, const struct console_options *o)
+void
+ui_init(struct ui *ui, struct app *a, const struct console_options *o)
 {
 	memset(ui, 0, sizeof(*ui));
 	ui->app = a;
@@ -594,7 +608,7 @@ console_run(struct app *a, const struct console_options *o)
 	 * LC_NUMERIC must stay "C" or every strtod in vigil (rate-limit
 	 * headers, formulas, fault arguments) would want a decimal comma. */
 	setlocale(LC_CTYPE, "");
-	start_ui(ui, a, o);
+	ui_init(ui, a, o);
 	hooks.ud = ui;
 	(void)terminal_redirect_stderr(app_state_dir(a));
 	if (screen_start(ui) != 0) {
@@ -610,7 +624,9 @@ console_run(struct app *a, const struct console_options *o)
 		logring_add(&ui->bot->log, LOG_ERROR, "console", "command line: %s", err);
 	layout(ui);
 	app_set_ui(a, &hooks);
+	app_set_commands(a, cmd_run_remote, ui);
 	rc = app_run(a);
+	app_set_commands(a, NULL, NULL);
 	memset(&hooks, 0, sizeof(hooks));
 	app_set_ui(a, &hooks);
 	cmdline_free();

@@ -22,5 +22,9 @@ void console_options_defaults(struct console_options *o);
 /* Takes over the terminal, runs the app until quit, restores the terminal
  * (also on a crash signal). Returns the exit status. */
 int console_run(struct app *a, const struct console_options *o);
+/* Headless mode: the command table for the control socket, with no screen.
+ * NULL when out of memory (vigil then runs without commands). */
+struct ui *console_headless_new(struct app *a);
+void console_headless_free(struct ui *ui);
 
 #endif

@@ -189,6 +189,7 @@ struct ui {
 	/* commands: a pending confirmation, the emulator's faults */
 	char confirm_q[160];
 	void (*confirm_yes)(struct ui *ui);
+	const struct line_out *out;         /* a control-socket command's reply, or NULL */
 	struct sim_fault faults[UI_FAULTS_MAX];
 	size_t nfaults;
 	bool faults_asked;
@@ -328,7 +329,13 @@ void title_restore(struct ui *ui);
 
 /* Marks panes dirty (UI_DIRTY(p) bits); clear repaints everything. */
 void ui_dirty(struct ui *ui, unsigned panes, bool clear);
-/* Loads and applies a theme; 0, or -1 with a message (the old one stays). */
+/* Loads and applies a theme; 0, or -1 with a message (the old one stays;
+ * headless, there is no screen to apply it to). */
 int ui_set_theme(struct ui *ui, const char *name, char *err, size_t errlen);
+/* One answer line of any length, unformatted: whole in a control-socket
+ * reply, cut to a log line in the log pane. */
+void ui_say(struct ui *ui, enum log_level level, const char *text);
+/* The model every console starts from (also the headless one's). */
+void ui_init(struct ui *ui, struct app *a, const struct console_options *o);
 
 #endif

@@ -18,8 +18,7 @@ TMUX_CMD="tmux -L $SOCK -f /dev/null"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-tui.XXXXXX")
 PANE=vigil:0.0
 SIM_PID=
-pass=0
-fail=0
+. tests/support/checks.sh
 
 cleanup() {
 	$TMUX_CMD kill-server 2>/dev/null
@@ -100,19 +99,9 @@ wait_for_gone() {
 	return 1
 }
 
-# check NAME COMMAND...: runs the command, counts the result, shows the
-# pane when it failed.
-check() {
-	name=$1
-	shift
-	if "$@"; then
-		pass=$((pass + 1))
-		echo "ok - $name"
-	else
-		fail=$((fail + 1))
-		echo "not ok - $name"
-		capture | sed 's/^/    | /'
-	fi
+# After a failed check: the pane.
+show_failure() {
+	capture | sed 's/^/    | /'
 }
 
 send() {
@@ -202,9 +191,4 @@ expect_golden() {
 	done
 	diff -u "$golden" "$WORK/screen" | sed 's/^/    /'
 	return 1
-}
-
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
 }
