@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app/app-internal.h"
+#include "app/cluster-metrics.h"
 
 static struct bot_permit
 to_bot(const struct app *a, const struct cluster_permit *p)
@@ -527,6 +528,8 @@ app_cluster_new(struct app *a, char *err, size_t errlen)
 	explicit_bzero(a->cfg.redis_password, sizeof(a->cfg.redis_password));
 	if (a->cluster == NULL)
 		return -1;
+	if (app_add_metrics(a, cluster_metrics, a->cluster) < 0)
+		LOGF(&a->bot.log, LOG_WARN, "cluster", "no room for the cluster's metrics");
 	LOGF(&a->bot.log, LOG_INFO, "cluster", "cluster %s on %s", cc.name, a->cfg.cluster);
 	return 0;
 }

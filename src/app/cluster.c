@@ -42,6 +42,7 @@ struct cluster {
 	char epoch[64];                 /* the store's epoch as last seen, "" = none yet */
 	bool dying;
 	struct rng rng;
+	struct cluster_stats st;
 	/* leases */
 	int shards[CLUSTER_SHARDS_MAX];
 	bool ours[CLUSTER_SHARDS_MAX], known[CLUSTER_SHARDS_MAX];
@@ -246,6 +247,8 @@ seed_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 	if (rep != NULL) {
 		elem_str(rep, 1, epoch, sizeof(epoch));
 		if (elem_int(rep, 0) == 1 && c->epoch[0] != '\0')
+			c->st.reseeds++;
+		if (elem_int(rep, 0) == 1 && c->epoch[0] != '\0')
 			LOGF(c->log, LOG_WARN, "cluster", "the cluster store lost its data: "
 			    "re-seeded assuming %d session starts used in the last 24 h "
 			    "(never a silent reset)", q->assumed);
@@ -353,6 +356,9 @@ static void
 permit_answer(struct cluster *c, struct permit_req *q, struct cluster_permit *p)
 {
 	p->shard = q->shard;
+	c->st.permits[p->status]++;
+	if (p->status == CP_GRANTED)
+		c->st.starts_left = p->left;
 	if (!c->dying)
 		q->cb(q->ud, p);
 	free(q);
@@ -365,7 +371,7 @@ permit_unreachable(struct cluster *c, struct permit_req *q, const char *why)
 
 	memset(&p, 0, sizeof(p));
 	p.status = CP_UNREACHABLE;
-	snprintf(p.why, sizeof(p.why), "%s", why);
+	snprintf(p.why, sizeof(p.why), "%.*s", (int)sizeof(p.why) - 1, why);
 	permit_answer(c, q, &p);
 }
 
@@ -555,6 +561,8 @@ rest_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 {
 	struct rest_req *q = ud;
 
+	if (rep != NULL && elem_int(rep, 0) != 1)
+		c->st.rest_waits++;
 	if (!c->dying)
 		q->cb(q->ud, elem_int(rep, 0) == 1, elem_int(rep, 1),
 		    rep == NULL ? (err != NULL ? err : "cluster store unreachable") : NULL);
@@ -983,6 +991,7 @@ cluster_new(struct loop *loop, struct logring *log, const struct cluster_config 
 		c->cfg.rest_burst = CLUSTER_REST_BURST;
 	snprintf(c->prefix, sizeof(c->prefix), "vigil:{%s}:", c->cfg.name);
 	c->claim_from_ms = INT64_MAX;
+	c->st.starts_left = -1;
 	rh.ud = c;
 	rh.on_up = store_up;
 	rh.on_down = store_down;
@@ -1022,6 +1031,26 @@ const char *
 cluster_owner(const struct cluster *c)
 {
 	return c->cfg.owner;
+}
+
+void
+cluster_get_stats(const struct cluster *c, struct cluster_stats *out)
+{
+	*out = c->st;
+	out->up = redis_lws_is_up(c->r);
+	out->reconnects = redis_lws_ups(c->r) > 0 ? redis_lws_ups(c->r) - 1 : 0;
+	out->nshards = c->nshards;
+	out->owned = 0;
+	for (int i = 0; i < c->nshards; i++)
+		out->owned += c->ours[i];
+}
+
+int
+cluster_claimed(const struct cluster *c, const int **shards, const bool **ours)
+{
+	*shards = c->shards;
+	*ours = c->ours;
+	return c->nshards;
 }
 
 struct redis_lws *

@@ -106,6 +106,16 @@ struct cluster_hooks {
 	void (*on_store)(void *ud, bool up, const char *why);
 };
 
+struct cluster_stats {
+	bool up;
+	unsigned reconnects;            /* connections made after the first */
+	uint64_t permits[CP_UNREACHABLE + 1];   /* by enum cluster_permit_status */
+	int starts_left;                /* from the last granted permit, -1 unknown */
+	uint64_t rest_waits;            /* REST takes told to wait */
+	uint64_t reseeds;               /* the store found without its data */
+	int nshards, owned;             /* claimed, held */
+};
+
 struct cluster;
 
 typedef void (*cluster_permit_fn)(void *ud, const struct cluster_permit *p);
@@ -127,6 +137,10 @@ void cluster_free(struct cluster *c);
 bool cluster_is_up(const struct cluster *c);
 const char *cluster_why_down(const struct cluster *c);
 const char *cluster_owner(const struct cluster *c);
+/* Counters for /metrics (no I/O). */
+void cluster_get_stats(const struct cluster *c, struct cluster_stats *out);
+/* The shards claimed (ids in shards[0..n)) and whether each is held. */
+int cluster_claimed(const struct cluster *c, const int **shards, const bool **ours);
 /* The Redis client, for tests. */
 struct redis_lws *cluster_redis(struct cluster *c);
 

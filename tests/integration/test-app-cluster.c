@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "app/cluster.h"
+#include "app/cluster-metrics.h"
 #include "../support/redis-proc.h"
 #include "../support/test-loop.h"
 
@@ -416,6 +417,35 @@ wait_owns(int client, int shard)
 	}
 }
 
+/* /metrics' families from the counters: no Redis call while scraping. */
+static void
+metrics_from_the_counters(void **state)
+{
+	struct client *a = client(0, 100, 0, 600);
+	char *text = NULL;
+	size_t len = 0;
+	char err[200];
+	int s0 = 3;
+	FILE *f;
+
+	(void)state;
+	assert_true(tloop_until(&fx.t, all_up, NULL, 5000));
+	assert_int_equal(cluster_claim(a->c, &s0, 1, err, sizeof(err)), 0);
+	wait_owns(0, 3);
+	assert_int_equal(permit(a, 3, 0), 0);
+	assert_int_equal(permit(a, 4, 0), 0);
+	settle();
+	f = open_memstream(&text, &len);
+	cluster_metrics(a->c, f);
+	fclose(f);
+	assert_non_null(strstr(text, "vigil_cluster_store_up 1\n"));
+	assert_non_null(strstr(text, "vigil_cluster_permits_total{result=\"granted\"} 1\n"));
+	assert_non_null(strstr(text, "vigil_cluster_permits_total{result=\"key_held\"} 1\n"));
+	assert_non_null(strstr(text, "vigil_cluster_session_starts_left 99\n"));
+	assert_non_null(strstr(text, "vigil_cluster_shard_owned{shard=\"3\"} 1\n"));
+	free(text);
+}
+
 static void
 a_shard_claimed_twice_is_refused_until_the_lease_lapses(void **state)
 {
@@ -591,6 +621,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(key_held_says_who_and_how_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_key_rests_5s_from_the_identify, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(metrics_from_the_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(racing_clients_never_exceed_the_limit, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(discord_reading_is_shared, setup, teardown),
