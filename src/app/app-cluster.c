@@ -6,9 +6,12 @@
  * 429, and publishes the shard's state. One shard per process until the
  * shards work lands (issue 12): shard cfg.bot.shard_id of shard_count.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "app/app-internal.h"
 #include "app/cluster-metrics.h"
@@ -480,6 +483,46 @@ default_name(const struct app *a, char *out, size_t outlen)
 	snprintf(out, outlen, "token-%016llx", (unsigned long long)h);
 }
 
+/* The store's epoch, kept in the state directory so that a restart notices
+ * a store that lost its data while this process was down. */
+#define EPOCH_FILE "cluster.json"
+
+static void
+load_epoch(struct app *a, const char *name, char *epoch, size_t len)
+{
+	char *text = NULL, err[PATH_MAX + 80];
+	size_t n;
+	json_t *j;
+
+	epoch[0] = '\0';
+	if (statefile_read_as(a->cfg.state_dir, EPOCH_FILE, &text, &n, err, sizeof(err)) <= 0) {
+		free(text);
+		return;
+	}
+	j = json_loadb(text, n, 0, NULL);
+	if (json_is_string(json_object_get(j, "cluster")) && json_is_string(json_object_get(j,
+	    "epoch")) && strcmp(json_string_value(json_object_get(j, "cluster")), name) == 0)
+		snprintf(epoch, len, "%s", json_string_value(json_object_get(j, "epoch")));
+	json_decref(j);
+	free(text);
+}
+
+static void
+on_epoch(void *ud, const char *epoch)
+{
+	struct app *a = ud;
+	char err[PATH_MAX + 80];
+	json_t *j = json_pack("{s:s,s:s}", "cluster", a->cluster_name, "epoch", epoch);
+	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	if (text == NULL || statefile_write_as(a->cfg.state_dir, EPOCH_FILE, text, strlen(text),
+	    err, sizeof(err)) < 0)
+		LOGF(&a->bot.log, LOG_WARN, "cluster", "the store's epoch is not kept: %s",
+		    text == NULL ? "out of memory" : err);
+	free(text);
+	json_decref(j);
+}
+
 static void
 on_renewed(void *ud)
 {
@@ -519,10 +562,13 @@ app_cluster_new(struct app *a, char *err, size_t errlen)
 	cc.assume_on_loss = a->cfg.bot.budget_assume_on_corrupt;
 	cc.lease_ttl_ms = (int)a->cfg.cluster_lease_ms;
 	cc.connect_ms = (int)a->cfg.bot.hello_timeout_ms;
+	snprintf(a->cluster_name, sizeof(a->cluster_name), "%s", cc.name);
+	load_epoch(a, cc.name, cc.epoch, sizeof(cc.epoch));
 	h.ud = a;
 	h.local_used = local_used;
 	h.on_lease = on_lease;
 	h.on_renewed = on_renewed;
+	h.on_epoch = on_epoch;
 	a->cluster = cluster_new(&a->loop, &a->bot.log, &cc, &h, err, errlen);
 	explicit_bzero(cc.redis.password, sizeof(cc.redis.password));
 	explicit_bzero(a->cfg.redis_password, sizeof(a->cfg.redis_password));

@@ -90,6 +90,7 @@ struct app {
 	int http_head, http_count;
 	bool http_asking;
 	int cluster_release;            /* 0 not asked, 1 asked, 2 answered */
+	char cluster_name[CLUSTER_NAME_MAX];
 	lws_sorted_usec_list_t http_timer;
 };
 

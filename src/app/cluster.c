@@ -217,6 +217,16 @@ logged(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 
 /* ---- the epoch: a store that lost its data ---- */
 
+static void
+set_epoch(struct cluster *c, const char *epoch)
+{
+	if (strcmp(c->epoch, epoch) == 0)
+		return;
+	snprintf(c->epoch, sizeof(c->epoch), "%s", epoch);
+	if (c->hooks.on_epoch != NULL && !c->dying)
+		c->hooks.on_epoch(c->hooks.ud, c->epoch);
+}
+
 static void seed(struct cluster *c, eval_fn then, void *ud);
 
 static int
@@ -258,7 +268,7 @@ seed_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 		else if (c->epoch[0] != '\0' && strcmp(epoch, c->epoch) != 0)
 			LOGF(c->log, LOG_WARN, "cluster", "the cluster store lost its data; "
 			    "another process re-seeded it");
-		snprintf(c->epoch, sizeof(c->epoch), "%s", epoch);
+		set_epoch(c, epoch);
 	}
 	if (q->then != NULL)
 		q->then(c, q->ud, rep, err);
@@ -408,7 +418,9 @@ permit_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 	}
 	if (code == 5 && q->tries++ < 2) {
 		/* Another process re-seeded a store that lost its data. */
-		elem_str(rep, 1, c->epoch, sizeof(c->epoch));
+		char epoch[64];
+		elem_str(rep, 1, epoch, sizeof(epoch));
+		set_epoch(c, epoch);
 		LOGF(c->log, LOG_WARN, "cluster", "the cluster store was re-seeded since "
 		    "this process last saw it");
 		permit_retry(c, q, NULL, NULL);
@@ -991,6 +1003,7 @@ cluster_new(struct loop *loop, struct logring *log, const struct cluster_config 
 		c->cfg.rest_burst = CLUSTER_REST_BURST;
 	snprintf(c->prefix, sizeof(c->prefix), "vigil:{%s}:", c->cfg.name);
 	c->claim_from_ms = INT64_MAX;
+	snprintf(c->epoch, sizeof(c->epoch), "%s", c->cfg.epoch);
 	c->st.starts_left = -1;
 	rh.ud = c;
 	rh.on_up = store_up;

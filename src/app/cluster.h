@@ -48,6 +48,9 @@ struct cluster_config {
 	                                 * bot's hello timeout): the key is held that much
 	                                 * longer, until cluster_identified re-stamps it */
 	int rest_rate, rest_burst;      /* <= 0: the defaults above */
+	char epoch[64];                 /* the store's epoch as last seen ("" none): kept
+	                                 * by the caller across restarts (on_epoch), so a
+	                                 * store that lost its data meanwhile is noticed */
 };
 
 enum cluster_permit_status {
@@ -102,6 +105,9 @@ struct cluster_hooks {
 	 * no event to persist is written again, so its copy in the store
 	 * does not expire while it lives. May be NULL. */
 	void (*on_renewed)(void *ud);
+	/* The store's epoch changed (first seen, or re-seeded): keep it for
+	 * the next start. May be NULL. */
+	void (*on_epoch)(void *ud, const char *epoch);
 	/* The store went up or down (why is "" when up). */
 	void (*on_store)(void *ud, bool up, const char *why);
 };

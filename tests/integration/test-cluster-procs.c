@@ -150,6 +150,22 @@ clean_exit_hands_over_at_once(void **state)
 	CHECK(simproc_counter(&fx.sim, "resumes") >= 1);
 }
 
+/* The store's epoch is kept in the state directory: a vigil restarted
+ * after Redis lost its data while it was down re-seeds conservatively
+ * instead of taking the empty store for a new cluster. */
+static void
+a_restart_notices_a_store_that_lost_its_data(void **state)
+{
+	(void)state;
+	CHECK(netv_start(&fx.v[0], fx.api, fx.config, NULL) == 0);
+	CHECK(netv_wait(&fx.v[0], 15000, "Connected", NULL) != NULL);
+	CHECK(netv_stop(&fx.v[0], SIGTERM, 10000) == 0);
+	CHECK(redisproc_restart(&fx.rp) == 0);
+	CHECK(netv_restart(&fx.v[0], fx.api, fx.config, NULL) == 0);
+	CHECK(netv_wait(&fx.v[0], 15000, NULL, "lost its data") != NULL);
+	CHECK(netv_wait(&fx.v[0], 20000, "Connected", NULL) != NULL);
+}
+
 /* Redis dies: resumes go on, no IDENTIFY (even when op 9 false asks for
  * one); Redis comes back empty: the budget is re-seeded conservatively and
  * the IDENTIFY goes. */
@@ -185,6 +201,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(claimed_twice_then_migrated_by_kill_9, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(clean_exit_hands_over_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_restart_notices_a_store_that_lost_its_data, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(redis_down_means_no_identify_until_it_is_back,
 		    setup, teardown),
 	};
