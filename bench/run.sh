@@ -9,7 +9,8 @@
 # Then the same burst again with bots/ping.lua loaded (it reads each
 # MESSAGE_CREATE's content and ignores it), against the first run's
 # `--bot none`: the scripts' extra CPU per event.
-# Last, the console's redraw cost (bench/redraw.c).
+# Last, the console's redraw cost (bench/redraw.c), the operations
+# endpoints (bench/ops.sh) and the cluster's round trips (bench/cluster.sh).
 # BENCH_COMPRESS=1 runs it with zlib-stream transport compression.
 # Figures only: a benchmark never passes or fails on time.
 set -eu
@@ -119,3 +120,4 @@ awk -v n="$N" -v a="$none_ticks" -v b="$((cpu1 - cpu0))" -v hz="$HZ" 'BEGIN {
 "$B/bench/parse" 100000
 "$B/bench/redraw" 2000
 sh "$(dirname "$0")/ops.sh"
+sh "$(dirname "$0")/cluster.sh"
