@@ -291,6 +291,12 @@ set_redis_password(struct vigil_options *o, const char *v, char *why, size_t why
 }
 
 static int
+set_cluster_fence(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_bool(v, &o->app.cluster_fence, why, whylen);
+}
+
+static int
 set_cluster_lease(struct vigil_options *o, const char *v, char *why, size_t whylen)
 {
 	int64_t ms;
@@ -517,6 +523,7 @@ static const struct key keys[] = {
 	{ "cluster_name", "--cluster-name", set_cluster_name },
 	{ "redis_password", NULL, set_redis_password },
 	{ "cluster_lease", "--cluster-lease", set_cluster_lease },
+	{ "cluster_fence", NULL, set_cluster_fence },
 	{ "budget_reserve", NULL, set_budget_reserve },
 	{ "intents", NULL, set_intents },
 	{ "compress", NULL, set_compress },

@@ -149,6 +149,27 @@ session_got(void *ud, const struct cluster_session *s, const char *err)
 	start_bot(a);
 }
 
+/* The shard came back after it was lost (to another process, or fenced):
+ * take it up again from the store's session, the newest there is. */
+static void
+session_again(void *ud, const struct cluster_session *s, const char *err)
+{
+	struct app *a = ud;
+	struct vtime now = app_now(a);
+	char why[160];
+	int rc;
+
+	if (err == NULL && s->found) {
+		bot_forget_session(&a->bot);
+		bot_adopt_session(&a->bot, now, s->id, s->seq, s->url);
+	}
+	rc = a->bot.session_id[0] != '\0' ? bot_cmd_resume(&a->bot, now, why, sizeof(why))
+	    : bot_cmd_reconnect(&a->bot, now, why, sizeof(why));
+	if (rc < 0)
+		LOGF(&a->bot.log, LOG_WARN, "cluster", "shard %d: %s", a->bot.cfg.shard_id, why);
+	app_kick(a);
+}
+
 static void
 lease_ours(struct app *a)
 {
@@ -156,8 +177,11 @@ lease_ours(struct app *a)
 
 	if (a->cluster_lease_lost) {
 		a->cluster_lease_lost = false;
-		LOGF(&a->bot.log, LOG_WARN, "cluster", "shard %d is ours again; `resume` or "
-		    "`reconnect` to take it up", a->bot.cfg.shard_id);
+		LOGF(&a->bot.log, LOG_WARN, "cluster", "shard %d is ours again: taking it up",
+		    a->bot.cfg.shard_id);
+		if (cluster_session_get(a->cluster, a->bot.cfg.shard_id, session_again, a, err,
+		    sizeof(err)) < 0)
+			session_again(a, NULL, err);
 		return;
 	}
 	if (a->cluster_started)
@@ -562,6 +586,7 @@ app_cluster_new(struct app *a, char *err, size_t errlen)
 	cc.assume_on_loss = a->cfg.bot.budget_assume_on_corrupt;
 	cc.lease_ttl_ms = (int)a->cfg.cluster_lease_ms;
 	cc.connect_ms = (int)a->cfg.bot.hello_timeout_ms;
+	cc.fence = a->cfg.cluster_fence;
 	snprintf(a->cluster_name, sizeof(a->cluster_name), "%s", cc.name);
 	load_epoch(a, cc.name, cc.epoch, sizeof(cc.epoch));
 	h.ud = a;

@@ -214,8 +214,10 @@ turn_end(struct app *a)
 	app_cluster_turn(a);
 	if (a->cfg.logout)
 		logout_step(a, now);
-	if (!a->quitting && a->cfg.headless && a->bot.phase == PHASE_STOPPED) {
-		/* Nothing can restart a stopped bot without a console. */
+	if (!a->quitting && a->cfg.headless && a->bot.phase == PHASE_STOPPED &&
+	    !a->cluster_lease_lost) {
+		/* Nothing can restart a stopped bot without a console (but a
+		 * shard stopped for its lease restarts when the lease is back). */
 		a->status = 1;
 		app_quit(a, false);
 	}

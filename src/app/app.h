@@ -54,6 +54,7 @@ struct app_config {
 	char cluster_name[64];          /* "" = the bot's user id, once known */
 	char redis_password[256];       /* a secret, like the token */
 	int64_t cluster_lease_ms;       /* 0 = 15 s */
+	bool cluster_fence;             /* give shards up when leases cannot be renewed */
 };
 
 /* What the console gives the loop. Every hook may be NULL. */

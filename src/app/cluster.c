@@ -55,6 +55,7 @@ struct cluster {
 	 * renews what it holds and takes only leases their owners released,
 	 * so the owners renew first (mono ms; "never" until the first up). */
 	int64_t claim_from_ms;
+	int64_t renew_sent_ms, renewed_ms;      /* the last renewal sent; the last that went through */
 	lws_sorted_usec_list_t renew;
 };
 
@@ -660,7 +661,7 @@ lease_changed(struct cluster *c, int i, bool ours, int64_t pttl, const char *hol
 	if (ours)
 		LOGF(c->log, LOG_INFO, "cluster", "shard %d: lease taken by this process (%s)",
 		    c->shards[i], c->cfg.owner);
-	else
+	else if (pttl != 0)             /* 0: fenced, and fence_check said why */
 		LOGF(c->log, LOG_ERROR, "cluster", "shard %d is claimed by %s (lease ends in "
 		    "%lld ms): refused here; waiting for it", c->shards[i], holder,
 		    (long long)pttl);
@@ -680,9 +681,12 @@ lease_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 	c->renewing = false;
 	if (c->dying)
 		return;
+	if (rep != NULL)
+		c->renewed_ms = c->renew_sent_ms;
 	if (rep == NULL) {
 		/* Keep what we have: nobody can take a lease while the store
-		 * is down for everyone (docs/cluster.md "When Redis fails"). */
+		 * is down for everyone (docs/cluster.md "When Redis fails"),
+		 * unless fenced (renew_now). */
 		LOGF(c->log, LOG_DEBUG, "cluster", "lease renewal failed: %s", err);
 	} else {
 		for (int i = 0; i < c->nshards && (size_t)(i * 3 + 2) < rep->elements; i++) {
@@ -697,6 +701,26 @@ lease_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 	renew_arm(c);
 }
 
+/* cluster_fence: a lease we could not renew for half its time may lapse
+ * at the store before we hear of it, and another process may then take
+ * the shard: give it up first (the lease ends by renewed + ttl; we stop by
+ * renewed + ttl/2 + one tick of ttl/3). Resumes stop with it. */
+static void
+fence_check(struct cluster *c)
+{
+	int64_t now = loop_now_us() / 1000;
+
+	if (!c->cfg.fence || c->renewed_ms == 0 || now - c->renewed_ms < c->cfg.lease_ttl_ms / 2)
+		return;
+	for (int i = 0; i < c->nshards; i++) {
+		if (!c->ours[i])
+			continue;
+		LOGF(c->log, LOG_WARN, "cluster", "shard %d: no lease renewal for %lld ms: giving it "
+		    "up (cluster_fence)", c->shards[i], (long long)(now - c->renewed_ms));
+		lease_changed(c, i, false, 0, "nobody (fenced: the store is out of reach)");
+	}
+}
+
 static void
 renew_now(struct cluster *c)
 {
@@ -708,6 +732,8 @@ renew_now(struct cluster *c)
 	lws_sul_cancel(&c->renew);
 	if (c->nshards == 0 || c->renewing || c->dying)
 		return;
+	fence_check(c);
+	c->renew_sent_ms = loop_now_us() / 1000;
 	k = calloc((size_t)c->nshards, sizeof(*k));
 	keys = calloc((size_t)c->nshards, sizeof(*keys));
 	if (k != NULL && keys != NULL) {

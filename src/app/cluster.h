@@ -48,6 +48,8 @@ struct cluster_config {
 	                                 * bot's hello timeout): the key is held that much
 	                                 * longer, until cluster_identified re-stamps it */
 	int rest_rate, rest_burst;      /* <= 0: the defaults above */
+	bool fence;                     /* cluster_fence: give up the shards when no renewal
+	                                 * went through for half a lease (docs/cluster.md) */
 	char epoch[64];                 /* the store's epoch as last seen ("" none): kept
 	                                 * by the caller across restarts (on_epoch), so a
 	                                 * store that lost its data meanwhile is noticed */

@@ -63,6 +63,7 @@ struct proc {
 	char owner[32];
 	struct slot sl[CLAIMS];
 	int64_t next_renew, restart_at, partition_until, partition_ended, claim_from;
+	int64_t renewed;                /* the last renewal that went through */
 	bool store_down;                /* its last call found the store unreachable */
 	bool contacted;                 /* reached the store once in this life */
 	char epoch[64];
@@ -90,12 +91,14 @@ struct cworld {
 	int nconn;
 	/* Discord's view */
 	int mc, limit, reserve;
+	bool fence;                     /* cluster_fence this seed: C1 with no excuse */
 	char sess[SHARDS][32];
 	int64_t sess_seq[SHARDS];
 	int sess_n;
 	int64_t ident_wall[IDENT_MAX];
 	int nident;
 	int64_t last_ident[16];
+	bool doubled[SHARDS];           /* two live connections now (excused) */
 	int64_t next_fault;
 	struct cw_stats st;
 	char trace[TRACE_LINES][160];
@@ -634,6 +637,23 @@ slot_start(struct cworld *w, int p, int s)
 	bot_start(sl->bot, vt(w));
 }
 
+/* Lost to another process or fenced: stop here (a stopped one says so);
+ * reap() frees it once closed, and a lease regained starts it afresh from
+ * the store's session. */
+static void
+stop_lost(struct cworld *w, int p)
+{
+	char err[128];
+
+	for (int i = 0; i < CLAIMS; i++) {
+		struct slot *sl = &w->p[p].sl[i];
+		if (!sl->ours && sl->bot != NULL && !sl->stopping) {
+			sl->stopping = true;
+			bot_cmd_stop(sl->bot, vt(w), err, sizeof(err));
+		}
+	}
+}
+
 static void
 renew(struct cworld *w, int p)
 {
@@ -642,11 +662,23 @@ renew(struct cworld *w, int p)
 	const char *kv[CLAIMS];
 	const char *a[3] = { pr->owner, ttl, "0" };
 	redisReply *r;
-	char err[128];
 
 	pr->next_renew = w->now + LEASE_MS / 3;
-	if (!contact(w, p))
+	/* cluster.c's fence_check: half a lease without a renewal. */
+	if (w->fence && pr->renewed != 0 && w->now - pr->renewed >= LEASE_MS / 2) {
+		for (int i = 0; i < CLAIMS; i++) {
+			if (!pr->sl[i].ours)
+				continue;
+			trace(w, "%s shard %d: fenced", pr->owner, pr->sl[i].shard);
+			w->st.fenced++;
+			pr->sl[i].ours = false;
+		}
+	}
+	if (!contact(w, p)) {
+		stop_lost(w, p);
 		return;
+	}
+	pr->renewed = w->now;
 	for (int i = 0; i < CLAIMS; i++) {
 		key(k[i], sizeof(k[i]), "owner", pr->sl[i].shard);
 		kv[i] = k[i];
@@ -670,12 +702,8 @@ renew(struct cworld *w, int p)
 			persist(w, p, i);
 		if (sl->ours && sl->bot == NULL)
 			slot_start(w, p, i);
-		else if (!sl->ours && sl->bot != NULL && !sl->stopping) {
-			/* Lost to another process: stop here (a stopped one says so). */
-			sl->stopping = true;
-			bot_cmd_stop(sl->bot, vt(w), err, sizeof(err));
-		}
 	}
+	stop_lost(w, p);
 }
 
 /* A stopped shard's core is freed once its connection is gone. */
@@ -712,6 +740,7 @@ proc_start(struct cworld *w, int p)
 	pr->epoch[0] = '\0';            /* a fresh state directory */
 	trace(w, "start %s", pr->owner);
 	pr->reading_wall = 0;
+	pr->renewed = 0;
 }
 
 /* A clean exit (SIGTERM): each shard closes resumably and saves its
@@ -851,10 +880,11 @@ check(struct cworld *w)
 			n++;
 			excused += recently_cut_off(w, w->c[i].proc);
 		}
-		if (n > 1 && excused == 0)
+		if (n > 1 && (excused == 0 || w->fence))
 			fail(w, "C1: %d live connections for shard %d", n, s);
-		else if (n > 1)
+		else if (n > 1 && !w->doubled[s])
 			w->st.double_excused++;
+		w->doubled[s] = n > 1;
 	}
 }
 
@@ -1068,6 +1098,7 @@ cw_new(const struct cw_opts *o)
 	w->mc = (int)rng_range(&w->rng, 1, 2);
 	w->limit = (int)rng_range(&w->rng, 200, 1000);
 	w->reserve = (int)rng_range(&w->rng, 0, 5);
+	w->fence = rng_range(&w->rng, 0, 1) == 1;
 	w->next_fault = rng_range(&w->rng, 30 * MS_PER_S, 90 * MS_PER_S);
 	for (int p = 0; p < PROCS; p++)
 		proc_start(w, p);
@@ -1091,11 +1122,12 @@ cw_summary(const struct cworld *w, FILE *f)
 {
 	const struct cw_stats *s = &w->st;
 
-	fprintf(f, "cluster seed %llu: %.2f days, mc %d, limit %d: %llu steps, %llu identifies, "
+	fprintf(f, "cluster seed %llu: %.2f days, mc %d, limit %d%s: %llu steps, %llu identifies, "
 	    "%llu resumes (%llu taken over), %llu kills, %llu clean exits, %llu Redis restarts, %llu outages, %llu partitions, "
-	    "%llu drops, %llu op 9, %llu permits refused, %llu unreachable, %llu double "
-	    "connections while cut off, %llu shards held by the budget at the end\n", (unsigned long long)w->o.seed,
-	    (double)w->end / MS_PER_DAY, w->mc, w->limit, (unsigned long long)s->steps,
+	    "%llu drops, %llu op 9, %llu permits refused, %llu unreachable, %llu shards fenced, %llu times a shard "
+	    "was connected twice while its holder was cut off, %llu shards held by the budget at the end\n", (unsigned long long)w->o.seed,
+	    (double)w->end / MS_PER_DAY, w->mc, w->limit, w->fence ? ", fenced" : "",
+	    (unsigned long long)s->steps,
 	    (unsigned long long)s->identifies, (unsigned long long)s->resumes,
 	    (unsigned long long)s->takeovers, (unsigned long long)s->kills,
 	    (unsigned long long)s->exits,
@@ -1103,6 +1135,7 @@ cw_summary(const struct cworld *w, FILE *f)
 	    (unsigned long long)s->partitions,
 	    (unsigned long long)s->drops, (unsigned long long)s->op9,
 	    (unsigned long long)s->permits_refused, (unsigned long long)s->permits_unreachable,
+	    (unsigned long long)s->fenced,
 	    (unsigned long long)s->double_excused, (unsigned long long)s->budget_held);
 }
 

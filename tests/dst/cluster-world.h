@@ -29,7 +29,7 @@ struct cw_opts {
 
 struct cw_stats {
 	uint64_t steps, identifies, resumes, kills, exits, redis_restarts, redis_outages, partitions,
-	    drops, op9,
+	    drops, op9, fenced,
 	    takeovers, permits_refused, permits_unreachable, double_excused, budget_held;
 };
 

@@ -166,6 +166,29 @@ a_restart_notices_a_store_that_lost_its_data(void **state)
 	CHECK(netv_wait(&fx.v[0], 20000, "Connected", NULL) != NULL);
 }
 
+/* cluster_fence: with Redis out of reach for half a lease the shard is
+ * given up (closed resumably), and taken up again, resumed, once its lease
+ * is back: never connected without a lease for longer than that. */
+static void
+fence_gives_the_shard_up_and_takes_it_back(void **state)
+{
+	char config[600];
+
+	(void)state;
+	snprintf(config, sizeof(config), "%scluster_fence = on\n", fx.config);
+	CHECK(netv_start(&fx.v[0], fx.api, config, NULL) == 0);
+	CHECK(netv_wait(&fx.v[0], 15000, "Connected", NULL) != NULL);
+	redisproc_kill(&fx.rp);
+	CHECK(netv_wait(&fx.v[0], 10000, NULL, "giving it up (cluster_fence)") != NULL);
+	CHECK(netv_wait(&fx.v[0], 5000, "Disconnected", NULL) != NULL);
+	CHECK(live_connections() == 0);
+	CHECK(redisproc_restart(&fx.rp) == 0);
+	CHECK(netv_wait(&fx.v[0], 15000, NULL, "ours again") != NULL);
+	CHECK(netv_wait(&fx.v[0], 10000, "Connected", NULL) != NULL);
+	CHECK(simproc_counter(&fx.sim, "identifies") == 1);
+	CHECK(simproc_counter(&fx.sim, "resumes") >= 1);
+}
+
 /* Redis dies: resumes go on, no IDENTIFY (even when op 9 false asks for
  * one); Redis comes back empty: the budget is re-seeded conservatively and
  * the IDENTIFY goes. */
@@ -202,6 +225,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(clean_exit_hands_over_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_restart_notices_a_store_that_lost_its_data, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(fence_gives_the_shard_up_and_takes_it_back, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(redis_down_means_no_identify_until_it_is_back,
 		    setup, teardown),

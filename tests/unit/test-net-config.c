@@ -234,7 +234,9 @@ cluster_settings(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&o, "cluster = redis://10.0.0.5:6380/2\ncluster_name = mybot\n"
-	    "redis_password = \"pw-on-file\"\ncluster_lease = 9s\n", err, sizeof(err)), 0);
+	    "redis_password = \"pw-on-file\"\ncluster_lease = 9s\ncluster_fence = on\n", err,
+	    sizeof(err)), 0);
+	assert_true(o.app.cluster_fence);
 	assert_string_equal(o.app.cluster, "redis://10.0.0.5:6380/2");
 	assert_string_equal(o.app.cluster_name, "mybot");
 	assert_string_equal(o.app.redis_password, "pw-on-file");
