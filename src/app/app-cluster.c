@@ -454,8 +454,10 @@ app_cluster_report(struct app *a, app_cluster_report_fn done, void *ud, char *er
 	r->a = a;
 	r->done = done;
 	r->ud = ud;
-	snprintf(r->text[r->n++], REPORT_W, "cluster %.60s: store %s as %.60s", a->cfg.cluster,
-	    cluster_is_up(a->cluster) ? "up" : "unreachable", cluster_owner(a->cluster));
+	snprintf(r->text[r->n++], REPORT_W, "cluster %.60s: store %s%.80s%s as %.60s",
+	    a->cfg.cluster, cluster_is_up(a->cluster) ? "up" : "unreachable (",
+	    cluster_why_down(a->cluster), cluster_is_up(a->cluster) ? "" : ")",
+	    cluster_owner(a->cluster));
 	if (cluster_budget(a->cluster, report_budget, r, err, errlen) < 0) {
 		free(r->text);
 		free(r);

@@ -340,17 +340,6 @@ store_up(void *ud)
 	seed(c, NULL, NULL);
 	c->claim_from_ms = loop_now_us() / 1000 + c->cfg.lease_ttl_ms;
 	renew_now(c);
-	if (c->hooks.on_store != NULL)
-		c->hooks.on_store(c->hooks.ud, true, "");
-}
-
-static void
-store_down(void *ud, const char *why)
-{
-	struct cluster *c = ud;
-
-	if (c->hooks.on_store != NULL && !c->dying)
-		c->hooks.on_store(c->hooks.ud, false, why);
 }
 
 /* ---- permits ---- */
@@ -1033,7 +1022,7 @@ cluster_new(struct loop *loop, struct logring *log, const struct cluster_config 
 	c->st.starts_left = -1;
 	rh.ud = c;
 	rh.on_up = store_up;
-	rh.on_down = store_down;
+	rh.on_down = NULL;
 	c->r = redis_lws_new(loop, log, &c->cfg.redis, &rh, err, errlen);
 	explicit_bzero(c->cfg.redis.password, sizeof(c->cfg.redis.password));
 	if (c->r == NULL) {

@@ -110,8 +110,6 @@ struct cluster_hooks {
 	/* The store's epoch changed (first seen, or re-seeded): keep it for
 	 * the next start. May be NULL. */
 	void (*on_epoch)(void *ud, const char *epoch);
-	/* The store went up or down (why is "" when up). */
-	void (*on_store)(void *ud, bool up, const char *why);
 };
 
 struct cluster_stats {

@@ -633,12 +633,6 @@ redis_lws_new(struct loop *loop, struct logring *log, const struct redis_lws_con
 }
 
 void
-redis_lws_drop(struct redis_lws *r, const char *why)
-{
-	conn_lost(r, why, false);
-}
-
-void
 redis_lws_free(struct redis_lws *r)
 {
 	redisAsyncContext *ac;

@@ -73,8 +73,5 @@ unsigned redis_lws_ups(const struct redis_lws *r);
 
 int redis_lws_command(struct redis_lws *r, redis_lws_reply_fn cb, void *ud, int argc,
     const char **argv, const size_t *argvlen, char *err, size_t errlen);
-/* Drops the connection now (as if lost) and reconnects with backoff; for
- * tests and `cluster reconnect`. */
-void redis_lws_drop(struct redis_lws *r, const char *why);
 
 #endif

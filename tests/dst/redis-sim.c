@@ -579,14 +579,6 @@ simredis_flush(struct simredis *r)
 		key_del(r, r->nk - 1);
 }
 
-int
-simredis_keys(struct simredis *r, int64_t now_ms)
-{
-	r->now = now_ms;
-	expire_all(r);
-	return r->nk;
-}
-
 void
 simredis_free(struct simredis *r)
 {

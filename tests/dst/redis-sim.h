@@ -24,8 +24,6 @@ struct simredis *simredis_new(void);
 void simredis_free(struct simredis *r);
 /* A restart without persistence: every key is gone. */
 void simredis_flush(struct simredis *r);
-/* Keys held (expired ones dropped first). */
-int simredis_keys(struct simredis *r, int64_t now_ms);
 /* Runs the script at now_ms (wall ms: TIME). The reply (free with
  * freeReplyObject), an error reply when the script failed. */
 redisReply *simredis_eval(struct simredis *r, int64_t now_ms, enum cluster_script s,
