@@ -14,7 +14,7 @@ BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
 
-PKGS      := libwebsockets libcurl jansson ncursesw readline zlib hiredis lua5.4
+PKGS      := libwebsockets libcurl jansson ncursesw readline zlib libzstd libssl libcrypto lua5.4 hiredis
 TEST_PKGS := cmocka
 
 # A fresh machine has none of the libraries: install them before anything

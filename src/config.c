@@ -190,6 +190,16 @@ set_log_file(struct vigil_options *o, const char *v, char *why, size_t whylen)
 }
 
 static int
+set_ca_file(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	if (v[0] == '\0') {
+		snprintf(why, whylen, "expected a file of PEM certificates");
+		return -1;
+	}
+	return copy(o->app.ca_file, sizeof(o->app.ca_file), v, why, whylen);
+}
+
+static int
 set_state_dir(struct vigil_options *o, const char *v, char *why, size_t whylen)
 {
 	if (v[0] == '\0') {
@@ -344,10 +354,19 @@ set_intents(struct vigil_options *o, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* zlib-stream, zstd-stream or off; a boolean still means zlib-stream or off. */
 static int
 set_compress(struct vigil_options *o, const char *v, char *why, size_t whylen)
 {
-	return parse_bool(v, &o->app.bot.compress, why, whylen);
+	bool zlib = strcasecmp(v, "zlib-stream") == 0, zstd = strcasecmp(v, "zstd-stream") == 0;
+
+	if (!zlib && !zstd && parse_bool(v, &zlib, why, whylen) < 0) {
+		snprintf(why, whylen, "expected zlib-stream, zstd-stream or off");
+		return -1;
+	}
+	o->app.bot.compress = zlib || zstd;
+	o->app.bot.zstd = zstd;
+	return 0;
 }
 
 static int
@@ -531,6 +550,7 @@ static const struct key keys[] = {
 	{ "sim_heartbeat", "--sim-heartbeat", set_sim_heartbeat },
 	{ "ws_ping", NULL, set_ws_ping },
 	{ "ws_hangup", NULL, set_ws_hangup },
+	{ "ca_file", NULL, set_ca_file },
 	{ "color", NULL, set_color },
 	{ "bell", NULL, set_bell },
 	{ "title", NULL, set_title },

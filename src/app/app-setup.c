@@ -334,7 +334,7 @@ start_parts(struct app *a, char *err, size_t errlen)
 {
 	struct loop_hooks lh = { a, on_timer, on_signal, on_input, on_input_closed };
 	struct gw_events ge = { a, gw_opened, gw_frame, gw_closed };
-	struct gw_options go = { a->cfg.ws_idle_ping_s, a->cfg.ws_idle_hangup_s };
+	struct gw_options go = { a->cfg.ws_idle_ping_s, a->cfg.ws_idle_hangup_s, a->cfg.ca_file };
 	char api[APP_URL_MAX];
 
 	if (loop_init(&a->loop, gateway_protocol(), &a->bot.log, &lh, err, errlen) < 0)
@@ -358,6 +358,7 @@ start_parts(struct app *a, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	rest_set_ca_file(a->rest, a->cfg.ca_file);
 	return app_cluster_new(a, err, errlen);
 }
 

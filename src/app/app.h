@@ -40,8 +40,8 @@ struct app_config {
 	int sim_heartbeat_ms;
 	double sim_chatter_per_s;
 	uint64_t sim_seed;
-	/* The websocket idle policy (lws): a PING after this many seconds
-	 * without proof of life, hang up after that many (a black-holed TCP
+	/* The websocket idle policy: a PING after this many seconds without
+	 * a byte from the server, hang up after that many (a black-holed TCP
 	 * connection). 0 = 60 s / 75 s. */
 	int ws_idle_ping_s, ws_idle_hangup_s;
 	/* Bot scripts (docs/bots.md): none given runs the shipped ping.lua. */
@@ -49,6 +49,9 @@ struct app_config {
 	int nbots;
 	bool no_bots;                   /* `bot = none`: not even ping.lua */
 	struct script_limits script;
+	/* A PEM file of CAs to trust for wss:// and https:// instead of the
+	 * system store; "" = the system store. Verification is always on. */
+	char ca_file[PATH_MAX];
 	/* The cluster (docs/cluster.md): "" = none, one process on its own. */
 	char cluster[APP_URL_MAX];      /* redis://HOST:PORT/DB or unix:///PATH */
 	char cluster_name[64];          /* "" = the bot's user id, once known */

@@ -53,7 +53,8 @@ char *payload_identify(const struct bot *b, size_t *len);
 char *payload_resume(const struct bot *b, size_t *len);
 char *payload_heartbeat(const struct bot *b, size_t *len);
 /* "base/?v=10&encoding=json[&compress=zlib-stream]" into out. */
-void payload_gateway_url(const char *base, bool compress, char *out, size_t outlen);
+/* compress: "zlib-stream", "zstd-stream", or NULL for none. */
+void payload_gateway_url(const char *base, const char *compress, char *out, size_t outlen);
 
 /* Queues a REST request with its tag and ud (rlq_submit) and hands out
  * what may go now. 0, or -1 with a message. */

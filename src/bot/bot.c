@@ -42,6 +42,17 @@ enter(struct bot *b, struct vtime now)
 	logring_set_time(&b->log, now);
 }
 
+/* Tokenize only what is read (frame.h): the core reads READY's d (and the
+ * d of every non-dispatch), the cache the events it keeps, listeners what
+ * they are registered for. */
+static bool
+reads_d(void *ud, const char *t)
+{
+	struct bot *b = ud;
+
+	return strcmp(t, "READY") == 0 || cache_reads(t) || listeners_want(&b->listeners, t);
+}
+
 int
 bot_init(struct bot *b, const struct bot_config *cfg, struct vtime now, char *err, size_t errlen)
 {
@@ -68,6 +79,7 @@ bot_init(struct bot *b, const struct bot_config *cfg, struct vtime now, char *er
 	sendlimit_reset(&b->sendlimit, 0);
 	listeners_init(&b->listeners);
 	frame_decoder_init(&b->decoder);
+	frame_decoder_want(&b->decoder, reads_d, b);
 	b->cache = cache_new(&cfg->cache);
 	b->rest = rlq_new(&b->rng, &b->log);
 	if (b->cache == NULL || b->rest == NULL) {

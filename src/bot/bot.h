@@ -130,7 +130,8 @@ struct bot_config {
 	char token[BOT_TOKEN_MAX];      /* the bot token (no "Bot " prefix) */
 	int64_t intents;
 	int shard_id, shard_count;
-	bool compress;                  /* ask for zlib-stream transport compression */
+	bool compress;                  /* ask for transport compression: */
+	bool zstd;                      /*   zstd-stream when set, else zlib-stream */
 	int64_t resume_window_ms;       /* how long a lost session is worth resuming */
 	int64_t hello_timeout_ms, ready_timeout_ms, fetch_timeout_ms, close_timeout_ms;
 	int budget_limit, budget_reserve;

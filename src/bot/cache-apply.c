@@ -329,6 +329,16 @@ static const struct {
 	{ "MESSAGE_DELETE_BULK", apply_message_delete_bulk },
 };
 
+bool
+cache_reads(const char *t)
+{
+	for (size_t k = 0; k < sizeof(handlers) / sizeof(handlers[0]); k++) {
+		if (strcmp(t, handlers[k].t) == 0)
+			return true;
+	}
+	return false;
+}
+
 int
 cache_apply(struct cache *c, const struct frame *f)
 {

@@ -58,6 +58,8 @@ void cache_free(struct cache *c);
  * 1 when the cache changed, 0 when the event is not one it keeps, -1 when a
  * known event lacks the fields it needs (the caller logs it). */
 int cache_apply(struct cache *c, const struct frame *f);
+/* True when cache_apply reads the `d` of dispatch t. */
+bool cache_reads(const char *t);
 /* Empties everything for a new session; counted in stats.wipes. */
 void cache_wipe(struct cache *c);
 /* Empties everything at the operator's request; counted in stats.flushes. */

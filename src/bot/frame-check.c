@@ -1,10 +1,13 @@
 /*
- * The fast path's JSON check (frame.h, frame_check_json): one pass over the
- * bytes that accepts exactly the text jansson's json_loadb accepts, so a
- * frame the fast path takes can always be parsed in full by event_json.
- * jsmn alone is lax: it skips most commas and colons (`{"op" ::1,,}`) and
- * checks neither UTF-8 nor what an escape means. tests/fuzz/fuzz-frame.c
- * holds the two parsers to the same answers.
+ * The fast path's JSON check and tokenizer (frame.h, frame_check_json;
+ * frame-scan.h, frame_scan): one pass over the bytes that accepts exactly
+ * the text jansson's json_loadb accepts, so a frame the fast path takes can
+ * always be parsed in full by event_json, and that lays down jsmn's tokens
+ * on the way (the same tokens jsmn's strict mode gives for valid JSON), so
+ * the bytes are read once. jsmn alone was lax (it skips most commas and
+ * colons, `{"op" ::1,,}`, and checks neither UTF-8 nor what an escape
+ * means) and a second pass. tests/fuzz/fuzz-frame.c holds the result to
+ * jansson's answers.
  *
  * jansson's rules beyond RFC 8259: no \u0000, no lone surrogate, an
  * integer must fit in 64 bits, a real must not overflow to infinity, and
@@ -15,6 +18,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 #include <string.h>
 
 #include "bot/frame.h"
+#include "bot/frame-scan.h"
 
 #define MAX_DEPTH     2048             /* jansson's JSON_PARSER_MAX_DEPTH */
 #define NUM_INLINE    64               /* longer reals are copied to the heap */
@@ -32,7 +37,45 @@ struct scan {
 	int open;                          /* containers open */
 	uint8_t is_obj[MAX_DEPTH / 8];     /* bit per open container */
 	const char *why;
+	struct frame_scan *out;            /* NULL: check only */
+	int mute;                          /* no tokens at this depth and below */
+	int last_key;                      /* the key whose value comes next */
+	int cont[MAX_DEPTH];               /* token of each open container */
 };
+
+/* A new token (counted even when the array is full, so the caller can size
+ * one and scan again); its index, or -1 when none is laid down. */
+static int
+tok_new(struct scan *sc, jsmntype_t type, size_t start)
+{
+	struct frame_scan *o = sc->out;
+	int k;
+
+	if (o == NULL || sc->open >= sc->mute)
+		return -1;
+	k = o->ntok++;
+	if ((unsigned)k < o->cap) {
+		o->tok[k].type = type;
+		o->tok[k].start = (int)start;
+		o->tok[k].end = -1;
+		o->tok[k].size = 0;
+	}
+	return k;
+}
+
+static void
+tok_grow(struct scan *sc, int k)
+{
+	if (k >= 0 && (unsigned)k < sc->out->cap)
+		sc->out->tok[k].size++;
+}
+
+static void
+tok_end(struct scan *sc, int k, size_t end)
+{
+	if (k >= 0 && (unsigned)k < sc->out->cap)
+		sc->out->tok[k].end = (int)end;
+}
 
 static bool
 bad(struct scan *sc, const char *why)
@@ -314,23 +357,10 @@ top_is_obj(const struct scan *sc)
 
 enum want { W_VALUE, W_VALUE_OR_CLOSE, W_KEY, W_KEY_OR_CLOSE, W_COLON, W_AFTER };
 
-/* A value starts at s[i]; returns what must follow it. */
 static bool
-value(struct scan *sc, enum want *next)
+scalar(struct scan *sc, unsigned char c)
 {
-	unsigned char c = sc->s[sc->i];
-
-	if (sc->open >= MAX_DEPTH)
-		return bad(sc, "nested too deeply");
-	*next = W_AFTER;
 	switch (c) {
-	case '{':
-	case '[':
-		push(sc, c == '{');
-		sc->i++;
-		*next = c == '{' ? W_KEY_OR_CLOSE : W_VALUE_OR_CLOSE;
-		return true;
-	case '"': return string(sc);
 	case 't': return literal(sc, "true");
 	case 'f': return literal(sc, "false");
 	case 'n': return literal(sc, "null");
@@ -341,12 +371,88 @@ value(struct scan *sc, enum want *next)
 	}
 }
 
+/* The top-level key "d": from here on, its value's inside may be muted. */
+static void
+at_d(struct scan *sc, int key)
+{
+	struct frame_scan *o = sc->out;
+	const jsmntok_t *t;
+
+	if (o == NULL || o->want_d == NULL || sc->open != 1 || key < 0 || (unsigned)key >= o->cap)
+		return;
+	t = &o->tok[key];
+	if (t->end - t->start != 1 || sc->s[t->start] != 'd')
+		return;
+	if (!o->want_d(o->ud, o->tok, key)) {
+		sc->mute = 2;
+		o->d_muted = true;
+	}
+}
+
+/* A value starts at s[i]; returns what must follow it. */
+static bool
+value(struct scan *sc, enum want *next)
+{
+	unsigned char c = sc->s[sc->i];
+	int k;
+	bool ok;
+
+	if (sc->open >= MAX_DEPTH)
+		return bad(sc, "nested too deeply");
+	*next = W_AFTER;
+	if (sc->out != NULL && sc->open > 0 && sc->open < sc->mute)
+		tok_grow(sc, top_is_obj(sc) ? sc->last_key : sc->cont[sc->open - 1]);
+	switch (c) {
+	case '{':
+	case '[':
+		k = tok_new(sc, c == '{' ? JSMN_OBJECT : JSMN_ARRAY, sc->i);
+		push(sc, c == '{');
+		sc->cont[sc->open - 1] = k;
+		sc->i++;
+		*next = c == '{' ? W_KEY_OR_CLOSE : W_VALUE_OR_CLOSE;
+		return true;
+	case '"':
+		k = tok_new(sc, JSMN_STRING, sc->i + 1);
+		ok = string(sc);
+		tok_end(sc, k, sc->i - 1);
+		break;
+	default:
+		k = tok_new(sc, JSMN_PRIMITIVE, sc->i);
+		ok = scalar(sc, c);
+		tok_end(sc, k, sc->i);
+		break;
+	}
+	if (sc->open + 1 == sc->mute)
+		sc->mute = MAX_DEPTH + 1;      /* a scalar d: nothing was inside */
+	return ok;
+}
+
+static bool
+key(struct scan *sc)
+{
+	int k = tok_new(sc, JSMN_STRING, sc->i + 1);
+	bool ok;
+
+	if (k >= 0)
+		tok_grow(sc, sc->cont[sc->open - 1]);
+	ok = string(sc);
+	tok_end(sc, k, sc->i - 1);
+	sc->last_key = k;
+	if (ok)
+		at_d(sc, k);
+	return ok;
+}
+
 /* Closes a container with c if it is the right bracket. */
 static bool
 close_with(struct scan *sc, unsigned char c)
 {
 	if (sc->open == 0 || c != (top_is_obj(sc) ? '}' : ']'))
 		return bad(sc, "unexpected character");
+	if (sc->out != NULL)
+		tok_end(sc, sc->cont[sc->open - 1], sc->i + 1);
+	if (sc->open == sc->mute)
+		sc->mute = MAX_DEPTH + 1;      /* d is over: what follows it is tokenized */
 	sc->open--;
 	sc->i++;
 	return true;
@@ -370,7 +476,7 @@ step(struct scan *sc, enum want *want)
 		/* FALLTHROUGH */
 	case W_KEY:
 		*want = W_COLON;
-		return c == '"' ? string(sc) : bad(sc, "expected a key");
+		return c == '"' ? key(sc) : bad(sc, "expected a key");
 	case W_COLON:
 		*want = W_VALUE;
 		return c == ':' ? (sc->i++, true) : bad(sc, "expected ':'");
@@ -387,15 +493,23 @@ step(struct scan *sc, enum want *want)
 	return bad(sc, "unexpected character");
 }
 
-int
-frame_check_json(const char *buf, size_t len, char *err, size_t errlen)
+static int
+scan(const char *buf, size_t len, struct frame_scan *out, char *err, size_t errlen)
 {
 	struct scan sc;
 	enum want want = W_VALUE;
 
-	memset(&sc, 0, sizeof(sc));
+	/* Not the container stack: it is written before it is read. */
+	memset(&sc, 0, offsetof(struct scan, cont));
 	sc.s = (const unsigned char *)buf;
 	sc.n = len;
+	sc.out = out;
+	sc.mute = MAX_DEPTH + 1;
+	sc.last_key = -1;
+	if (out != NULL) {
+		out->ntok = 0;
+		out->d_muted = false;
+	}
 	for (;;) {
 		skip_ws(&sc);
 		if (sc.i == sc.n) {
@@ -413,4 +527,16 @@ frame_check_json(const char *buf, size_t len, char *err, size_t errlen)
 	}
 	snprintf(err, errlen, "invalid JSON at byte %zu: %s", sc.i, sc.why);
 	return -1;
+}
+
+int
+frame_check_json(const char *buf, size_t len, char *err, size_t errlen)
+{
+	return scan(buf, len, NULL, err, errlen);
+}
+
+int
+frame_scan(const char *buf, size_t len, struct frame_scan *out, char *err, size_t errlen)
+{
+	return scan(buf, len, out, err, errlen);
 }

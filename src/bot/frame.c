@@ -1,18 +1,14 @@
 /*
- * jsmn tokenization plus a few accessors; see frame.h. jsmn is compiled here
- * once, static, in strict mode (primitives must be true/false/null/numbers);
- * it comes first so frame.h's declaration-only include is a no-op.
+ * The envelope and the accessors; see frame.h. The tokens come from
+ * frame_scan (frame-check.c), which checks and tokenizes in one pass.
  */
-#define JSMN_STRICT
-#define JSMN_STATIC
-#include <jsmn.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bot/frame.h"
+#include "bot/frame-scan.h"
 
 void
 frame_decoder_init(struct frame_decoder *dec)
@@ -27,45 +23,72 @@ frame_decoder_free(struct frame_decoder *dec)
 	memset(dec, 0, sizeof(*dec));
 }
 
-/* Tokenizes into the inline array; on overflow counts the tokens and grows
- * the decoder's buffer once. Returns the token count or a jsmn error. */
-static int
-tokenize(struct frame *f, struct frame_decoder *dec)
+void
+frame_decoder_want(struct frame_decoder *dec, bool (*wants)(void *ud, const char *t), void *ud)
 {
-	jsmn_parser p;
-	int n;
-
-	jsmn_init(&p);
-	n = jsmn_parse(&p, f->buf, f->len, f->inline_tok, FRAME_INLINE_TOKENS);
-	f->tok = f->inline_tok;
-	if (n != JSMN_ERROR_NOMEM)
-		return n;
-	jsmn_init(&p);
-	n = jsmn_parse(&p, f->buf, f->len, NULL, 0);
-	if (n < 0)
-		return n;
-	if ((unsigned)n > dec->heap_cap) {
-		jsmntok_t *grown = realloc(dec->heap, (size_t)n * sizeof(*grown));
-		if (grown == NULL)
-			return JSMN_ERROR_NOMEM;
-		dec->heap = grown;
-		dec->heap_cap = (unsigned)n;
-		dec->grown++;
-	}
-	jsmn_init(&p);
-	f->tok = dec->heap;
-	return jsmn_parse(&p, f->buf, f->len, dec->heap, dec->heap_cap);
+	dec->wants = wants;
+	dec->wants_ud = ud;
 }
 
-static const char *
-jsmn_error_text(int rc)
+struct want_ctx {
+	struct frame *f;
+	const struct frame_decoder *dec;
+};
+
+/* At the top-level "d", with the envelope keys before it: is d read? A
+ * non-dispatch, or an envelope without op or t before d, always is. */
+static bool
+want_d(void *ud, const jsmntok_t *tok, int ntok)
 {
-	switch (rc) {
-	case JSMN_ERROR_NOMEM: return "out of memory for tokens";
-	case JSMN_ERROR_INVAL: return "invalid JSON";
-	case JSMN_ERROR_PART: return "truncated JSON";
-	default: return "not JSON";
+	struct want_ctx *w = ud;
+	struct frame *f = w->f;
+	char t[FRAME_NAME_MAX];
+	int64_t op;
+	int i;
+
+	f->tok = (jsmntok_t *)(uintptr_t)tok;
+	f->ntok = ntok;
+	i = frame_get(f, 0, "op");
+	if (i < 0 || !frame_i64(f, i, &op) || op != 0)
+		return true;
+	i = frame_get(f, 0, "t");
+	if (i < 0 || f->tok[i].end - f->tok[i].start >= FRAME_NAME_MAX ||
+	    frame_copy_str(f, i, t, sizeof(t)) < 0)
+		return true;
+	return w->dec->wants(w->dec->wants_ud, t);
+}
+
+/* Checks and tokenizes into the inline array; on overflow grows the
+ * decoder's buffer once and scans again. 0, or -1 with a reason. */
+static int
+tokenize(struct frame *f, struct frame_decoder *dec, char *err, size_t errlen)
+{
+	struct want_ctx w = { f, dec };
+	struct frame_scan sc = { f->inline_tok, FRAME_INLINE_TOKENS, 0,
+	    dec->wants != NULL ? want_d : NULL, &w, false };
+
+	if (frame_scan(f->buf, f->len, &sc, err, errlen) < 0)
+		return -1;
+	if ((unsigned)sc.ntok > FRAME_INLINE_TOKENS) {
+		if ((unsigned)sc.ntok > dec->heap_cap) {
+			jsmntok_t *grown = realloc(dec->heap, (size_t)sc.ntok * sizeof(*grown));
+			if (grown == NULL) {
+				snprintf(err, errlen, "out of memory for tokens");
+				return -1;
+			}
+			dec->heap = grown;
+			dec->heap_cap = (unsigned)sc.ntok;
+			dec->grown++;
+		}
+		sc.tok = dec->heap;
+		sc.cap = dec->heap_cap;
+		if (frame_scan(f->buf, f->len, &sc, err, errlen) < 0)
+			return -1;
 	}
+	f->tok = sc.tok;
+	f->ntok = sc.ntok;
+	f->d_skipped = sc.d_muted;
+	return 0;
 }
 
 static int
@@ -153,7 +176,6 @@ frame_decode(struct frame *f, struct frame_decoder *dec, const char *buf, size_t
     char *err, size_t errlen)
 {
 	char why[96];
-	int n;
 
 	dec->frames++;
 	f->buf = buf;
@@ -164,18 +186,14 @@ frame_decode(struct frame *f, struct frame_decoder *dec, const char *buf, size_t
 	f->s = 0;
 	f->t[0] = '\0';
 	f->d = -1;
+	f->d_skipped = false;
 	f->tok = f->inline_tok;
 	if (len > FRAME_MAX_BYTES)
 		return fail(dec, err, errlen, "frame too big");
-	/* jsmn is lax (it skips stray commas and colons, takes any UTF-8):
-	 * the fast path must accept exactly what the full path can parse. */
-	if (frame_check_json(buf, len, why, sizeof(why)) < 0)
+	/* The fast path accepts exactly what the full path can parse. */
+	if (tokenize(f, dec, why, sizeof(why)) < 0)
 		return fail(dec, err, errlen, why);
-	n = tokenize(f, dec);
-	if (n < 0)
-		return fail(dec, err, errlen, jsmn_error_text(n));
-	f->ntok = n;
-	if (n == 0 || f->tok[0].type != JSMN_OBJECT)
+	if (f->ntok == 0 || f->tok[0].type != JSMN_OBJECT)
 		return fail(dec, err, errlen, "not a JSON object");
 	if (read_envelope(f, why, sizeof(why)) < 0)
 		return fail(dec, err, errlen, why);

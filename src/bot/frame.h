@@ -1,9 +1,10 @@
 /*
- * The inbound fast path. Each gateway frame is tokenized once with jsmn,
- * without allocating in the common case (FRAME_INLINE_TOKENS tokens live in
- * the struct; bigger frames such as READY or a large GUILD_CREATE grow one
- * buffer owned by the decoder, reused for every later frame). op, s, t and
- * the `d` token are read at decode time; everything else is read from the
+ * The inbound fast path. Each gateway frame is checked and tokenized in one
+ * pass into jsmn's tokens (frame-scan.h), without allocating in the common
+ * case (FRAME_INLINE_TOKENS tokens live in the struct; bigger frames such
+ * as READY or a large GUILD_CREATE grow one buffer owned by the decoder,
+ * reused for every later frame). op, s, t and the `d` token are read at
+ * decode time; everything else is read from the
  * tokens on demand. A jansson tree is built only when a listener asks
  * (listeners.h, event_json).
  *
@@ -34,6 +35,8 @@ struct frame_decoder {
 	jsmntok_t *heap;               /* grown for big frames, reused */
 	unsigned heap_cap;
 	uint64_t frames, malformed, grown;
+	bool (*wants)(void *ud, const char *t);    /* frame_decoder_want */
+	void *wants_ud;
 };
 
 struct frame {
@@ -46,11 +49,19 @@ struct frame {
 	int64_t s;
 	char t[FRAME_NAME_MAX];        /* "" unless a dispatch */
 	int d;                         /* token of "d"; -1 when absent */
+	bool d_skipped;                /* d is one token: nothing inside was tokenized */
 	jsmntok_t inline_tok[FRAME_INLINE_TOKENS];
 };
 
 void frame_decoder_init(struct frame_decoder *dec);
 void frame_decoder_free(struct frame_decoder *dec);
+/* Tokenize only what is read: wants(ud, t) says whether anything will read
+ * the `d` of a dispatch named t. When it says no, d is still checked but
+ * not tokenized (d_skipped: it reads as an empty value). A non-dispatch,
+ * and an envelope with d before op or t, is always tokenized whole. NULL,
+ * the default, tokenizes every d. */
+void frame_decoder_want(struct frame_decoder *dec, bool (*wants)(void *ud, const char *t),
+    void *ud);
 
 /* Tokenizes buf and reads the envelope. 0, or -1 with a reason in err when
  * the frame is not a JSON object with an integer "op" (or is too big, is

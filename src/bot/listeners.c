@@ -76,6 +76,16 @@ matches(const struct listener *l, const char *name, bool dispatch)
 	return strcmp(l->event, name) == 0;
 }
 
+bool
+listeners_want(const struct listeners *ls, const char *dispatch)
+{
+	for (int i = 0; i < ls->n; i++) {
+		if (matches(&ls->items[i], dispatch, true))
+			return true;
+	}
+	return false;
+}
+
 static void
 call(struct listeners *ls, struct listener *l, struct event *ev, struct logring *log)
 {

@@ -70,6 +70,8 @@ int listeners_remove(struct listeners *ls, const void *ud);
  * registration order. Failures are logged (WARN, source "listener") with the
  * listener's name and counted. Frees ev->full afterwards. */
 void listeners_emit(struct listeners *ls, struct event *ev, struct logring *log);
+/* True when a listener would run for the dispatch named `dispatch`. */
+bool listeners_want(const struct listeners *ls, const char *dispatch);
 
 /* The event's `d` as a jansson tree, parsed on first use; NULL when the
  * event has no frame or `d` does not parse. Borrowed from the event. */

@@ -58,12 +58,12 @@ payload_heartbeat(const struct bot *b, size_t *len)
 }
 
 void
-payload_gateway_url(const char *base, bool compress, char *out, size_t outlen)
+payload_gateway_url(const char *base, const char *compress, char *out, size_t outlen)
 {
 	size_t n = strlen(base);
 
 	while (n > 0 && base[n - 1] == '/')
 		n--;
-	snprintf(out, outlen, "%.*s/?v=10&encoding=json%s", (int)n, base,
-	    compress ? "&compress=zlib-stream" : "");
+	snprintf(out, outlen, "%.*s/?v=10&encoding=json%s%s", (int)n, base,
+	    compress != NULL ? "&compress=" : "", compress != NULL ? compress : "");
 }

@@ -111,7 +111,8 @@ open_conn(struct bot *b, struct vtime now, const char *base)
 {
 	char url[BOT_URL_MAX];
 
-	payload_gateway_url(base, b->cfg.compress, url, sizeof(url));
+	payload_gateway_url(base, !b->cfg.compress ? NULL : b->cfg.zstd ? "zstd-stream" :
+	    "zlib-stream", url, sizeof(url));
 	if (++b->conn == 0)
 		b->conn = 1;
 	b->conn_pending = true;

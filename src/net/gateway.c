@@ -1,13 +1,18 @@
 /*
- * The gateway websocket client on lws 4.1 (docs/design.md, loop pitfalls
- * 2-5). One struct gw_conn per connection the core asked for; the core
- * never has two alive, but a connection it gave up on may still be closing
- * when the next one starts, so each carries its own id, buffers and queue.
+ * The gateway websocket client (docs/gateway-transport.md): an lws RAW
+ * client connection (TCP, TLS and the loop stay lws's) that carries vigil's
+ * own HTTP upgrade (ws-upgrade.c) and RFC 6455 framing (ws-frame.c). lws's
+ * websocket client parses a byte at a time; this reads 64 KB at a time and
+ * hands every whole frame on in place.
+ *
+ * One struct gw_conn per connection the core asked for; the core never has
+ * two alive, but a connection it gave up on may still be closing when the
+ * next one starts, so each carries its own id, buffers and queue.
  *
  * Exactly one on_close per connection: every path that ends a connection
- * (async connect error, CLIENT_CLOSED, a synchronous connect failure, a
- * failed lookup, the wsi being destroyed some other way) goes through
- * report(), which fires once.
+ * (async connect error, the raw connection closing, a synchronous connect
+ * failure, a failed lookup or upgrade, the wsi being destroyed some other
+ * way) goes through report(), which fires once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +22,17 @@
 #include "net/gateway.h"
 #include "net/inflate.h"
 #include "net/resolve.h"
+#include "net/tls-client.h"
+#include "net/ws-frame.h"
+#include "net/ws-upgrade.h"
 
-enum gc_state { GC_RESOLVING, GC_CONNECTING, GC_OPEN };
+/* lws's own wait for a server's answer to the upgrade, and for the peer's
+ * close frame after ours (lws 4.1's values, kept). */
+#define GW_UPGRADE_TIMEOUT_S  20
+#define GW_CLOSE_ACK_S        5
+#define GW_TLS_CHUNK          (16u << 10)
+
+enum gc_state { GC_RESOLVING, GC_CONNECTING, GC_TLS, GC_UPGRADING, GC_OPEN };
 
 struct gw_out {
 	char *text;
@@ -31,8 +45,12 @@ struct gw_conn {
 	uint32_t id;
 	struct lws *wsi;
 	enum gc_state st;
-	bool reported, in_connect, compress, tls;
+	bool reported, in_connect, tls;
+	bool compress, zstd;            /* zlib-stream, or zstd-stream as well */
 	bool closing, aborting;         /* ours, carried out in WRITEABLE */
+	bool close_sent;                /* our close frame is out: wait for theirs */
+	bool echo_close;                /* theirs came first: answer, then hang up */
+	bool request_sent;              /* the upgrade request is out */
 	int close_code;
 	char close_reason[124];         /* a close frame's reason fits 123 bytes */
 	int peer_code;                  /* -1 until a close frame arrives */
@@ -43,10 +61,23 @@ struct gw_conn {
 	char path[BOT_URL_MAX];
 	char addr[64];
 	struct resolve res;
-	char *rx;                       /* reassembly, grown once per connection */
-	size_t rxlen, rxcap;
-	bool rx_over, rx_keep;
+	struct tlsc *tlsc;              /* wss:// only */
+	char key[WSU_KEY_LEN + 1];      /* Sec-WebSocket-Key */
+	char head[WSU_RESP_MAX];        /* the upgrade answer so far */
+	size_t headlen;
+	struct wsf_rx rx;
+	char *zkeep;                    /* a compressed message still incomplete */
+	size_t zlen, zcap;
+	bool zover;
 	struct zin z;
+	unsigned char pong[WSF_CONTROL_MAX];
+	size_t ponglen;
+	bool pong_due, ping_due;
+	/* The idle policy: a PING after idle_ping_s without a byte from the
+	 * server, a hang-up at idle_hangup_s. */
+	lws_sorted_usec_list_t idle;
+	lws_usec_t last_rx;
+	bool pinged;
 	struct gw_out q[GW_QUEUE];
 	int qhead, qcount;
 };
@@ -55,9 +86,13 @@ struct gateway {
 	struct loop *loop;
 	struct logring *log;
 	struct gw_events ev;
-	lws_retry_bo_t retry;
+	int ping_s, hangup_s;
 	struct gw_conn *conns;
-	unsigned char tx[LWS_PRE + GW_SEND_MAX];
+	char ca_file[BOT_URL_MAX];
+	SSL_CTX *ssl_ctx;               /* made at the first wss:// connection */
+	unsigned char tx[LWS_PRE + WSF_HDR_MAX + GW_SEND_MAX + BOT_URL_MAX];
+	unsigned char ctx_out[LWS_PRE + GW_TLS_CHUNK];     /* ciphertext to write */
+	unsigned char plain[LOOP_READ_MAX];                /* plaintext read */
 	struct gw_stats stats;
 	bool dying;
 };
@@ -66,9 +101,7 @@ static int gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     void *in, size_t len);
 
 static const struct lws_protocols gw_proto = {
-	GW_PROTOCOL, gw_callback, 0,
-	/* Most messages then arrive in one piece and need no copy. */
-	65536, 0, NULL, 0
+	GW_PROTOCOL, gw_callback, 0, 0, 0, NULL, 0
 };
 
 const struct lws_protocols *
@@ -88,9 +121,9 @@ gateway_new(struct loop *loop, struct logring *log, const struct gw_events *ev,
 	gw->loop = loop;
 	gw->log = log;
 	gw->ev = *ev;
-	gw->retry.secs_since_valid_ping = (uint16_t)(opt->idle_ping_s > 0 ? opt->idle_ping_s : 60);
-	gw->retry.secs_since_valid_hangup = (uint16_t)(opt->idle_hangup_s > opt->idle_ping_s ?
-	    opt->idle_hangup_s : gw->retry.secs_since_valid_ping + 15);
+	snprintf(gw->ca_file, sizeof(gw->ca_file), "%s", opt->ca_file != NULL ? opt->ca_file : "");
+	gw->ping_s = opt->idle_ping_s > 0 ? opt->idle_ping_s : 60;
+	gw->hangup_s = opt->idle_hangup_s > gw->ping_s ? opt->idle_hangup_s : gw->ping_s + 15;
 	return gw;
 }
 
@@ -111,10 +144,13 @@ conn_free(struct gw_conn *c)
 	if (c->wsi != NULL)
 		lws_set_opaque_user_data(c->wsi, NULL);
 	unlink_conn(c->gw, c);
+	lws_sul_cancel(&c->idle);
 	for (int i = 0; i < c->qcount; i++)
 		free(c->q[(c->qhead + i) % GW_QUEUE].text);
 	zin_free(&c->z);
-	free(c->rx);
+	tlsc_free(c->tlsc);
+	wsf_rx_free(&c->rx);
+	free(c->zkeep);
 	free(c);
 }
 
@@ -168,13 +204,10 @@ connect_now(struct gw_conn *c)
 	ci.address = c->addr;           /* numeric: lws would resolve on the loop */
 	ci.port = c->port;
 	ci.path = c->path;
-	ci.host = c->host;              /* Host header, SNI and the certificate check */
-	ci.origin = c->host;
-	ci.ssl_connection = c->tls ? LCCSCF_USE_SSL : 0;
-	ci.protocol = NULL;             /* Discord uses no subprotocol (pitfall 3) */
+	ci.host = c->host;              /* SNI and the certificate check */
+	ci.method = "RAW";              /* the upgrade, the framing and TLS are ours */
 	ci.local_protocol_name = GW_PROTOCOL;
 	ci.opaque_user_data = c;
-	ci.retry_and_idle_policy = &gw->retry;
 	ci.pwsi = &c->wsi;
 	c->st = GC_CONNECTING;
 	c->in_connect = true;
@@ -206,7 +239,8 @@ parse_url(struct gw_conn *c, const char *url, char *err, size_t errlen)
 	}
 	c->host = ads;
 	snprintf(c->path, sizeof(c->path), "/%s", path);
-	c->compress = strstr(c->path, "compress=zlib-stream") != NULL;
+	c->zstd = strstr(c->path, "compress=zstd-stream") != NULL;
+	c->compress = c->zstd || strstr(c->path, "compress=zlib-stream") != NULL;
 	return 0;
 }
 
@@ -224,6 +258,7 @@ gateway_open(struct gateway *gw, uint32_t conn, const char *url)
 	c->gw = gw;
 	c->id = conn;
 	c->peer_code = BOT_CLOSE_NONE;
+	wsf_rx_init(&c->rx, GW_MESSAGE_MAX);
 	c->next = gw->conns;
 	gw->conns = c;
 	if (parse_url(c, url, err, sizeof(err)) < 0) {
@@ -338,49 +373,23 @@ gateway_free(struct gateway *gw)
 		}
 		conn_free(c);
 	}
+	SSL_CTX_free(gw->ssl_ctx);
 	free(gw);
 }
 
-/* Copies a close frame's code and reason (RFC 6455 §5.5.1). */
+/* Keeps a close frame's code and reason (RFC 6455 §5.5.1), made printable. */
 static void
-on_peer_close(struct gw_conn *c, const unsigned char *in, size_t len)
+on_peer_close(struct gw_conn *c, const struct wsf_msg *m)
 {
 	size_t n = 0;
 
-	if (len < 2)
+	if (m->close_code == WSF_CLOSE_NO_CODE)
 		return;
-	c->peer_code = (in[0] << 8) | in[1];
-	for (size_t i = 2; i < len && n < sizeof(c->peer_reason) - 1; i++)
-		c->peer_reason[n++] = (in[i] >= 0x20 && in[i] != 0x7f) ? (char)in[i] : '.';
+	c->peer_code = m->close_code;
+	for (size_t i = 0; i < m->reason_len && n < sizeof(c->peer_reason) - 1; i++)
+		c->peer_reason[n++] = (m->reason[i] >= 0x20 && m->reason[i] != 0x7f) ?
+		    (char)m->reason[i] : '.';
 	c->peer_reason[n] = '\0';
-}
-
-/* Appends to the reassembly buffer within GW_MESSAGE_MAX. 0, or -1. */
-static int
-append(struct gw_conn *c, const char *in, size_t len)
-{
-	if (c->rx_over || len > GW_MESSAGE_MAX - c->rxlen) {
-		c->rx_over = true;
-		return -1;
-	}
-	if (c->rxlen + len > c->rxcap) {
-		size_t cap = c->rxcap ? c->rxcap : 65536;
-		char *p;
-		while (cap < c->rxlen + len)
-			cap *= 2;
-		if (cap > GW_MESSAGE_MAX)
-			cap = GW_MESSAGE_MAX;
-		p = realloc(c->rx, cap);
-		if (p == NULL) {
-			c->rx_over = true;
-			return -1;
-		}
-		c->rx = p;
-		c->rxcap = cap;
-	}
-	memcpy(c->rx + c->rxlen, in, len);
-	c->rxlen += len;
-	return 0;
 }
 
 static void
@@ -393,28 +402,63 @@ deliver(struct gw_conn *c, const char *text, size_t len)
 	gw->ev.on_frame(gw->ev.ud, c->id, text, len);
 }
 
-/* A binary message on a zlib-stream connection. 0, or -1 to drop it. */
+/* Keeps a compressed message whose end has not come yet, within
+ * GW_MESSAGE_MAX. false once over. */
+static bool
+zkeep(struct gw_conn *c, const unsigned char *in, size_t len)
+{
+	if (c->zover || len > GW_MESSAGE_MAX - c->zlen) {
+		c->zover = true;
+		return false;
+	}
+	if (c->zlen + len > c->zcap) {
+		size_t cap = c->zcap ? c->zcap : 65536;
+		char *p;
+		while (cap < c->zlen + len)
+			cap *= 2;
+		p = realloc(c->zkeep, cap);
+		if (p == NULL) {
+			c->zover = true;
+			return false;
+		}
+		c->zkeep = p;
+		c->zcap = cap;
+	}
+	memcpy(c->zkeep + c->zlen, in, len);
+	c->zlen += len;
+	return true;
+}
+
+/* A binary message on a compressed connection. 0, or -1 to drop it. */
 static int
-inflated(struct gw_conn *c, const char *buf, size_t len)
+inflated(struct gw_conn *c, const unsigned char *buf, size_t len)
 {
 	struct gateway *gw = c->gw;
+	bool whole = c->zstd || zin_complete(buf, len);
 	const char *text;
 	size_t n;
 	char err[96];
 
-	if (!zin_complete((const unsigned char *)buf, len)) {
-		/* The rest of this message comes in the next one. */
-		if (buf != c->rx && append(c, buf, len) < 0)
+	if (!whole || c->zlen > 0) {
+		/* zlib-stream: the rest of this message comes in the next one. */
+		zkeep(c, buf, len);
+		if (!whole)
 			return 0;
-		c->rx_keep = true;
-		return 0;
+		buf = (const unsigned char *)c->zkeep;
+		len = c->zlen;
+		c->zlen = 0;
+		if (c->zover) {
+			c->zover = false;
+			gw->stats.oversize++;
+			LOGF(gw->log, LOG_ERROR, "gateway", "message over %u bytes dropped", GW_MESSAGE_MAX);
+			return 0;
+		}
 	}
-	c->rx_keep = false;
 	gw->stats.zbytes += len;
-	if (zin_message(&c->z, (const unsigned char *)buf, len, &text, &n, err, sizeof(err)) < 0) {
+	if (zin_message(&c->z, buf, len, &text, &n, err, sizeof(err)) < 0) {
 		gw->stats.inflate_errors++;
-		LOGF(gw->log, LOG_ERROR, "gateway", "zlib-stream broken (%s): dropping connection %u",
-		    err, c->id);
+		LOGF(gw->log, LOG_ERROR, "gateway", "%s broken (%s): dropping connection %u",
+		    c->zstd ? "zstd-stream" : "zlib-stream", err, c->id);
 		return -1;
 	}
 	deliver(c, text, n);
@@ -422,101 +466,377 @@ inflated(struct gw_conn *c, const char *buf, size_t len)
 }
 
 static int
-message(struct gw_conn *c, const char *buf, size_t len, bool binary)
+message(struct gw_conn *c, const struct wsf_msg *m)
 {
-	if (!binary) {
-		deliver(c, buf, len);
+	if (m->op == WSF_TEXT) {
+		deliver(c, (const char *)m->data, m->len);
 		return 0;
 	}
 	if (c->compress)
-		return inflated(c, buf, len);
+		return inflated(c, m->data, m->len);
 	c->gw->stats.binary_ignored++;
 	LOGF(c->gw->log, LOG_WARN, "gateway", "binary message of %zu bytes ignored (no compression asked)",
-	    len);
+	    m->len);
+	return 0;
+}
+
+/* A protocol error from the server: close with the framer's code. */
+static void
+broken(struct gw_conn *c, int code, const char *why)
+{
+	LOGF(c->gw->log, LOG_ERROR, "gateway", "connection %u: %s; closing with %d", c->id, why, code);
+	c->closing = c->echo_close = true;     /* no answer awaited */
+	c->close_code = code;
+	snprintf(c->close_reason, sizeof(c->close_reason), "%s", why);
+	lws_callback_on_writable(c->wsi);
+}
+
+/* One message or control frame. 0, or -1 to hang up now. */
+static int
+on_msg(struct gw_conn *c, const struct wsf_msg *m)
+{
+	switch (m->op) {
+	case WSF_CLOSE:
+		on_peer_close(c, m);
+		if (c->close_sent)
+			return -1;      /* the answer to ours: done */
+		c->echo_close = true;
+		lws_callback_on_writable(c->wsi);
+		return 0;
+	case WSF_PING:
+		memcpy(c->pong, m->data, m->len);
+		c->ponglen = m->len;
+		c->pong_due = true;
+		lws_callback_on_writable(c->wsi);
+		return 0;
+	case WSF_PONG:
+		return 0;       /* proof of life, already taken */
+	case WSF_TOO_BIG:
+		c->gw->stats.oversize++;
+		LOGF(c->gw->log, LOG_ERROR, "gateway", "message over %u bytes dropped", GW_MESSAGE_MAX);
+		return 0;
+	default:
+		/* The core has let go of a closing connection: nothing to hand on. */
+		if (c->closing || c->aborting)
+			return 0;
+		return message(c, m);
+	}
+}
+
+static int
+on_frames(struct gw_conn *c, const void *in, size_t len)
+{
+	struct wsf_msg m;
+	char why[96];
+	int code, rc;
+
+	wsf_rx_feed(&c->rx, in, len);
+	while (!c->echo_close && (rc = wsf_rx_next(&c->rx, &m, &code, why, sizeof(why))) != 0) {
+		if (rc < 0) {
+			broken(c, code, why);
+			return 0;
+		}
+		if (on_msg(c, &m) < 0)
+			return -1;
+	}
 	return 0;
 }
 
 static int
-on_receive(struct gw_conn *c, struct lws *wsi, const char *in, size_t len)
-{
-	bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
-	bool binary = lws_frame_is_binary(wsi);
-	int rc;
-
-	if (c->closing || c->aborting)
-		return 0;       /* the core has let go of it: nothing to reassemble */
-	if (first && !c->rx_keep) {
-		c->rxlen = 0;
-		c->rx_over = false;
-	}
-	/* The common case: the whole message in one piece, handed on in place. */
-	if (first && final && c->rxlen == 0)
-		return message(c, in, len, binary);
-	append(c, in, len);
-	if (!final)
-		return 0;
-	if (c->rx_over) {
-		c->gw->stats.oversize++;
-		LOGF(c->gw->log, LOG_ERROR, "gateway", "message over %u bytes dropped", GW_MESSAGE_MAX);
-		c->rxlen = 0;
-		c->rx_keep = false;
-		return 0;
-	}
-	rc = message(c, c->rx, c->rxlen, binary);
-	if (!c->rx_keep)
-		c->rxlen = 0;
-	return rc;
-}
-
-static int
-on_established(struct gw_conn *c)
+on_open(struct gw_conn *c)
 {
 	struct gateway *gw = c->gw;
 
-	if (c->aborting)
-		return -1;
 	c->st = GC_OPEN;
-	if (c->compress && zin_init(&c->z) < 0) {
-		LOGF(gw->log, LOG_ERROR, "gateway", "cannot start zlib-stream: out of memory");
+	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	if (c->compress && zin_init(&c->z, c->zstd) < 0) {
+		LOGF(gw->log, LOG_ERROR, "gateway", "cannot start decompression: out of memory");
 		return -1;
 	}
 	LOGF(gw->log, LOG_DEBUG, "gateway", "connection %u open (%s%s)", c->id,
-	    c->tls ? "TLS" : "plain", c->compress ? ", zlib-stream" : "");
+	    c->tls ? "TLS" : "plain", !c->compress ? "" : c->zstd ? ", zstd-stream" : ", zlib-stream");
 	gw->ev.on_open(gw->ev.ud, c->id);
 	return 0;
 }
 
-/* One write per WRITEABLE (pitfall 5); a close of ours goes first. */
+/* Bytes of the upgrade answer; what follows its head is already frames. */
 static int
-on_writable(struct gw_conn *c, struct lws *wsi)
+on_upgrade_bytes(struct gw_conn *c, const char *in, size_t len)
+{
+	size_t take = sizeof(c->head) - c->headlen, end, before = c->headlen;
+	char why[160];
+
+	if (take > len)
+		take = len;
+	memcpy(c->head + c->headlen, in, take);
+	c->headlen += take;
+	end = wsu_head_end(c->head, c->headlen);
+	if (end == 0 && c->headlen == sizeof(c->head))
+		snprintf(why, sizeof(why), "upgrade answer longer than %d bytes", WSU_RESP_MAX);
+	else if (end == 0)
+		return 0;
+	else if (wsu_check(c->head, end, c->key, why, sizeof(why)) == 0) {
+		if (on_open(c) < 0)
+			return -1;
+		return on_frames(c, in + (end - before), len - (end - before));
+	}
+	LOGF(c->gw->log, LOG_WARN, "gateway", "connection %u: %s", c->id, why);
+	report(c, BOT_CLOSE_NONE, why);
+	return -1;
+}
+
+/* Ciphertext TLS wants sent: written now (lws keeps what the socket
+ * cannot take yet). 0, or -1. */
+static int
+flush(struct gw_conn *c)
 {
 	struct gateway *gw = c->gw;
-	struct gw_out out;
+	size_t n;
+
+	while ((n = tlsc_out(c->tlsc, gw->ctx_out + LWS_PRE, GW_TLS_CHUNK)) > 0) {
+		if (lws_write(c->wsi, gw->ctx_out + LWS_PRE, n, LWS_WRITE_RAW) < (int)n)
+			return -1;
+	}
+	return 0;
+}
+
+/* The upgrade answer, then frames. */
+static int
+on_plain(struct gw_conn *c, const char *in, size_t len)
+{
+	if (c->st == GC_UPGRADING)
+		return on_upgrade_bytes(c, in, len);
+	return on_frames(c, in, len);
+}
+
+/* A failed TLS handshake is a failed attempt, with the reason said. */
+static int
+tls_failed(struct gw_conn *c, const char *why)
+{
+	LOGF(c->gw->log, LOG_WARN, "gateway", "connection %u to %s: %s", c->id, c->host, why);
+	report(c, BOT_CLOSE_NONE, why);
+	return -1;
+}
+
+/* Moves the handshake on and flushes what it wrote. 0, or -1. */
+static int
+tls_step(struct gw_conn *c)
+{
+	char why[200];
+	int rc = tlsc_handshake(c->tlsc, why, sizeof(why));
+
+	if (flush(c) < 0)
+		return -1;
+	if (rc < 0)
+		return tls_failed(c, why);
+	if (rc == 1) {
+		c->st = GC_UPGRADING;
+		lws_callback_on_writable(c->wsi);       /* the upgrade request */
+	}
+	return 0;
+}
+
+static int
+on_tls_rx(struct gw_conn *c, const char *in, size_t len)
+{
+	struct gateway *gw = c->gw;
+	char why[200];
 	int n;
 
-	if (c->aborting)
-		return -1;      /* no close reason set: no close frame */
-	if (c->closing) {
-		lws_close_reason(wsi, (enum lws_close_status)c->close_code,
-		    (unsigned char *)c->close_reason, strlen(c->close_reason));
+	if (tlsc_feed(c->tlsc, in, len) < 0)
+		return tls_failed(c, "TLS: out of memory");
+	if (c->st == GC_TLS) {
+		if (tls_step(c) < 0)
+			return -1;
+		if (c->st == GC_TLS)
+			return 0;       /* the handshake waits for more */
+	}
+	while ((n = tlsc_read(c->tlsc, gw->plain, sizeof(gw->plain), why, sizeof(why))) > 0) {
+		if (on_plain(c, (const char *)gw->plain, (size_t)n) < 0)
+			return -1;
+	}
+	if (n < 0) {
+		LOGF(gw->log, LOG_DEBUG, "gateway", "connection %u: %s", c->id, why);
 		return -1;
 	}
-	if (c->qcount == 0)
-		return 0;
-	out = c->q[c->qhead];
-	c->qhead = (c->qhead + 1) % GW_QUEUE;
-	c->qcount--;
-	memcpy(gw->tx + LWS_PRE, out.text, out.len);
-	free(out.text);
-	n = lws_write(wsi, gw->tx + LWS_PRE, out.len, LWS_WRITE_TEXT);
-	if (n < (int)out.len) {
+	return flush(c);
+}
+
+static int
+on_rx(struct gw_conn *c, const char *in, size_t len)
+{
+	c->last_rx = lws_now_usecs();
+	c->pinged = false;
+	if (c->aborting)
+		return -1;
+	if (c->tlsc != NULL)
+		return on_tls_rx(c, in, len);
+	return on_plain(c, in, len);
+}
+
+static void idle_cb(lws_sorted_usec_list_t *sul);
+
+static void
+idle_arm(struct gw_conn *c, int secs)
+{
+	lws_usec_t at = c->last_rx + (lws_usec_t)secs * LWS_US_PER_SEC, now = lws_now_usecs();
+
+	lws_sul_schedule(c->gw->loop->ctx, 0, &c->idle, idle_cb, at > now ? at - now : 0);
+}
+
+/* A PING after ping_s of silence, a hang-up at hangup_s: a black-holed TCP
+ * connection is noticed even when the core's heartbeats are far apart. */
+static void
+idle_cb(lws_sorted_usec_list_t *sul)
+{
+	struct gw_conn *c = lws_container_of(sul, struct gw_conn, idle);
+	struct gateway *gw = c->gw;
+	lws_usec_t quiet = lws_now_usecs() - c->last_rx;
+
+	if (c->wsi == NULL)
+		return;
+	if (quiet < (lws_usec_t)gw->ping_s * LWS_US_PER_SEC) {
+		c->pinged = false;
+		idle_arm(c, gw->ping_s);
+		return;
+	}
+	if (!c->pinged) {
+		c->pinged = c->ping_due = true;
+		lws_callback_on_writable(c->wsi);
+		idle_arm(c, gw->hangup_s);
+		return;
+	}
+	if (quiet < (lws_usec_t)gw->hangup_s * LWS_US_PER_SEC) {
+		idle_arm(c, gw->hangup_s);
+		return;
+	}
+	LOGF(gw->log, LOG_DEBUG, "gateway", "connection %u: no PONG in %d s; hanging up", c->id,
+	    gw->hangup_s);
+	c->aborting = true;
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static int
+on_connected(struct gw_conn *c)
+{
+	struct gateway *gw = c->gw;
+	char err[160];
+
+	if (c->aborting)
+		return -1;
+	c->st = GC_UPGRADING;
+	if (c->tls) {
+		if (gw->ssl_ctx == NULL)
+			gw->ssl_ctx = tlsc_ctx_new(gw->ca_file, err, sizeof(err));
+		if (gw->ssl_ctx == NULL || (c->tlsc = tlsc_new(gw->ssl_ctx, c->host, err,
+		    sizeof(err))) == NULL)
+			return tls_failed(c, err);
+		c->st = GC_TLS;         /* the ClientHello goes out when writable */
+	}
+	c->last_rx = lws_now_usecs();
+	idle_arm(c, c->gw->ping_s);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE, GW_UPGRADE_TIMEOUT_S);
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/* Writes n bytes of gw->tx (after LWS_PRE). 0, or -1. */
+static int
+put(struct gw_conn *c, size_t n)
+{
+	struct gateway *gw = c->gw;
+
+	if (c->tlsc != NULL ? tlsc_write(c->tlsc, gw->tx + LWS_PRE, n) < 0 || flush(c) < 0 :
+	    lws_write(c->wsi, gw->tx + LWS_PRE, n, LWS_WRITE_RAW) < (int)n) {
 		LOGF(gw->log, LOG_WARN, "gateway", "write failed on connection %u", c->id);
 		return -1;
 	}
 	gw->stats.writes++;
-	if (c->qcount > 0)
-		lws_callback_on_writable(wsi);
 	return 0;
+}
+
+static void
+mask_key(struct gw_conn *c, uint8_t key[4])
+{
+	lws_get_random(c->gw->loop->ctx, key, 4);
+}
+
+static int
+send_request(struct gw_conn *c)
+{
+	struct gateway *gw = c->gw;
+	unsigned char nonce[16];
+	int n;
+
+	lws_get_random(gw->loop->ctx, nonce, sizeof(nonce));
+	n = wsu_request((char *)gw->tx + LWS_PRE, sizeof(gw->tx) - LWS_PRE, c->host, c->port, c->tls,
+	    c->path, nonce, c->key);
+	if (n < 0) {
+		report(c, BOT_CLOSE_NONE, "upgrade request too long");
+		return -1;
+	}
+	c->request_sent = true;
+	return put(c, (size_t)n);
+}
+
+/* A close frame of ours: the core's, or the answer to the server's. */
+static int
+send_close(struct gw_conn *c)
+{
+	uint8_t key[4];
+	int code = c->echo_close && !c->closing ? c->peer_code : c->close_code;
+
+	mask_key(c, key);
+	if (put(c, wsf_write_close(c->gw->tx + LWS_PRE, code, c->closing ? c->close_reason : "",
+	    key)) < 0 || c->echo_close)
+		return -1;      /* nothing more to wait for */
+	c->close_sent = true;
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, GW_CLOSE_ACK_S);
+	return 0;
+}
+
+/* One write per WRITEABLE (docs/design.md, loop pitfall 5): the upgrade, a close, a
+ * PONG, a PING, then the queue. */
+static int
+on_writable(struct gw_conn *c)
+{
+	struct gateway *gw = c->gw;
+	struct gw_out out;
+	uint8_t key[4];
+	int rc;
+
+	if (c->aborting)
+		return -1;      /* no close frame */
+	if (c->st == GC_TLS)
+		return tls_step(c);
+	if (!c->request_sent)
+		return send_request(c);
+	if (c->st != GC_OPEN || c->close_sent)
+		return 0;
+	if (c->closing || c->echo_close)
+		return send_close(c);
+	if (c->pong_due || c->ping_due) {
+		bool pong = c->pong_due;
+		mask_key(c, key);
+		rc = put(c, wsf_write(gw->tx + LWS_PRE, pong ? WSF_PONG : WSF_PING, c->pong,
+		    pong ? c->ponglen : 0, key));
+		if (pong)
+			c->pong_due = false;
+		else
+			c->ping_due = false;
+	} else if (c->qcount > 0) {
+		out = c->q[c->qhead];
+		c->qhead = (c->qhead + 1) % GW_QUEUE;
+		c->qcount--;
+		mask_key(c, key);
+		rc = put(c, wsf_write(gw->tx + LWS_PRE, WSF_TEXT, out.text, out.len, key));
+		free(out.text);
+	} else {
+		return 0;
+	}
+	if (rc == 0 && (c->qcount > 0 || c->pong_due || c->ping_due))
+		lws_callback_on_writable(c->wsi);
+	return rc;
 }
 
 static int
@@ -530,23 +850,22 @@ gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 	if (c == NULL)
 		return 0;
 	c->gw->loop->busy = true;
-	if (reason != LWS_CALLBACK_CLIENT_RECEIVE)
-		loop_stamp(c->gw->loop);        /* RECEIVE goes straight to the core, which stamps */
+	if (reason != LWS_CALLBACK_RAW_RX)
+		loop_stamp(c->gw->loop);        /* RX goes straight to the core, which stamps */
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		snprintf(why, sizeof(why), "%s", in != NULL ? (const char *)in : "connect failed");
 		conn_done(c, BOT_CLOSE_NONE, why);
 		return 0;
-	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		return on_established(c);
-	case LWS_CALLBACK_CLIENT_RECEIVE:
-		return on_receive(c, wsi, in, len);
-	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		return on_writable(c, wsi);
-	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		on_peer_close(c, in, len);
-		return 0;
-	case LWS_CALLBACK_CLIENT_CLOSED:
+	/* lws 4.1 says CONNECTED for a plain raw client, ADOPT once TLS is up. */
+	case LWS_CALLBACK_RAW_CONNECTED:
+	case LWS_CALLBACK_RAW_ADOPT:
+		return on_connected(c);
+	case LWS_CALLBACK_RAW_RX:
+		return on_rx(c, in, len);
+	case LWS_CALLBACK_RAW_WRITEABLE:
+		return on_writable(c);
+	case LWS_CALLBACK_RAW_CLOSE:
 		conn_done(c, c->peer_code, c->peer_code >= 0 ? c->peer_reason : NULL);
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:

@@ -1,13 +1,14 @@
 /*
- * The gateway transport: an lws websocket client that turns the core's
+ * The gateway transport: a websocket client (lws raw connection, vigil's
+ * own upgrade and framing: docs/gateway-transport.md) that turns the core's
  * ACT_OPEN / ACT_SEND / ACT_CLOSE into a connection and reports back
  * open, complete text messages and close, exactly once per connection
  * (also when the connect fails, synchronously or not).
  *
- * ws:// and wss:// (certificate and host name checked against the system
- * CAs); host names are resolved off the loop (resolve.h); messages are
- * reassembled from fragments up to GW_MESSAGE_MAX; zlib-stream when the URL
- * asks for it; one lws_write per WRITEABLE from a bounded queue; an lws
+ * ws:// and wss:// (certificate and host name always checked, against
+ * the system CAs or ca_file; tls-client.h); host names are resolved off the loop (resolve.h); messages are
+ * reassembled from fragments up to GW_MESSAGE_MAX; zlib-stream or
+ * zstd-stream when the URL asks for it; one lws_write per WRITEABLE from a bounded queue; an
  * idle policy (ping, then hang up) catches a black-holed TCP connection.
  */
 #ifndef VIGIL_NET_GATEWAY_H
@@ -38,6 +39,7 @@ struct gw_events {
 struct gw_options {
 	int idle_ping_s;                /* ws PING after this long without proof of life */
 	int idle_hangup_s;              /* hang up after this long without a PONG */
+	const char *ca_file;            /* wss:// trusts these CAs; NULL or "": the system's */
 };
 
 struct gw_stats {

@@ -237,6 +237,9 @@ loop_init(struct loop *l, const struct lws_protocols *gw_proto, struct logring *
 	info.user = l;
 	/* lws sizes its fd table from ulimit -n, which can be huge. */
 	info.fd_limit_per_thread = 1024;
+	/* The buffer every read lands in: the gateway reads 64 KB at a time
+	 * (docs/gateway-transport.md). */
+	info.pt_serv_buf_size = LOOP_READ_MAX + LWS_PRE;
 	l->ctx = lws_create_context(&info);
 	if (l->ctx == NULL) {
 		snprintf(err, errlen, "cannot create the libwebsockets context");

@@ -53,6 +53,9 @@ struct loop {
 	bool dying;                     /* teardown: callbacks must not call out */
 };
 
+/* The most one read brings in (lws's per-thread buffer). */
+#define LOOP_READ_MAX (64u << 10)
+
 /* Protocols the client vhost offers (gateway.c provides the first). */
 #define LOOP_RAW_PROTOCOL "vigil-raw"
 

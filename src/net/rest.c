@@ -35,6 +35,7 @@ struct rest {
 	struct rest_req *inflight;
 	int n;
 	FILE *curl_err;                 /* curl's stderr, into the ring */
+	char ca_file[PATH_MAX];         /* "" = the system store */
 };
 
 static ssize_t
@@ -170,6 +171,9 @@ req_new(struct rest *r, const char *method, const char *url, const char *body, s
 	curl_easy_setopt(q->easy, CURLOPT_TIMEOUT_MS, REST_TIMEOUT_MS);
 	curl_easy_setopt(q->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(q->easy, CURLOPT_NOSIGNAL, 1L);
+	/* Verification stays on (curl's default); only the trusted CAs change. */
+	if (r->ca_file[0] != '\0')
+		curl_easy_setopt(q->easy, CURLOPT_CAINFO, r->ca_file);
 	/* Wait for an HTTP/2 connection rather than open a second one; over
 	 * plain http (HTTP/1.1, the emulator) there is nothing to wait for,
 	 * and curl 7.88 can leave a waiting transfer pending for good. */
@@ -319,6 +323,12 @@ rest_new(struct loop *loop, struct logring *log, const char *base, const char *t
 		return NULL;
 	}
 	return r;
+}
+
+void
+rest_set_ca_file(struct rest *r, const char *ca_file)
+{
+	snprintf(r->ca_file, sizeof(r->ca_file), "%s", ca_file != NULL ? ca_file : "");
 }
 
 void

@@ -35,6 +35,9 @@ struct rest *rest_new(struct loop *loop, struct logring *log, const char *base,
     const char *token, rest_done_fn done, void *ud, char *err, size_t errlen);
 /* Abandons requests in flight without reporting them. Before loop_free. */
 void rest_free(struct rest *r);
+/* Trust the CAs in ca_file (PEM) instead of the system store; NULL or ""
+ * for the system store. Certificates are always verified. */
+void rest_set_ca_file(struct rest *r, const char *ca_file);
 /* Starts request id; method/path/body stay borrowed until done is called.
  * On failure done is called at once with status 0. */
 void rest_perform(struct rest *r, uint64_t id, const char *method, const char *path,

@@ -67,6 +67,7 @@ struct sim_server {
 	int port;
 	char addr[48];                /* the IPv4 address it listens on */
 	char url[SIM_URL_MAX];
+	bool tls;
 	bool stopping;
 	bool creating, finalized;     /* see on_finalize() */
 	struct gw_pss **conns;        /* by slot; id lookup is a scan */

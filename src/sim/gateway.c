@@ -208,8 +208,9 @@ check_query(struct sim *sim, struct vtime now, struct sim_conn *c,
 		sim_gw_close(sim, now, c, 1003, "vigil-sim: only encoding=json");
 		return -1;
 	}
-	if (q->compress[0] != '\0' && strcmp(q->compress, "zlib-stream") != 0) {
-		sim_gw_close(sim, now, c, 1003, "vigil-sim: only zlib-stream");
+	if (q->compress[0] != '\0' && strcmp(q->compress, "zlib-stream") != 0 &&
+	    strcmp(q->compress, "zstd-stream") != 0) {
+		sim_gw_close(sim, now, c, 1003, "vigil-sim: only zlib-stream and zstd-stream");
 		return -1;
 	}
 	return 0;
@@ -253,7 +254,8 @@ sim_conn_open(struct sim *sim, struct vtime now, const char *path_query,
 	sim->counters.connections++;
 	parse_query(path_query, &q);
 	info->zlib = strcmp(q.compress, "zlib-stream") == 0;
-	c->zlib = info->zlib;
+	info->zstd = strcmp(q.compress, "zstd-stream") == 0;
+	c->zlib = info->zlib || info->zstd;
 	if (check_query(sim, now, c, &q) != 0)
 		return id;
 	sim_gw_send_op(sim, c, 10, json_pack("{s:I, s:[s]}", "heartbeat_interval",

@@ -166,7 +166,7 @@ on_filter(struct sim_server *srv, struct lws *wsi, struct gw_pss *pss)
 	pss->wsi = wsi;
 	pss->conn = id;
 	pss->peer_code = -1;
-	pss->zlib = info.zlib && sim_zstream_init(&pss->z) == 0;
+	pss->zlib = (info.zlib || info.zstd) && sim_zstream_init(&pss->z, info.zstd) == 0;
 	sim_srv_conn_add(srv, pss);
 	sim_srv_drain(srv);
 	return 0;

@@ -191,7 +191,7 @@ on_finalize(struct lws_vhost *vh, void *arg)
 }
 
 static void
-fill_vhost_info(struct sim_server *srv, int port,
+fill_vhost_info(struct sim_server *srv, int port, const char *cert, const char *key,
     struct lws_context_creation_info *info)
 {
 	srv->protocols[0] = (struct lws_protocols){ "vigil-sim-gateway",
@@ -212,6 +212,11 @@ fill_vhost_info(struct sim_server *srv, int port,
 	info->vhost_name = "vigil-sim";
 	/* Else lws opens an IPv6 socket and the address is not bound. */
 	info->options = LWS_SERVER_OPTION_DISABLE_IPV6;
+	if (cert != NULL && key != NULL) {
+		info->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info->ssl_cert_filepath = cert;
+		info->ssl_private_key_filepath = key;
+	}
 	info->protocols = srv->protocols;
 	info->mounts = srv->mounts;
 	info->user = srv;
@@ -230,6 +235,14 @@ struct sim_server *
 sim_server_start_at(struct lws_context *ctx, const struct sim_config *cfg,
     const char *addr, int port, char *err, size_t errlen)
 {
+	return sim_server_start_tls(ctx, cfg, addr, port, NULL, NULL, err, errlen);
+}
+
+struct sim_server *
+sim_server_start_tls(struct lws_context *ctx, const struct sim_config *cfg,
+    const char *addr, int port, const char *cert, const char *key, char *err,
+    size_t errlen)
+{
 	struct sim_server *srv = calloc(1, sizeof(*srv));
 	struct lws_context_creation_info info;
 
@@ -247,12 +260,14 @@ sim_server_start_at(struct lws_context *ctx, const struct sim_config *cfg,
 		free(srv);
 		return NULL;
 	}
-	fill_vhost_info(srv, port, &info);
+	srv->tls = cert != NULL && key != NULL;
+	fill_vhost_info(srv, port, cert, key, &info);
 	srv->creating = true;
 	srv->vh = lws_create_vhost(ctx, &info);
 	srv->creating = false;
 	if (srv->vh == NULL) {
-		snprintf(err, errlen, "cannot listen on %s:%d", srv->addr, port);
+		snprintf(err, errlen, "cannot listen on %s:%d%s", srv->addr, port,
+		    srv->tls ? " (or read the certificate and key)" : "");
 		/* Not finalized yet: lws frees it when it lets the vhost go. */
 		srv->stopping = true;
 		if (srv->finalized)
@@ -260,10 +275,17 @@ sim_server_start_at(struct lws_context *ctx, const struct sim_config *cfg,
 		return NULL;
 	}
 	srv->port = lws_get_vhost_listen_port(srv->vh);
-	snprintf(srv->url, sizeof(srv->url), "ws://%s:%d", srv->addr, srv->port);
+	snprintf(srv->url, sizeof(srv->url), "%s://%s:%d", srv->tls ? "wss" : "ws", srv->addr,
+	    srv->port);
 	sim_set_gateway_url(srv->sim, srv->url);
 	sim_srv_drain(srv);
 	return srv;
+}
+
+bool
+sim_server_tls(const struct sim_server *srv)
+{
+	return srv->tls;
 }
 
 int

@@ -12,6 +12,7 @@
 #define VIGIL_SIM_SERVER_H
 
 #include <libwebsockets.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sim/sim.h"
@@ -27,8 +28,15 @@ struct sim_server *sim_server_start(struct lws_context *,
 struct sim_server *sim_server_start_at(struct lws_context *,
     const struct sim_config *, const char *addr, int port, char *err,
     size_t errlen);
+/* The same over TLS when cert and key (PEM files) are given: the gateway
+ * is wss:// and REST https:// on the one port. The lws context must have
+ * been created with LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT. */
+struct sim_server *sim_server_start_tls(struct lws_context *,
+    const struct sim_config *, const char *addr, int port, const char *cert,
+    const char *key, char *err, size_t errlen);
 int sim_server_port(const struct sim_server *);
-/* "ws://ADDR:PORT", what READY's resume_gateway_url says. */
+bool sim_server_tls(const struct sim_server *);
+/* "ws://ADDR:PORT" (wss:// over TLS), what READY's resume_gateway_url says. */
 const char *sim_server_gateway_url(const struct sim_server *);
 /* The core, to read counters or settings in-process. After changing it
  * directly, call sim_server_kick() so its actions run. */

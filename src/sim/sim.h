@@ -16,7 +16,7 @@
  *             no close frame, black-hole it, release held TCP connections.
  * Deadline:   sim_next_deadline(); call sim_tick() when it is reached.
  *
- * Connections carry plain text: transport compression (zlib-stream) belongs
+ * Connections carry plain text: transport compression (zlib-stream, zstd-stream) belongs
  * to the caller (zstream.h); sim_conn_open() says when a client asked for it.
  *
  * A driver's duties: drain the actions after every call; after a CLOSE or
@@ -148,6 +148,7 @@ struct sim_action {
 
 struct sim_conn_info {
 	bool zlib;                      /* compress=zlib-stream was asked for */
+	bool zstd;                      /* compress=zstd-stream was asked for */
 };
 
 struct sim_http_req {

@@ -21,13 +21,15 @@
 #define SCENARIO_FILE_MAX (1u << 20)
 
 enum { OPT_PORT = 1000, OPT_BIND, OPT_SCENARIO, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
-    OPT_SETTING };
+    OPT_TLS_CERT, OPT_TLS_KEY, OPT_SETTING };
 
 static const struct option fixed_options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "bind", required_argument, NULL, OPT_BIND },
 	{ "scenario", required_argument, NULL, OPT_SCENARIO },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 };
@@ -39,6 +41,7 @@ struct opts {
 	int port;
 	const char *bind;
 	const char *scenario;
+	const char *tls_cert, *tls_key;
 	bool verbose;
 };
 
@@ -96,9 +99,10 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: vigil-sim [--port N] [--bind ADDR] [--scenario FILE] "
+	    "[--tls-cert FILE --tls-key FILE] "
 	    "[--verbose] [--SETTING VALUE ...]\n"
 	    "\n"
-	    "A local Discord gateway (v10, JSON, zlib-stream) and REST API with\n"
+	    "A local Discord gateway (v10, JSON, zlib-/zstd-stream) and REST API with\n"
 	    "fault injection, on 127.0.0.1. Once listening it prints one JSON\n"
 	    "line: {\"port\", \"api\", \"gateway_url\", \"control\", \"token\", "
 	    "\"pid\"}.\n"
@@ -107,6 +111,8 @@ usage(FILE *out)
 	    "  --bind ADDR      on this local IPv4 address (default 127.0.0.1)\n"
 	    "  --scenario FILE  play a scenario file (below)\n"
 	    "  --verbose        let libwebsockets log to stderr\n"
+	    "  --tls-cert FILE  serve the gateway (wss://) and REST (https://) over TLS\n"
+	    "  --tls-key FILE   with this certificate (PEM, chain allowed) and key\n"
 	    "  --help, --version\n"
 	    "\n"
 	    "Settings (also POST /_ctl/set {\"name\": value}; durations take "
@@ -194,6 +200,12 @@ handle_opt(int c, const char *arg, struct opts *op)
 	case OPT_VERBOSE:
 		op->verbose = true;
 		return 0;
+	case OPT_TLS_CERT:
+		op->tls_cert = arg;
+		return 0;
+	case OPT_TLS_KEY:
+		op->tls_key = arg;
+		return 0;
 	case OPT_HELP:
 		usage(stdout);
 		return 1;
@@ -226,6 +238,10 @@ parse_args(int argc, char **argv, struct opts *op)
 		rc = handle_opt(c, optarg, op);
 	if (rc == 0 && optind < argc) {
 		fprintf(stderr, "vigil-sim: unexpected \"%s\"\n", argv[optind]);
+		rc = 2;
+	}
+	if (rc == 0 && (op->tls_cert == NULL) != (op->tls_key == NULL)) {
+		fprintf(stderr, "vigil-sim: --tls-cert and --tls-key go together\n");
 		rc = 2;
 	}
 	free_options(longopts);
@@ -333,17 +349,18 @@ announce(struct sim_server *srv, const struct sim_config *cfg,
     const char *addr)
 {
 	int port = sim_server_port(srv);
+	const char *http = sim_server_tls(srv) ? "https" : "http";
 	json_t *o = json_object();
 
 	json_object_set_new(o, "port", json_integer(port));
-	json_object_set_new(o, "api", json_sprintf("http://%s:%d/api", addr,
+	json_object_set_new(o, "api", json_sprintf("%s://%s:%d/api", http, addr,
 	    port));
 	json_object_set_new(o, "api_v10", json_sprintf(
-	    "http://%s:%d/api/v10", addr, port));
+	    "%s://%s:%d/api/v10", http, addr, port));
 	json_object_set_new(o, "gateway_url",
 	    json_string(sim_server_gateway_url(srv)));
 	json_object_set_new(o, "control", json_sprintf(
-	    "http://%s:%d/_ctl", addr, port));
+	    "%s://%s:%d/_ctl", http, addr, port));
 	json_object_set_new(o, "token", json_string(cfg->token));
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_dumpf(o, stdout, JSON_COMPACT);
@@ -373,13 +390,15 @@ main(int argc, char **argv)
 	    lws_to_stderr);
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	if (op.tls_cert != NULL)
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.fd_limit_per_thread = (unsigned)op.cfg.max_connections + 512;
 	if ((ctx = lws_create_context(&info)) == NULL) {
 		fprintf(stderr, "vigil-sim: cannot create the lws context\n");
 		return 1;
 	}
-	if ((srv = sim_server_start_at(ctx, &op.cfg, op.bind, op.port, err,
-	    sizeof(err))) == NULL || adopt_signals(ctx, &stop) != 0 ||
+	if ((srv = sim_server_start_tls(ctx, &op.cfg, op.bind, op.port, op.tls_cert,
+	    op.tls_key, err, sizeof(err))) == NULL || adopt_signals(ctx, &stop) != 0 ||
 	    (op.scenario != NULL && load_scenario(srv, op.scenario) != 0)) {
 		if (srv == NULL)
 			fprintf(stderr, "vigil-sim: %s\n", err);

@@ -10,6 +10,9 @@
  *  - Whatever jansson parses as an object with a good envelope, the fast
  *    path accepts, unless the envelope breaks a rule only the fast path has
  *    (a duplicate or escaped op/s/t/d key, a `t` that does not fit).
+ *  - Tokenizing only what is read (frame_decoder_want saying no to every
+ *    dispatch) gives the same answer, the same envelope, and a `d` that is
+ *    one token with nothing inside whenever it was skipped.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -24,8 +27,8 @@
  * the gateway reuses it across frames (its grown buffer must survive any
  * sequence); the frame holds 8 KB of inline tokens, too big for a stack
  * frame under ASan's redzones. */
-static struct frame_decoder dec;
-static struct frame fr;
+static struct frame_decoder dec, lazy_dec;
+static struct frame fr, lazy_fr;
 
 static void compare(int i, const json_t *j);
 
@@ -321,6 +324,38 @@ envelope_ok(const json_t *root)
 	    (t == NULL || json_is_null(t) || json_is_string(t));
 }
 
+static bool
+wants_nothing(void *ud, const char *t)
+{
+	(void)ud;
+	(void)t;
+	return false;
+}
+
+/* The same frame decoded by a decoder that reads no dispatch's d. */
+static void
+check_lazy(const char *buf, size_t size, int rc)
+{
+	char err[96];
+
+	frame_decoder_want(&lazy_dec, wants_nothing, NULL);
+	FUZZ_CHECK(frame_decode(&lazy_fr, &lazy_dec, buf, size, err, sizeof(err)) == rc,
+	    "lazy decode answered differently (%s)", err);
+	if (rc != 0)
+		return;
+	FUZZ_CHECK(lazy_fr.op == fr.op && lazy_fr.has_s == fr.has_s && lazy_fr.s == fr.s &&
+	    strcmp(lazy_fr.t, fr.t) == 0 && (lazy_fr.d < 0) == (fr.d < 0),
+	    "lazy envelope differs: op %d/%d", lazy_fr.op, fr.op);
+	if (!lazy_fr.d_skipped) {
+		FUZZ_CHECK(lazy_fr.ntok == fr.ntok, "not skipped but %d tokens, not %d",
+		    lazy_fr.ntok, fr.ntok);
+		return;
+	}
+	FUZZ_CHECK(fr.op == 0 && lazy_fr.ntok <= fr.ntok && frame_count(&lazy_fr, lazy_fr.d) <= 0 &&
+	    lazy_fr.tok[lazy_fr.d].start == fr.tok[fr.d].start &&
+	    lazy_fr.tok[lazy_fr.d].end == fr.tok[fr.d].end, "skipped d differs");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -333,6 +368,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	rc = frame_decode(&fr, &dec, buf, size, err, sizeof(err));
 	root = json_loadb(buf, size, 0, &jerr);
+	check_lazy(buf, size, rc);
 	if (rc == 0) {
 		FUZZ_CHECK(root != NULL, "the fast path accepted what jansson refuses: "
 		    "line %d column %d: %s", jerr.line, jerr.column, jerr.text);

@@ -3,7 +3,8 @@
  * loopback. READY; an abrupt drop resumes with the missed events replayed
  * and no sequence gap; op 7 resumes; op 9 (not resumable) starts a new
  * session after 1-5 s; a restart resumes instead of identifying; --logout
- * ends the session; zlib-stream carries all of it.
+ * ends the session; zlib-stream and zstd-stream each carry a resume with
+ * events replayed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,33 +121,65 @@ logout_forgets(void **state)
 	NET_CHECK(f, netfx_counter(f, "identifies") == 2);
 }
 
+/* compress = name: debug level, to see the connection's open line. */
+static int
+setup_compressed(void **state, const char *name)
+{
+	static struct netfx f;
+	static char zconfig[96];
+	static const char *const debug[] = { "--log-level", "debug", NULL };
+
+	snprintf(zconfig, sizeof(zconfig), "resume_window = 30s\ncompress = %s\n", name);
+	*state = &f;
+	return netfx_up(&f, sim_args, zconfig, debug);
+}
+
 static int
 setup_zlib(void **state)
 {
-	static struct netfx f;
-	static const char zconfig[] = "resume_window = 30s\ncompress = true\n";
-	static const char *const debug[] = { "--log-level", "debug", NULL };
+	return setup_compressed(state, "true");    /* the old boolean: zlib-stream */
+}
 
-	*state = &f;
-	return netfx_up(&f, sim_args, zconfig, debug);
+static int
+setup_zstd(void **state)
+{
+	return setup_compressed(state, "zstd-stream");
+}
+
+/* A drop with a refused first resume, so events are replayed, all through
+ * transport compression `name`. */
+static void
+compressed(struct netfx *f, const char *name)
+{
+	char open_line[48], broken[48];
+
+	snprintf(open_line, sizeof(open_line), "(plain, %s)", name);
+	snprintf(broken, sizeof(broken), "%s broken", name);
+	NET_CHECK(f, netv_count(&f->v, NULL, open_line) == 1);
+	NET_CHECK(f, simproc_set(&f->sim, "{\"chatter\":50}") == 200);
+	usleep(500 * 1000);
+	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"refuse\",\"secs\":0.5}"));
+	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"drop\"}"));
+	NET_CHECK(f, netv_wait(&f->v, 5000, "Connected", "RESUMED") != NULL);
+	NET_CHECK(f, netfx_counter(f, "events_replayed") > 0);
+	usleep(300 * 1000);
+	quit_and_check(f, 1, 1);
+	NET_CHECK(f, netv_stat(&f->v, "events") > 10);
+	NET_CHECK(f, netv_stat(&f->v, "malformed") == 0);
+	NET_CHECK(f, netv_count(&f->v, NULL, open_line) == 2);
+	NET_CHECK(f, netv_count(&f->v, NULL, broken) == 0);
 }
 
 static void
 zlib_stream(void **state)
 {
-	struct netfx *f = *state;
+	compressed(*state, "zlib-stream");
+}
 
-	NET_CHECK(f, netv_count(&f->v, NULL, "(plain, zlib-stream)") == 1);
-	NET_CHECK(f, simproc_set(&f->sim, "{\"chatter\":50}") == 200);
-	usleep(500 * 1000);
-	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"drop\"}"));
-	NET_CHECK(f, netv_wait(&f->v, 5000, "Connected", "RESUMED") != NULL);
-	usleep(300 * 1000);
-	quit_and_check(f, 1, 1);
-	NET_CHECK(f, netv_stat(&f->v, "events") > 10);
-	NET_CHECK(f, netv_stat(&f->v, "malformed") == 0);
-	NET_CHECK(f, netv_count(&f->v, NULL, "(plain, zlib-stream)") == 2);
-	NET_CHECK(f, netv_count(&f->v, NULL, "zlib-stream broken") == 0);
+static void
+zstd_stream(void **state)
+{
+	compressed(*state, "zstd-stream");
 }
 
 int
@@ -159,6 +192,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(restart_resumes, setup, netfx_teardown),
 		cmocka_unit_test_setup_teardown(logout_forgets, setup, netfx_teardown),
 		cmocka_unit_test_setup_teardown(zlib_stream, setup_zlib, netfx_teardown),
+		cmocka_unit_test_setup_teardown(zstd_stream, setup_zstd, netfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

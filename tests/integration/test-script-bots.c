@@ -2,7 +2,7 @@
  * Lua bots in a real vigil against vigil-sim over loopback:
  *  - ping.lua (the default bot) is loaded and answers (the answering itself
  *    is test-net-rest.c's ping_answered, now through ping.lua);
- *  - SIGHUP reloads under a 20,000-event burst: every event handled exactly
+ *  - SIGHUP reloads under a 20,000-event burst (2,000 under valgrind): every event handled exactly
  *    once across the script generations, 0 sequence gaps, and no IDENTIFY,
  *    RESUME or new connection;
  *  - a runaway listener is interrupted each time while heartbeats stay on
@@ -23,7 +23,13 @@
 
 #include "../support/net-fixture.h"
 
-#define BURST 20000
+/* The issue's 20,000 events; under valgrind (tests/valgrind.sh sets
+ * VIGIL_VALGRIND) vigil runs 20-50 times slower, so a tenth of them. */
+static int
+burst_count(void)
+{
+	return getenv("VIGIL_VALGRIND") != NULL ? 2000 : 20000;
+}
 
 static char dir[64];
 
@@ -93,35 +99,44 @@ default_ping(void **state)
 	NET_CHECK(f, netv_stop(&f->v, SIGTERM, 5000) == 0);
 }
 
+/* A format: the burst's size is its one %d. */
 static const char generations[] =
     "local gen = (vigil.store.get('gen') or 0) + 1\n"
     "vigil.store.set('gen', gen)\n"
     "local n = 0\n"
     "vigil.on('MESSAGE_CREATE', function(msg)\n"
     "  if msg.content:sub(1, 6) == 'burst ' then n = n + 1 end\n"
-    "  if msg.content:sub(1, 12) == 'burst 20000 ' then vigil.log.info('the last burst event') end\n"
+    "  if msg.content:find('^burst %d ') then vigil.log.info('the last burst event') end\n"
     "end)\n"
-    "vigil.on('UNLOAD', function() vigil.log.info('gen %d handled %d', gen, n) end)\n";
+    "vigil.on('UNLOAD', function() vigil.log.info('gen %%d handled %%d', gen, n) end)\n";
 
 static void
 reload_under_burst(void **state)
 {
-	static const char *const sim_args[] = { "--heartbeat-interval", "1000", "--chatter", "0", NULL };
+	/* Under valgrind a 1 s heartbeat goes unanswered while the burst is
+	 * handled, and the zombie's resume falls off the emulator's replay
+	 * buffer: a slower beat keeps the one session the test is about. */
+	const char *const sim_args[] = { "--heartbeat-interval",
+		getenv("VIGIL_VALGRIND") != NULL ? "30000" : "1000", "--chatter", "0", NULL };
 	struct netfx *f = *state;
-	const char *args[] = { "--bot", bot_file("gen.lua", generations), NULL };
+	const int burst = burst_count();
+	char script[sizeof(generations) + 16];
+	const char *args[] = { "--bot", NULL, NULL };
 	long long conns, idents, resumes, sent0, handled = 0;
 	int reloads = 0, gens = 0;
 	char body[64];
 
+	snprintf(script, sizeof(script), generations, burst);
+	args[1] = bot_file("gen.lua", script);
 	NET_CHECK(f, netfx_up(f, sim_args, "", args) == 0);
 	conns = netfx_counter(f, "connections");
 	idents = netfx_counter(f, "identifies");
 	resumes = netfx_counter(f, "resumes");
 	sent0 = netfx_counter(f, "events_sent");
-	snprintf(body, sizeof(body), "{\"fault\":\"burst\",\"count\":%d}", BURST);
+	snprintf(body, sizeof(body), "{\"fault\":\"burst\",\"count\":%d}", burst);
 	NET_CHECK(f, netfx_fault(f, body));
 	/* Reload again and again while the burst is on its way. */
-	while (netfx_counter(f, "events_sent") - sent0 < BURST && reloads < 200) {
+	while (netfx_counter(f, "events_sent") - sent0 < burst && reloads < 200) {
 		kill(f->v.pid, SIGHUP);
 		reloads++;
 		usleep(20 * 1000);
@@ -138,9 +153,9 @@ reload_under_burst(void **state)
 		}
 	}
 	fprintf(stderr, "reload under burst: %d SIGHUPs sent, %d generations, %lld of %d events "
-	    "handled\n", reloads, gens, handled, BURST);
+	    "handled\n", reloads, gens, handled, burst);
 	NET_CHECK(f, gens >= 3);
-	NET_CHECK(f, handled == BURST);
+	NET_CHECK(f, handled == burst);
 	NET_CHECK(f, netv_stat(&f->v, "seq_gaps") == 0);
 	NET_CHECK(f, netv_stat(&f->v, "identifies") == 1);
 	NET_CHECK(f, netv_stat(&f->v, "resumes") == 0);

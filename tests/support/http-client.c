@@ -62,6 +62,9 @@ httpc(const char *method, const char *url, const char *auth,
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 5000L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* An emulator over TLS: its test CA (tests/integration/test-net-tls.c). */
+	if (getenv("VIGIL_TEST_CA") != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, getenv("VIGIL_TEST_CA"));
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);

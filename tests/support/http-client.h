@@ -1,6 +1,7 @@
 /*
  * One blocking HTTP request with libcurl for integration tests: status,
- * body and raw response headers, with a 5 s ceiling.
+ * body and raw response headers, with a 5 s ceiling. https:// trusts the
+ * CA file named by $VIGIL_TEST_CA when it is set.
  */
 #ifndef VIGIL_TEST_HTTP_CLIENT_H
 #define VIGIL_TEST_HTTP_CLIENT_H

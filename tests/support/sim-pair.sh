@@ -43,9 +43,10 @@ wait_back() {
 }
 
 # burst COUNT SECONDS: the emulator sends COUNT MESSAGE_CREATE as fast as
-# vigil reads; waits until all are sent.
+# vigil reads; waits until all are sent. BURST_T0: when it was asked for (ns).
 burst() {
 	target=$(($(counter events_sent) + $1))
+	BURST_T0=$(date +%s%N)  # the moment it is asked for, for a rate
 	[ "$(fault "{\"fault\":\"burst\",\"count\":$1}")" = 200 ] || die "burst refused"
 	wait_for "$2" sh -c "[ \$(curl -s http://127.0.0.1:$PORT/_ctl/counters |
 		sed -n 's/.*\"events_sent\":\([0-9]*\).*/\1/p') -ge $target ]" ||

@@ -72,6 +72,7 @@ simproc_start(struct simproc *sp, const char *const *args)
 {
 	int fds[2];
 	char line[1024];
+	const char *api;
 	json_t *j;
 
 	memset(sp, 0, sizeof(*sp));
@@ -93,8 +94,11 @@ simproc_start(struct simproc *sp, const char *const *args)
 	}
 	close(fds[0]);
 	sp->port = (int)json_integer_value(json_object_get(j, "port"));
+	api = json_string_value(json_object_get(j, "api"));
+	/* https:// when it serves TLS (--tls-cert). */
+	snprintf(sp->base, sizeof(sp->base), "%s://127.0.0.1:%d",
+	    api != NULL && strncmp(api, "https:", 6) == 0 ? "https" : "http", sp->port);
 	json_decref(j);
-	snprintf(sp->base, sizeof(sp->base), "http://127.0.0.1:%d", sp->port);
 	return sp->port > 0 ? 0 : -1;
 }
 

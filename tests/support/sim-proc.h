@@ -16,7 +16,7 @@
 struct simproc {
 	pid_t pid;
 	int port;
-	char base[64];                /* "http://127.0.0.1:PORT" */
+	char base[64];                /* "http://127.0.0.1:PORT" (https:// over TLS) */
 };
 
 /* cmocka fixtures over a test file's static struct simproc. */

@@ -292,6 +292,61 @@ envelope_ambiguity_refused(void **state)
 	assert_non_null(strstr(err, "longer"));
 }
 
+static int wants_asked;
+
+static bool
+wants_messages(void *ud, const char *t)
+{
+	(void)ud;
+	wants_asked++;
+	return strcmp(t, "MESSAGE_CREATE") == 0;
+}
+
+/* Tokenize only what is read: a d nobody reads is checked, not tokenized;
+ * the envelope reads the same either way. */
+static void
+unread_d_not_tokenized(void **state)
+{
+	static const char typing[] = "{\"t\":\"TYPING_START\",\"s\":7,\"op\":0,"
+	    "\"d\":{\"channel_id\":\"1\",\"user_id\":\"2\",\"member\":{\"roles\":[1,2,3]}}}";
+	static const char message[] = "{\"t\":\"MESSAGE_CREATE\",\"s\":8,\"op\":0,"
+	    "\"d\":{\"content\":\"!ping\"}}";
+	static const char hello[] = "{\"op\":10,\"d\":{\"heartbeat_interval\":41250}}";
+	static const char d_first[] = "{\"d\":{\"a\":1},\"op\":0,\"s\":9,\"t\":\"TYPING_START\"}";
+	static const char broken[] = "{\"t\":\"TYPING_START\",\"s\":7,\"op\":0,\"d\":{\"a\":\"\\u0000\"}}";
+	int full;
+
+	(void)state;
+	assert_int_equal(decode(typing), 0);
+	full = fr.ntok;
+	assert_false(fr.d_skipped);
+	frame_decoder_want(&dec, wants_messages, NULL);
+	wants_asked = 0;
+	assert_int_equal(decode(typing), 0);
+	assert_int_equal(wants_asked, 1);
+	assert_true(fr.d_skipped);
+	assert_true(fr.ntok < full);
+	assert_int_equal(fr.s, 7);
+	assert_string_equal(fr.t, "TYPING_START");
+	assert_int_equal(frame_count(&fr, fr.d), 0);
+	assert_int_equal(frame_get(&fr, fr.d, "channel_id"), -1);
+	/* Still checked as jansson would. */
+	assert_int_equal(decode(broken), -1);
+	/* Read: tokenized whole. */
+	assert_int_equal(decode(message), 0);
+	assert_false(fr.d_skipped);
+	assert_true(frame_streq(&fr, frame_get(&fr, fr.d, "content"), "!ping"));
+	/* Not a dispatch, or d before op and t: tokenized whole, nobody asked. */
+	wants_asked = 0;
+	assert_int_equal(decode(hello), 0);
+	assert_false(fr.d_skipped);
+	assert_int_equal(decode(d_first), 0);
+	assert_false(fr.d_skipped);
+	assert_int_equal(wants_asked, 0);
+	assert_int_equal(frame_count(&fr, fr.d), 1);
+	frame_decoder_want(&dec, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -310,6 +365,7 @@ main(void)
 		cmocka_unit_test(numbers_as_jansson_reads_them),
 		cmocka_unit_test(nesting_limit),
 		cmocka_unit_test(envelope_ambiguity_refused),
+		cmocka_unit_test(unread_d_not_tokenized),
 	};
 	int rc;
 

@@ -266,6 +266,30 @@ cluster_settings(void **state)
 	unsetenv("VIGIL_REDIS_PASSWORD");
 }
 
+/* compress: zlib-stream, zstd-stream, off, and the old booleans. */
+static void
+compress_values(void **state)
+{
+	static const struct { const char *v; bool compress, zstd; } cases[] = {
+		{ "zlib-stream", true, false }, { "zstd-stream", true, true },
+		{ "off", false, false }, { "true", true, false }, { "ZSTD-STREAM", true, true },
+	};
+	struct vigil_options o;
+	char text[64], err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "compress = %s\n", cases[i].v);
+		assert_int_equal(parse(&o, text, err, sizeof(err)), 0);
+		assert_true(o.app.bot.compress == cases[i].compress);
+		assert_true(o.app.bot.zstd == cases[i].zstd);
+	}
+	expect_error("compress = brotli\n", "expected zlib-stream, zstd-stream or off");
+	assert_int_equal(parse(&o, "ca_file = /etc/vigil/ca.pem\n", err, sizeof(err)), 0);
+	assert_string_equal(o.app.ca_file, "/etc/vigil/ca.pem");
+	expect_error("ca_file =\n", "PEM");
+}
+
 int
 main(void)
 {
@@ -278,6 +302,7 @@ main(void)
 		cmocka_unit_test(flags),
 		cmocka_unit_test(derived),
 		cmocka_unit_test(cluster_settings),
+		cmocka_unit_test(compress_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,7 +39,7 @@ stream_of_messages(void **state)
 	(void)state;
 	memset(&zs, 0, sizeof(zs));
 	assert_int_equal(deflateInit(&zs, Z_DEFAULT_COMPRESSION), Z_OK);
-	assert_int_equal(zin_init(&z), 0);
+	assert_int_equal(zin_init(&z, false), 0);
 	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
 		size_t n = deflate_msg(&zs, msgs[i], buf, sizeof(buf));
 		const char *out;
@@ -71,7 +71,7 @@ big_message_grows(void **state)
 	memset(&zs, 0, sizeof(zs));
 	assert_int_equal(deflateInit(&zs, 1), Z_OK);
 	n = deflate_msg(&zs, big, buf, sizeof(buf));
-	assert_int_equal(zin_init(&z), 0);
+	assert_int_equal(zin_init(&z, false), 0);
 	assert_int_equal(zin_message(&z, buf, n, &out, &outlen, err, sizeof(err)), 0);
 	assert_int_equal(outlen, sizeof(big) - 1);
 	assert_memory_equal(out, big, outlen);
@@ -89,7 +89,7 @@ garbage_fails(void **state)
 	char err[96];
 
 	(void)state;
-	assert_int_equal(zin_init(&z), 0);
+	assert_int_equal(zin_init(&z, false), 0);
 	assert_int_equal(zin_message(&z, junk, sizeof(junk), &out, &outlen, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "inflate"));
 	zin_free(&z);
@@ -120,7 +120,7 @@ bomb_refused(void **state)
 	zs.avail_out = (uInt)cap;
 	assert_int_equal(deflate(&zs, Z_SYNC_FLUSH), Z_OK);
 	assert_int_equal(zs.avail_in, 0);
-	assert_int_equal(zin_init(&z), 0);
+	assert_int_equal(zin_init(&z, false), 0);
 	assert_int_equal(zin_message(&z, buf, cap - zs.avail_out, &out, &outlen, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "over"));
@@ -128,6 +128,43 @@ bomb_refused(void **state)
 	zin_free(&z);
 	free(buf);
 	free(zeros);
+}
+
+/* zstd-stream: one compression stream, each message flushed, each
+ * decompressed whole; its window carries over (later messages refer back). */
+static void
+zstd_stream_of_messages(void **state)
+{
+	static const char *msgs[] = {
+		"{\"op\":10,\"d\":{\"heartbeat_interval\":41250}}",
+		"{\"op\":0,\"s\":1,\"t\":\"MESSAGE_CREATE\",\"d\":{\"content\":\"!ping\"}}",
+		"{\"op\":0,\"s\":2,\"t\":\"MESSAGE_CREATE\",\"d\":{\"content\":\"!ping\"}}",
+		"",
+	};
+	unsigned char buf[4096];
+	ZSTD_CCtx *zc = ZSTD_createCCtx();
+	struct zin z;
+	const char *out;
+	size_t outlen;
+	char err[96];
+
+	(void)state;
+	assert_non_null(zc);
+	assert_int_equal(zin_init(&z, true), 0);
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		ZSTD_inBuffer in = { msgs[i], strlen(msgs[i]), 0 };
+		ZSTD_outBuffer ob = { buf, sizeof(buf), 0 };
+		assert_int_equal(ZSTD_compressStream2(zc, &ob, &in, ZSTD_e_flush), 0);
+		assert_int_equal(zin_message(&z, buf, ob.pos, &out, &outlen, err, sizeof(err)), 0);
+		assert_int_equal(outlen, strlen(msgs[i]));
+		assert_memory_equal(out, msgs[i], outlen);
+	}
+	/* Not zstd at all. */
+	assert_int_equal(zin_message(&z, (const unsigned char *)"garbage!", 8, &out, &outlen,
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "zstd"));
+	ZSTD_freeCCtx(zc);
+	zin_free(&z);
 }
 
 int
@@ -138,6 +175,7 @@ main(void)
 		cmocka_unit_test(big_message_grows),
 		cmocka_unit_test(garbage_fails),
 		cmocka_unit_test(bomb_refused),
+		cmocka_unit_test(zstd_stream_of_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
