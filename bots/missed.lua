@@ -10,6 +10,7 @@ local PAGE = 100             -- Discord's largest page
 local last = {}              -- channel id -> newest message id seen
 local channels = 0
 local first_live = {}        -- channel id -> first message seen after the reconnect
+local recovered = {}         -- channel id -> newest message handled as missed
 
 -- Snowflakes are strings: compare by length, then by text.
 local function newer(a, b)
@@ -25,6 +26,12 @@ end
 
 vigil.on("MESSAGE_CREATE", function(msg)
   local ch, id = msg.channel_id, msg.id
+  -- A message can reach a page of the catch-up before its own event
+  -- arrives: it was handled already.
+  if recovered[ch] ~= nil and not newer(id, recovered[ch]) then
+    vigil.log.info("missed: in %s, %s came live after it was recovered; not handled twice", ch, id)
+    return
+  end
   if last[ch] == nil then
     if channels >= MAX_CHANNELS then return end
     channels = channels + 1
@@ -50,6 +57,7 @@ local function catch_up(ch, after)
       local m, stop = page[i], first_live[ch]
       if stop ~= nil and not newer(stop, m.id) then return total end
       handle(ch, m)
+      recovered[ch] = m.id
       total = total + 1
       after = m.id
     end
@@ -61,6 +69,7 @@ vigil.on("RECONNECT", function(why)
   local since = {}
   for ch, id in pairs(last) do since[ch] = id end
   first_live = {}
+  recovered = {}
   local total = 0
   for ch, after in pairs(since) do
     total = total + catch_up(ch, after)

@@ -206,6 +206,25 @@ collect(const struct netv *v, const char *fmt, char ids[][24], int max, int n)
 	return n;
 }
 
+/* missed.lua skips a live event whose message a catch-up page already
+ * handled (it reached the page before its own event arrived); the tracker
+ * still logs it, so it is taken out of the live ids. Returns the new count. */
+static int
+drop_late_copies(const struct netv *v, char ids[][24], int live)
+{
+	static char late[256][24];
+	int nlate = collect(v, "missed: in %23[0-9], %23[0-9] came live", late, 256, 0), kept = 0;
+
+	for (int i = 0; i < live; i++) {
+		bool is_late = false;
+		for (int k = 0; k < nlate; k++)
+			is_late = is_late || strcmp(ids[i], late[k]) == 0;
+		if (!is_late)
+			memmove(ids[kept++], ids[i], 24);
+	}
+	return kept;
+}
+
 static bool
 distinct_channels(const struct netv *v, int want)
 {
@@ -255,6 +274,7 @@ missed_recovers(void **state)
 	created = netfx_counter(f, "messages_created");
 	NET_CHECK(f, netv_stop(&f->v, SIGTERM, 5000) == 0);
 	live = collect(&f->v, "live %23s %23s", ids, 4096, 0);
+	live = drop_late_copies(&f->v, ids, live);
 	n = collect(&f->v, "missed in %23[0-9]: %23[0-9]", ids, 4096, live);
 	fprintf(stderr, "missed: %lld messages created, %d seen live, %d recovered\n", created, live,
 	    n - live);
