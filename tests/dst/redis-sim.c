@@ -68,7 +68,8 @@ static void
 expire_all(struct simredis *r)
 {
 	for (int i = 0; i < r->nk;) {
-		if (r->k[i].expire_at != 0 && r->k[i].expire_at <= r->now)
+		/* As Redis: a key lives through its last millisecond (now > when). */
+		if (r->k[i].expire_at != 0 && r->k[i].expire_at < r->now)
 			key_del(r, i);
 		else
 			i++;

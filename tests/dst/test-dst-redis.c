@@ -1,9 +1,10 @@
 /*
  * The simulated Redis (tests/dst/redis-sim.c) against a real redis-server:
  * the same seeded sequence of the cluster's scripts runs on both, the
- * simulation's clock set to the real Redis's TIME before each call, and
- * every reply must match (status codes and strings exactly; times, TTLs
- * and waits within 100 ms, the two clocks' distance). This is what lets
+ * simulation's clock set to the real Redis's TIME read right before each
+ * call (in one MULTI with it, so nothing runs between), and every reply
+ * must match (status codes and strings exactly; times, TTLs and waits
+ * within 100 ms). This is what lets
  * the deterministic simulation stand for Redis.
  */
 #include <stdarg.h>
@@ -55,15 +56,38 @@ teardown(void **state)
 	return 0;
 }
 
-static int64_t
-real_now(struct fx *f)
+/* The real script's reply, and the real Redis's clock right before it ran:
+ * TIME and the script in one MULTI, so nothing runs between them. */
+static redisReply *
+real_eval(struct fx *f, int argc, const char **argv, int64_t *now_ms)
 {
-	redisReply *t = redisCommand(f->real, "TIME");
-	int64_t ms = strtoll(t->element[0]->str, NULL, 10) * 1000 +
-	    strtoll(t->element[1]->str, NULL, 10) / 1000;
+	redisReply *r = NULL, *exec = NULL;
+	void *rep;
 
-	freeReplyObject(t);
-	return ms;
+	redisAppendCommand(f->real, "MULTI");
+	redisAppendCommand(f->real, "TIME");
+	redisAppendCommandArgv(f->real, argc, argv, NULL);
+	redisAppendCommand(f->real, "EXEC");
+	for (int i = 0; i < 4; i++) {
+		if (redisGetReply(f->real, &rep) != REDIS_OK)
+			return NULL;
+		if (i < 3)
+			freeReplyObject(rep);
+		else
+			exec = rep;
+	}
+	if (exec == NULL || exec->type != REDIS_REPLY_ARRAY || exec->elements != 2) {
+		freeReplyObject(exec);
+		return NULL;
+	}
+	*now_ms = strtoll(exec->element[0]->element[0]->str, NULL, 10) * 1000 +
+	    strtoll(exec->element[0]->element[1]->str, NULL, 10) / 1000;
+	/* Keep the script's reply, free the rest. */
+	r = exec->element[1];
+	exec->element[1] = NULL;
+	exec->elements = 1;
+	freeReplyObject(exec);
+	return r;
 }
 
 /* A published state ends in "|<ms>": compare up to it. */
@@ -128,9 +152,11 @@ both(struct fx *f, enum cluster_script s, int nkeys, const char *const *keys, in
 		argv[argc++] = keys[i];
 	for (int i = 0; i < nargs; i++)
 		argv[argc++] = args[i];
-	sim = simredis_eval(f->sim, real_now(f), s, nkeys, keys, nargs, args);
-	real = redisCommandArgv(f->real, argc, argv, NULL);
+	int64_t now = 0;
+
+	real = real_eval(f, argc, argv, &now);
 	assert_non_null(real);
+	sim = simredis_eval(f->sim, now, s, nkeys, keys, nargs, args);
 	assert_non_null(sim);
 	same(real, sim, cluster_script(s)->name, 0, 0);
 	freeReplyObject(real);
@@ -242,7 +268,8 @@ same_replies_as_a_real_redis(void **state)
 	rng_seed(&g, 7);
 	for (int i = 0; i < OPS; i++) {
 		/* 2 ms apart: two calls in one millisecond could order their
-		 * stamps differently on the two clocks. */
+		 * stamps differently on the two clocks (TIME and the script
+		 * can still fall on either side of a millisecond). */
 		usleep(2000);
 		op(f, &g);
 		/* Now and then the store loses everything, on both sides. */
