@@ -170,9 +170,10 @@ dst-cluster: $(BUILD)/tests/dst/test-dst-cluster
 	DST_CLUSTER_SEED=$(or $(SEED),1) DST_CLUSTER_SEEDS=$(or $(SEEDS),8) \
 	    DST_CLUSTER_DAYS=$(or $(DAYS),1) $(BUILD)/tests/dst/test-dst-cluster
 
-## dst: a deterministic simulation campaign: DAYS=N SEED=S [SEEDS=K]
+## dst: a deterministic simulation campaign: DAYS=N SEED=S [SEEDS=K] [SHARDS=N [MC=M]]
 dst: $(BUILD)/tests/dst/dst
-	$(BUILD)/tests/dst/dst --seed $(or $(SEED),1) --seeds $(or $(SEEDS),1) --days $(or $(DAYS),100)
+	$(BUILD)/tests/dst/dst --seed $(or $(SEED),1) --seeds $(or $(SEEDS),1) --days $(or $(DAYS),100) \
+	    $(if $(SHARDS),--shards $(SHARDS) --max-concurrency $(or $(MC),0))
 
 # Figures, never pass/fail: events/s, CPU per event, peak RSS (bench/run.sh).
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))

@@ -151,5 +151,6 @@ awk -v e2e="$none_ticks" -v hz="$HZ" -v n="$N" -v z="$zname" '/^inproc_ns/ {
 		printf "rest             n/a: the profile took longer than the burst (the machine was busier)\n"
 }' "$TMP/parse.txt"
 "$B/bench/redraw" 2000
+"$(dirname "$0")/shards.sh"
 sh "$(dirname "$0")/ops.sh"
 sh "$(dirname "$0")/cluster.sh"

@@ -369,6 +369,41 @@ set_compress(struct vigil_options *o, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* N, or auto: GET /gateway/bot's recommendation (app-shards.c). */
+static int
+set_shards(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	long long n;
+
+	if (strcmp(v, "auto") == 0) {
+		o->app.bot.shard_count = 0;
+		return 0;
+	}
+	if (parse_int(v, 1, FLEET_SHARDS_MAX, &n, why, whylen) < 0) {
+		snprintf(why, whylen, "expected auto or a whole number from 1 to %d", FLEET_SHARDS_MAX);
+		return -1;
+	}
+	o->app.bot.shard_count = (int)n;
+	return 0;
+}
+
+/* Checked against the shard count once it is known (app-shards.c); the
+ * form is checked here, so a typo fails at the line that has it. */
+static int
+set_shard_ids(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	struct shard_set set;
+
+	if (strlen(v) >= sizeof(o->app.shard_ids) ||
+	    shard_set_parse(&set, v, FLEET_SHARDS_MAX, why, whylen) < 0) {
+		if (strlen(v) >= sizeof(o->app.shard_ids))
+			snprintf(why, whylen, "too long");
+		return -1;
+	}
+	snprintf(o->app.shard_ids, sizeof(o->app.shard_ids), "%s", v);
+	return 0;
+}
+
 static int
 set_chatter(struct vigil_options *o, const char *v, char *why, size_t whylen)
 {
@@ -546,6 +581,8 @@ static const struct key keys[] = {
 	{ "budget_reserve", NULL, set_budget_reserve },
 	{ "intents", NULL, set_intents },
 	{ "compress", NULL, set_compress },
+	{ "shards", "--shards", set_shards },
+	{ "shard_ids", "--shard-ids", set_shard_ids },
 	{ "chatter", "--sim-chatter", set_chatter },
 	{ "sim_heartbeat", "--sim-heartbeat", set_sim_heartbeat },
 	{ "ws_ping", NULL, set_ws_ping },

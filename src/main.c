@@ -21,6 +21,7 @@ usage(FILE *out)
 	    "             [--log-level LVL] [--log-file FILE] [--formula EXPR] [--compress]\n"
 	    "             [--theme NAME] [--no-color] [--no-bell] [--no-title] [--mouse]\n"
 	    "             [--resume-window DURATION] [--sim-chatter RATE] [--sim-heartbeat MS]\n"
+	    "             [--shards N|auto] [--shard-ids 0-7|0,2,4-7]\n"
 	    "             [--bot FILE.lua]... [--script-timeout MS] [--script-memory SIZE]\n"
 	    "             [--script-error-limit N] [--script-store SIZE]\n"
 	    "             [--ctl-socket PATH] [--listen ADDR:PORT]\n"

@@ -55,7 +55,7 @@ app_alert_start(struct app *a)
 	alerts_init(&a->alerts, a->cfg.alert_after_ms, a->cfg.alert_interval_ms);
 	a->alert_on = true;
 	a->alert_discord = discord_url(a->cfg.alert_webhook, id, sizeof(id));
-	LOGF(&a->bot.log, LOG_INFO, "alert", "alerts to %s%s, after %llds down, one per kind per "
+	LOGF(app_log(a), LOG_INFO, "alert", "alerts to %s%s, after %llds down, one per kind per "
 	    "%llds", a->alert_discord ? "the Discord webhook " : "a webhook (generic JSON)", id,
 	    (long long)(a->alerts.after_ms / 1000), (long long)(a->alerts.interval_ms / 1000));
 }
@@ -68,15 +68,15 @@ app_alert_script_disabled(struct app *a, const char *script, const char *why)
 	if (!a->alert_on)
 		return;
 	snprintf(text, sizeof(text), "bot script %s disabled: %s", script, why);
-	alerts_raise(&a->alerts, ALERT_SCRIPT, loop_now(), bot_state_name(a->bot.state),
-	    a->bot.cfg.shard_id, text, script);
+	alerts_raise(&a->alerts, ALERT_SCRIPT, loop_now(), bot_state_name(app_worst(a)->state),
+	    app_worst(a)->cfg.shard_id, text, script);
 	app_kick(a);
 }
 
 static void
 fill_view(struct app *a, struct alert_view *v, struct vtime now)
 {
-	const struct bot *b = &a->bot;
+	const struct bot *b = app_worst(a);
 	struct rlq_global g;
 
 	memset(v, 0, sizeof(*v));
@@ -143,12 +143,12 @@ settle(struct app *a, bool sent, const char *why)
 		a->alert_latency_ms = a->alert_sent_mono - (m->kind == ALERT_DOWN ? m->since_mono :
 		    m->mono_ms);
 		a->alerts_sent++;
-		LOGF(&a->bot.log, LOG_INFO, "alert", "sent: %s, %.3f s after %s", m->text,
+		LOGF(app_log(a), LOG_INFO, "alert", "sent: %s, %.3f s after %s", m->text,
 		    (double)a->alert_latency_ms / 1000.0, m->kind == ALERT_DOWN ?
 		    "the disconnect" : "it was raised");
 	} else {
 		a->alerts_failed++;
-		LOGF(&a->bot.log, LOG_WARN, "alert", "dropped (%s): %s", why, m->text);
+		LOGF(app_log(a), LOG_WARN, "alert", "dropped (%s): %s", why, m->text);
 	}
 	/* The next one goes from the turn's end, not from inside curl's
 	 * completion. */
@@ -179,7 +179,7 @@ sent(void *ud, int status, const struct rlq_headers *h, const char *err)
 			else if (status == 429 && h->has_reset_after)
 				wait = (int64_t)(h->reset_after_s * 1000.0);
 			a->alert_retry_at = now + (wait < ALERT_BACKOFF_MAX ? wait : ALERT_BACKOFF_MAX);
-			LOGF(&a->bot.log, LOG_INFO, "alert", "webhook %s%s: retry %d in %lld ms",
+			LOGF(app_log(a), LOG_INFO, "alert", "webhook %s%s: retry %d in %lld ms",
 			    status == 0 ? "unreachable: " : "answered HTTP ", status == 0 ?
 			    (err != NULL ? err : "?") : status == 429 ? "429" : "5xx", a->alert_tries,
 			    (long long)(a->alert_retry_at - now));
@@ -207,7 +207,7 @@ pump(struct app *a, struct vtime now)
 	a->alert_sent_mono = now.mono_ms;
 	if (rest_hook(a->rest, a->cfg.alert_webhook, json, sent, a, err, sizeof(err)) < 0) {
 		a->alert_retry_at = now.mono_ms + MS_PER_S;
-		LOGF(&a->bot.log, LOG_WARN, "alert", "cannot send: %s", err);
+		LOGF(app_log(a), LOG_WARN, "alert", "cannot send: %s", err);
 	} else {
 		a->alert_inflight = true;
 	}

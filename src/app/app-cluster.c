@@ -3,8 +3,9 @@
  * ACT_PERMIT from the store, starts the shard only once its lease is ours
  * (taking over the session another process left), shares the session on
  * every persist, holds REST requests for the shared 50/s, spreads a global
- * 429, and publishes the shard's state. One shard per process until the
- * shards work lands (issue 12): shard cfg.bot.shard_id of shard_count.
+ * 429, and publishes the shard's state. One shard per process for now
+ * (shard_ids names it; app_cluster_new refuses several): claiming every
+ * shard of shard_ids is still to do.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -15,6 +16,13 @@
 
 #include "app/app-internal.h"
 #include "app/cluster-metrics.h"
+
+/* The one shard a cluster process runs (app_cluster_new refuses more). */
+static struct bot *
+cbot(struct app *a)
+{
+	return &a->shards[0].bot;
+}
 
 static struct bot_permit
 to_bot(const struct app *a, const struct cluster_permit *p)
@@ -56,7 +64,7 @@ permit_done(void *ud, const struct cluster_permit *p)
 	struct permit_ask *q = ud;
 	struct bot_permit bp = to_bot(q->a, p);
 
-	bot_on_permit(&q->a->bot, app_now(q->a), q->id, &bp);
+	bot_on_permit(cbot(q->a), app_now(q->a), q->id, &bp);
 	app_kick(q->a);
 	free(q);
 }
@@ -66,7 +74,7 @@ permit_done(void *ud, const struct cluster_permit *p)
 static void
 share_reading(struct app *a)
 {
-	const struct budget *b = &a->bot.budget;
+	const struct budget *b = cbot(a)->budget;
 
 	if (!b->discord_known || b->d_seen_wall_ms == a->cluster_reading_wall)
 		return;
@@ -88,14 +96,14 @@ app_cluster_permit(struct app *a, const struct action *act)
 		/* The core asks only when told there is a cluster. */
 		bp.status = BOT_PERMIT_GRANTED;
 		snprintf(bp.why, sizeof(bp.why), "no cluster");
-		bot_on_permit(&a->bot, app_now(a), act->permit_id, &bp);
+		bot_on_permit(cbot(a), app_now(a), act->permit_id, &bp);
 		return;
 	}
 	share_reading(a);
 	q = calloc(1, sizeof(*q));
 	if (q == NULL) {
 		snprintf(bp.why, sizeof(bp.why), "out of memory");
-		bot_on_permit(&a->bot, app_now(a), act->permit_id, &bp);
+		bot_on_permit(cbot(a), app_now(a), act->permit_id, &bp);
 		return;
 	}
 	q->a = a;
@@ -104,7 +112,7 @@ app_cluster_permit(struct app *a, const struct action *act)
 	    sizeof(err)) < 0) {
 		free(q);
 		snprintf(bp.why, sizeof(bp.why), "%.90s", err);
-		bot_on_permit(&a->bot, app_now(a), act->permit_id, &bp);
+		bot_on_permit(cbot(a), app_now(a), act->permit_id, &bp);
 	}
 }
 
@@ -118,7 +126,7 @@ app_cluster_sent(struct app *a, const struct action *act)
 void
 app_cluster_persisted(struct app *a)
 {
-	const struct bot *b = &a->bot;
+	const struct bot *b = cbot(a);
 
 	if (a->cluster == NULL || !cluster_owns(a->cluster, b->cfg.shard_id))
 		return;
@@ -132,7 +140,7 @@ static void
 start_bot(struct app *a)
 {
 	a->cluster_started = true;
-	bot_start(&a->bot, app_now(a));
+	bot_start(cbot(a), app_now(a));
 	app_kick(a);
 }
 
@@ -142,10 +150,10 @@ session_got(void *ud, const struct cluster_session *s, const char *err)
 	struct app *a = ud;
 
 	if (err != NULL)
-		LOGF(&a->bot.log, LOG_WARN, "cluster", "cannot read the shard's session from the "
+		LOGF(app_log(a), LOG_WARN, "cluster", "cannot read the shard's session from the "
 		    "store (%s): starting without it", err);
 	else if (s->found)
-		bot_adopt_session(&a->bot, app_now(a), s->id, s->seq, s->url);
+		bot_adopt_session(cbot(a), app_now(a), s->id, s->seq, s->url);
 	start_bot(a);
 }
 
@@ -160,13 +168,13 @@ session_again(void *ud, const struct cluster_session *s, const char *err)
 	int rc;
 
 	if (err == NULL && s->found) {
-		bot_forget_session(&a->bot);
-		bot_adopt_session(&a->bot, now, s->id, s->seq, s->url);
+		bot_forget_session(cbot(a));
+		bot_adopt_session(cbot(a), now, s->id, s->seq, s->url);
 	}
-	rc = a->bot.session_id[0] != '\0' ? bot_cmd_resume(&a->bot, now, why, sizeof(why))
-	    : bot_cmd_reconnect(&a->bot, now, why, sizeof(why));
+	rc = cbot(a)->session_id[0] != '\0' ? bot_cmd_resume(cbot(a), now, why, sizeof(why))
+	    : bot_cmd_reconnect(cbot(a), now, why, sizeof(why));
 	if (rc < 0)
-		LOGF(&a->bot.log, LOG_WARN, "cluster", "shard %d: %s", a->bot.cfg.shard_id, why);
+		LOGF(app_log(a), LOG_WARN, "cluster", "shard %d: %s", cbot(a)->cfg.shard_id, why);
 	app_kick(a);
 }
 
@@ -177,9 +185,9 @@ lease_ours(struct app *a)
 
 	if (a->cluster_lease_lost) {
 		a->cluster_lease_lost = false;
-		LOGF(&a->bot.log, LOG_WARN, "cluster", "shard %d is ours again: taking it up",
-		    a->bot.cfg.shard_id);
-		if (cluster_session_get(a->cluster, a->bot.cfg.shard_id, session_again, a, err,
+		LOGF(app_log(a), LOG_WARN, "cluster", "shard %d is ours again: taking it up",
+		    cbot(a)->cfg.shard_id);
+		if (cluster_session_get(a->cluster, cbot(a)->cfg.shard_id, session_again, a, err,
 		    sizeof(err)) < 0)
 			session_again(a, NULL, err);
 		return;
@@ -187,8 +195,8 @@ lease_ours(struct app *a)
 	if (a->cluster_started)
 		return;
 	/* A shard that moved here resumes the session its last owner left. */
-	if (a->bot.session_id[0] == '\0' &&
-	    cluster_session_get(a->cluster, a->bot.cfg.shard_id, session_got, a, err,
+	if (cbot(a)->session_id[0] == '\0' &&
+	    cluster_session_get(a->cluster, cbot(a)->cfg.shard_id, session_got, a, err,
 	    sizeof(err)) == 0)
 		return;
 	start_bot(a);
@@ -212,10 +220,10 @@ on_lease(void *ud, const struct cluster_lease *l)
 	/* Never two live connections for one shard (invariant 1), also
 	 * across processes: whoever holds the lease keeps it. */
 	a->cluster_lease_lost = true;
-	LOGF(&a->bot.log, LOG_ERROR, "cluster", "shard %d now belongs to %s: stopping it here",
+	LOGF(app_log(a), LOG_ERROR, "cluster", "shard %d now belongs to %s: stopping it here",
 	    l->shard, l->holder);
-	if (bot_cmd_stop(&a->bot, app_now(a), err, sizeof(err)) < 0)
-		LOGF(&a->bot.log, LOG_DEBUG, "cluster", "stop: %s", err);
+	if (bot_cmd_stop(cbot(a), app_now(a), err, sizeof(err)) < 0)
+		LOGF(app_log(a), LOG_DEBUG, "cluster", "stop: %s", err);
 	app_kick(a);
 }
 
@@ -223,14 +231,14 @@ bool
 app_cluster_begin(struct app *a)
 {
 	char err[160];
-	int shard = a->bot.cfg.shard_id;
+	int shard = cbot(a)->cfg.shard_id;
 
 	if (a->cluster == NULL)
 		return false;
-	LOGF(&a->bot.log, LOG_INFO, "cluster", "claiming shard %d as %s", shard,
+	LOGF(app_log(a), LOG_INFO, "cluster", "claiming shard %d as %s", shard,
 	    cluster_owner(a->cluster));
 	if (cluster_claim(a->cluster, &shard, 1, err, sizeof(err)) < 0) {
-		LOGF(&a->bot.log, LOG_ERROR, "cluster", "%s", err);
+		LOGF(app_log(a), LOG_ERROR, "cluster", "%s", err);
 		return false;
 	}
 	return true;
@@ -244,7 +252,7 @@ released(void *ud, const char *err)
 	struct app *a = ud;
 
 	if (err != NULL)
-		LOGF(&a->bot.log, LOG_INFO, "cluster", "leases not released (%s): they lapse in "
+		LOGF(app_log(a), LOG_INFO, "cluster", "leases not released (%s): they lapse in "
 		    "%lld s", err, (long long)(a->cfg.cluster_lease_ms / MS_PER_S));
 	a->cluster_release = 2;
 	a->loop.busy = true;
@@ -345,7 +353,7 @@ app_cluster_http_done(struct app *a, int status, const struct rlq_headers *h)
 {
 	if (a->cluster == NULL || status != 429 || h == NULL || !h->global)
 		return;
-	LOGF(&a->bot.log, LOG_WARN, "cluster", "a global 429: pausing REST cluster-wide for "
+	LOGF(app_log(a), LOG_WARN, "cluster", "a global 429: pausing REST cluster-wide for "
 	    "%.3f s", h->retry_after_s);
 	cluster_rest_pause(a->cluster, (int64_t)(h->retry_after_s * 1000.0) + 1);
 }
@@ -359,11 +367,11 @@ app_cluster_turn(struct app *a)
 
 	if (a->cluster == NULL || !a->cluster_started)
 		return;
-	snprintf(state, sizeof(state), "%s", bot_state_name(a->bot.state));
+	snprintf(state, sizeof(state), "%s", bot_state_name(cbot(a)->state));
 	if (strcmp(state, a->cluster_published) == 0)
 		return;
 	snprintf(a->cluster_published, sizeof(a->cluster_published), "%s", state);
-	cluster_publish(a->cluster, a->bot.cfg.shard_id, state);
+	cluster_publish(a->cluster, cbot(a)->cfg.shard_id, state);
 }
 
 /* ---- the console's report ---- */
@@ -543,7 +551,7 @@ on_epoch(void *ud, const char *epoch)
 
 	if (text == NULL || statefile_write_as(a->cfg.state_dir, EPOCH_FILE, text, strlen(text),
 	    err, sizeof(err)) < 0)
-		LOGF(&a->bot.log, LOG_WARN, "cluster", "the store's epoch is not kept: %s",
+		LOGF(app_log(a), LOG_WARN, "cluster", "the store's epoch is not kept: %s",
 		    text == NULL ? "out of memory" : err);
 	free(text);
 	json_decref(j);
@@ -559,7 +567,7 @@ static int
 local_used(void *ud)
 {
 	struct app *a = ud;
-	const struct budget *b = &a->bot.budget;
+	const struct budget *b = cbot(a)->budget;
 	int used = budget_used(b, app_now(a));
 	int d_used = b->discord_known ? b->d_total - b->d_remaining + b->d_used_since : 0;
 
@@ -574,6 +582,11 @@ app_cluster_new(struct app *a, char *err, size_t errlen)
 
 	if (a->cfg.cluster[0] == '\0')
 		return 0;
+	if (a->nshards != 1) {
+		snprintf(err, errlen, "cluster with %d shards in one process (shards, shard_ids): "
+		    "not supported yet; give each process one shard (shard_ids = N)", a->nshards);
+		return -1;
+	}
 	memset(&cc, 0, sizeof(cc));
 	memset(&h, 0, sizeof(h));
 	if (redis_url_parse(a->cfg.cluster, &cc.redis.url, err, errlen) < 0)
@@ -596,14 +609,14 @@ app_cluster_new(struct app *a, char *err, size_t errlen)
 	h.on_lease = on_lease;
 	h.on_renewed = on_renewed;
 	h.on_epoch = on_epoch;
-	a->cluster = cluster_new(&a->loop, &a->bot.log, &cc, &h, err, errlen);
+	a->cluster = cluster_new(&a->loop, app_log(a), &cc, &h, err, errlen);
 	explicit_bzero(cc.redis.password, sizeof(cc.redis.password));
 	explicit_bzero(a->cfg.redis_password, sizeof(a->cfg.redis_password));
 	if (a->cluster == NULL)
 		return -1;
 	if (app_add_metrics(a, cluster_metrics, a->cluster) < 0)
-		LOGF(&a->bot.log, LOG_WARN, "cluster", "no room for the cluster's metrics");
-	LOGF(&a->bot.log, LOG_INFO, "cluster", "cluster %s on %s", cc.name, a->cfg.cluster);
+		LOGF(app_log(a), LOG_WARN, "cluster", "no room for the cluster's metrics");
+	LOGF(app_log(a), LOG_INFO, "cluster", "cluster %s on %s", cc.name, a->cfg.cluster);
 	return 0;
 }
 

@@ -47,12 +47,12 @@ app_ctl_start(struct app *a)
 		snprintf(a->ctl_path, sizeof(a->ctl_path), "%s", a->cfg.ctl_socket);
 	else if (ctlsock_default_path(a->cfg.state_dir, name, a->ctl_path, sizeof(a->ctl_path),
 	    err, sizeof(err)) < 0) {
-		LOGF(&a->bot.log, LOG_WARN, "ctl", "no control socket: %s", err);
+		LOGF(app_log(a), LOG_WARN, "ctl", "no control socket: %s", err);
 		return;
 	}
-	a->ctl = ctlsock_new(&a->loop, &a->bot.log, a->ctl_path, run_command, a, err, sizeof(err));
+	a->ctl = ctlsock_new(&a->loop, app_log(a), a->ctl_path, run_command, a, err, sizeof(err));
 	if (a->ctl == NULL)
-		LOGF(&a->bot.log, LOG_WARN, "ctl", "no control socket: %s", err);
+		LOGF(app_log(a), LOG_WARN, "ctl", "no control socket: %s", err);
 	else
-		LOGF(&a->bot.log, LOG_INFO, "ctl", "control socket %s (vigil ctl)", a->ctl_path);
+		LOGF(app_log(a), LOG_INFO, "ctl", "control socket %s (vigil ctl)", a->ctl_path);
 }

@@ -30,7 +30,7 @@ healthz(struct app *a, struct httpd_reply *r)
 	struct vtime now = loop_now();
 
 	json_reply(r, 200, json_pack("{s:s,s:s,s:s,s:f,s:I}", "status", "ok",
-	    "state", bot_state_name(a->bot.state), "phase", bot_phase_name(a->bot.phase),
+	    "state", bot_state_name(app_worst(a)->state), "phase", bot_phase_name(app_worst(a)->phase),
 	    "uptime_seconds", (double)(now.mono_ms - a->start_mono) / 1000.0,
 	    "loop_lag_ms", (json_int_t)a->loop.lag_ms));
 }
@@ -42,7 +42,7 @@ readyz(struct app *a, struct httpd_reply *r)
 	bool ready = app_ready(a, why, sizeof(why));
 
 	json_reply(r, ready ? 200 : 503, json_pack("{s:b,s:s,s:s}", "ready", ready,
-	    "state", bot_state_name(a->bot.state), "reason", why));
+	    "state", bot_state_name(app_worst(a)->state), "reason", why));
 }
 
 static void
@@ -80,10 +80,10 @@ app_http_start(struct app *a, char *err, size_t errlen)
 	if (a->http == NULL)
 		return -1;
 	if (!httpd_is_loopback(addr))
-		LOGF(&a->bot.log, LOG_WARN, "http", "listening on %s:%d, beyond this machine: "
+		LOGF(app_log(a), LOG_WARN, "http", "listening on %s:%d, beyond this machine: "
 		    "/healthz, /readyz and /metrics are readable by anyone who reaches it", addr,
 		    httpd_port(a->http));
-	LOGF(&a->bot.log, LOG_INFO, "http", "serving /healthz /readyz /metrics on http://%s:%d",
+	LOGF(app_log(a), LOG_INFO, "http", "serving /healthz /readyz /metrics on http://%s:%d",
 	    addr, httpd_port(a->http));
 	return 0;
 }

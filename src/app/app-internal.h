@@ -34,9 +34,32 @@ struct app_http_wait {
 	size_t body_len;
 };
 
+/* One shard: its session machine. */
+struct app_shard {
+	struct bot bot;
+	bool ready;                     /* bot_init_shard succeeded */
+};
+
+/* One gateway transport carries every shard's connection (its buffers are
+ * the loop's, not a shard's): a transport conn id is the shard's index in
+ * the top bits and the shard's own conn id below (docs/design.md
+ * "Shards"). FLEET_SHARDS_MAX is 1 << (32 - APP_CONN_BITS). */
+#define APP_CONN_BITS 20
+#define APP_CONN_MASK ((1u << APP_CONN_BITS) - 1)
+_Static_assert(FLEET_SHARDS_MAX <= (1u << (32 - APP_CONN_BITS)), "shard index bits");
+
+static inline uint32_t
+app_gw_conn(int shard_index, uint32_t conn)
+{
+	return ((uint32_t)shard_index << APP_CONN_BITS) | (conn & APP_CONN_MASK);
+}
+
 struct app {
 	struct app_config cfg;
-	struct bot bot;
+	struct fleet fleet;
+	bool fleet_ready;
+	struct app_shard *shards;       /* nshards, in shard order */
+	int nshards;
 	struct loop loop;
 	struct gateway *gw;
 	struct rest *rest;
@@ -75,7 +98,7 @@ struct app {
 	char label[128];
 	bool has_sim, loopback;
 	bool draining, quitting, done;
-	bool bot_ready, loop_ready;
+	bool loop_ready;
 	int status;
 	int64_t ui_deadline, quit_started, quit_deadline, logout_deadline;
 	int64_t start_mono, start_wall_ms;      /* for uptime, process_start_time_seconds */
@@ -104,6 +127,8 @@ int64_t app_scripts_deadline(const struct app *a);
 
 /* app.c */
 void app_persist(struct app *a);
+/* The loop's time, stamped on the log for lines the app writes itself. */
+struct logring *app_log(struct app *a);
 void app_flush_logs(struct app *a);
 /* app-cluster.c: the app's side of the cluster (docs/cluster.md). Each does
  * nothing without `cluster`. */
@@ -126,6 +151,10 @@ void app_cluster_http_done(struct app *a, int status, const struct rlq_headers *
 bool app_cluster_released(struct app *a);
 /* Once per loop turn: publishes the shard's state when it changed. */
 void app_cluster_turn(struct app *a);
+/* app-shards.c: the fleet and this process's shards from the config (shards,
+ * shard_ids; `auto` asks GET /gateway/bot). 0, or -1 with a message naming
+ * the key at fault. */
+int app_make_shards(struct app *a, char *err, size_t errlen);
 /* app-setup.c: SIGUSR1 reopens log_file (logrotate without copytruncate). */
 void app_reopen_log(struct app *a);
 /* app-setup.c: asks the peer's control API whether it is vigil's emulator. */

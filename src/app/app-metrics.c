@@ -18,40 +18,66 @@ family(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One line per shard of this process (the `shard` label). */
 static void
-gateway(FILE *f, struct app *a, const struct bot_snapshot *v, int64_t now_mono)
+gateway(FILE *f, struct app *a, int64_t now_mono)
 {
-	int sh = v->shard_id;
+	uint64_t gaps = 0, zombies = 0;
+	int n = app_shards(a);
 
 	family(f, "vigil_gateway_state", "gauge", "1 for the shard's current gateway state.");
-	for (int s = 0; s < BOT_STATES; s++)
-		fprintf(f, "vigil_gateway_state{shard=\"%d\",state=\"%s\"} %d\n", sh,
-		    bot_state_name((enum bot_state)s), v->state == (enum bot_state)s);
+	for (int i = 0; i < n; i++)
+		for (int s = 0; s < BOT_STATES; s++)
+			fprintf(f, "vigil_gateway_state{shard=\"%d\",state=\"%s\"} %d\n",
+			    app_shard(a, i)->cfg.shard_id, bot_state_name((enum bot_state)s),
+			    app_shard(a, i)->state == (enum bot_state)s);
+	/* One timeline: the shard's with one shard, the worst shard's with
+	 * more (shard="all"). */
 	family(f, "vigil_state_seconds_total", "counter", "Seconds spent in each gateway state.");
-	for (int s = 0; s < BOT_STATES; s++)
-		fprintf(f, "vigil_state_seconds_total{shard=\"%d\",state=\"%s\"} %.3f\n", sh,
-		    bot_state_name((enum bot_state)s),
-		    metrics_state_seconds(&a->metrics, (enum bot_state)s, now_mono));
+	for (int s = 0; s < BOT_STATES; s++) {
+		if (n == 1)
+			fprintf(f, "vigil_state_seconds_total{shard=\"%d\",state=\"%s\"} %.3f\n",
+			    app_shard(a, 0)->cfg.shard_id, bot_state_name((enum bot_state)s),
+			    metrics_state_seconds(&a->metrics, (enum bot_state)s, now_mono));
+		else
+			fprintf(f, "vigil_state_seconds_total{shard=\"all\",state=\"%s\"} %.3f\n",
+			    bot_state_name((enum bot_state)s),
+			    metrics_state_seconds(&a->metrics, (enum bot_state)s, now_mono));
+	}
 	family(f, "vigil_gateway_events_total", "counter", "Gateway dispatches received.");
-	fprintf(f, "vigil_gateway_events_total{shard=\"%d\"} %llu\n", sh,
-	    (unsigned long long)v->stats.events);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "vigil_gateway_events_total{shard=\"%d\"} %llu\n",
+		    app_shard(a, i)->cfg.shard_id, (unsigned long long)app_shard(a, i)->stats.events);
+	for (int i = 0; i < n; i++) {
+		gaps += app_shard(a, i)->stats.seq_gaps;
+		zombies += app_shard(a, i)->stats.zombies;
+	}
 	family(f, "vigil_gateway_seq_gaps_total", "counter", "Dispatch sequence numbers skipped.");
-	fprintf(f, "vigil_gateway_seq_gaps_total %llu\n", (unsigned long long)v->stats.seq_gaps);
+	fprintf(f, "vigil_gateway_seq_gaps_total %llu\n", (unsigned long long)gaps);
 	family(f, "vigil_heartbeat_rtt_seconds", "gauge",
 	    "Last heartbeat round trip (NaN until the first ACK).");
-	if (v->rtt_ms >= 0)
-		fprintf(f, "vigil_heartbeat_rtt_seconds{shard=\"%d\"} %.3f\n", sh,
-		    (double)v->rtt_ms / 1000.0);
-	else
-		fprintf(f, "vigil_heartbeat_rtt_seconds{shard=\"%d\"} NaN\n", sh);
+	for (int i = 0; i < n; i++) {
+		const struct bot *b = app_shard(a, i);
+
+		if (b->hb.last_rtt_ms >= 0)
+			fprintf(f, "vigil_heartbeat_rtt_seconds{shard=\"%d\"} %.3f\n", b->cfg.shard_id,
+			    (double)b->hb.last_rtt_ms / 1000.0);
+		else
+			fprintf(f, "vigil_heartbeat_rtt_seconds{shard=\"%d\"} NaN\n", b->cfg.shard_id);
+	}
 	family(f, "vigil_reconnects_total", "counter",
 	    "RESUMEs sent, and IDENTIFYs after the first.");
-	fprintf(f, "vigil_reconnects_total{shard=\"%d\",kind=\"resume\"} %llu\n", sh,
-	    (unsigned long long)v->stats.resumes_sent);
-	fprintf(f, "vigil_reconnects_total{shard=\"%d\",kind=\"identify\"} %llu\n", sh,
-	    (unsigned long long)(v->stats.identifies > 0 ? v->stats.identifies - 1 : 0));
+	for (int i = 0; i < n; i++) {
+		const struct bot *b = app_shard(a, i);
+
+		fprintf(f, "vigil_reconnects_total{shard=\"%d\",kind=\"resume\"} %llu\n",
+		    b->cfg.shard_id, (unsigned long long)b->stats.resumes_sent);
+		fprintf(f, "vigil_reconnects_total{shard=\"%d\",kind=\"identify\"} %llu\n",
+		    b->cfg.shard_id,
+		    (unsigned long long)(b->stats.identifies > 0 ? b->stats.identifies - 1 : 0));
+	}
 	family(f, "vigil_zombies_total", "counter", "Connections dropped for a missed heartbeat ACK.");
-	fprintf(f, "vigil_zombies_total %llu\n", (unsigned long long)v->stats.zombies);
+	fprintf(f, "vigil_zombies_total %llu\n", (unsigned long long)zombies);
 }
 
 static void
@@ -207,12 +233,12 @@ app_metrics_text(struct app *a, size_t *len)
 		free(v);
 		return NULL;
 	}
-	bot_snapshot(&a->bot, now, v);
-	metrics_state(&a->metrics, a->bot.state, now.mono_ms);
-	gateway(f, a, v, now.mono_ms);
+	bot_snapshot(app_worst(a), now, v);
+	metrics_state(&a->metrics, app_worst(a)->state, now.mono_ms);
+	gateway(f, a, now.mono_ms);
 	sessions(f, v);
 	rest(f, &a->metrics, v);
-	cache_and_log(f, v, &a->bot.log);
+	cache_and_log(f, v, app_log(a));
 	alerts(f, a);
 	scripts(f, a);
 	for (int i = 0; i < a->nproviders; i++)

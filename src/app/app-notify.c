@@ -17,14 +17,14 @@ app_notify_start(struct app *a)
 	char err[160];
 
 	if (sdnotify_open(&a->notify, err, sizeof(err)) < 0) {
-		LOGF(&a->bot.log, LOG_WARN, "systemd", "%s", err);
+		LOGF(app_log(a), LOG_WARN, "systemd", "%s", err);
 		return;
 	}
 	if (!sdnotify_active(&a->notify))
 		return;
 	if (a->notify.watchdog_ms > 0)
 		a->watchdog_next = loop_now().mono_ms;
-	LOGF(&a->bot.log, LOG_INFO, "systemd", "notify socket set%s", a->notify.watchdog_ms > 0 ?
+	LOGF(app_log(a), LOG_INFO, "systemd", "notify socket set%s", a->notify.watchdog_ms > 0 ?
 	    ", watchdog on" : "");
 }
 
@@ -32,7 +32,7 @@ static void
 notify(struct app *a, const char *msg)
 {
 	if (sdnotify_send(&a->notify, msg) < 0)
-		LOGF(&a->bot.log, LOG_DEBUG, "systemd", "notify: %s", strerror(errno));
+		LOGF(app_log(a), LOG_DEBUG, "systemd", "notify: %s", strerror(errno));
 }
 
 /* The summary systemctl status shows. */
@@ -43,7 +43,7 @@ summary(struct app *a, char *buf, size_t len)
 
 	if (app_ready(a, why, sizeof(why)))
 		snprintf(buf, len, "Connected to %s as %s", a->label,
-		    a->bot.user[0] != '\0' ? a->bot.user : "?");
+		    app_worst(a)->user[0] != '\0' ? app_worst(a)->user : "?");
 	else
 		snprintf(buf, len, "%s", why);
 }
@@ -56,7 +56,7 @@ app_notify_turn(struct app *a, struct vtime now)
 
 	if (!sdnotify_active(&a->notify))
 		return;
-	ready_now = !a->notify_ready && a->bot.state == BOT_CONNECTED;
+	ready_now = !a->notify_ready && app_worst(a)->state == BOT_CONNECTED;
 	summary(a, status, sizeof(status));
 	if (ready_now || strcmp(status, a->notify_status) != 0) {
 		snprintf(msg, sizeof(msg), "%sSTATUS=%s", ready_now ? "READY=1\n" : "", status);

@@ -75,7 +75,7 @@ store_read(void *ud, const char *name)
 
 	store_file(file, sizeof(file), name);
 	if (statefile_read_as(a->cfg.state_dir, file, &text, &len, err, sizeof(err)) < 0)
-		LOGF(&a->bot.log, LOG_ERROR, name, "store: %s", err);
+		LOGF(app_log(a), LOG_ERROR, name, "store: %s", err);
 	return text;
 }
 
@@ -108,7 +108,7 @@ app_scripts_start(struct app *a, char *err, size_t errlen)
 	char path[SCRIPT_PATH_MAX];
 
 	a->store_at = VTIME_NEVER;
-	a->scripts = script_host_new(&a->bot, &a->cfg.script, &drv, err, errlen);
+	a->scripts = script_host_new(app_bot(a), &a->cfg.script, &drv, err, errlen);
 	if (a->scripts == NULL)
 		return -1;
 	for (int i = 0; i < a->cfg.nbots; i++) {
@@ -118,7 +118,7 @@ app_scripts_start(struct app *a, char *err, size_t errlen)
 	if (a->cfg.nbots > 0 || a->cfg.no_bots)
 		return 0;
 	if (!find_default(path, sizeof(path))) {
-		LOGF(&a->bot.log, LOG_WARN, "bot", "no bot configured and the shipped %s is not "
+		LOGF(app_log(a), LOG_WARN, "bot", "no bot configured and the shipped %s is not "
 		    "found (%s/bots): running without one", DEFAULT_BOT, VIGIL_DATADIR);
 		return 0;
 	}
@@ -144,7 +144,7 @@ app_scripts_persist(struct app *a, bool now)
 		store_file(file, sizeof(file), name);
 		if (statefile_write_as(a->cfg.state_dir, file, json, strlen(json), err,
 		    sizeof(err)) < 0)
-			LOGF(&a->bot.log, LOG_ERROR, name, "store: %s", err);
+			LOGF(app_log(a), LOG_ERROR, name, "store: %s", err);
 		free(json);
 	}
 	a->store_at = VTIME_NEVER;

@@ -35,10 +35,14 @@ static void
 on_timer(void *ud)
 {
 	struct app *a = ud;
+	struct vtime now = loop_now();
 
-	bot_tick(&a->bot, loop_now());
+	for (int i = 0; i < a->nshards; i++) {
+		if (bot_next_deadline(&a->shards[i].bot, now) <= now.mono_ms)
+			bot_tick(&a->shards[i].bot, now);
+	}
 	if (a->scripts != NULL)
-		script_host_tick(a->scripts, loop_now());
+		script_host_tick(a->scripts, now);
 	app_kick(a);
 }
 
@@ -47,9 +51,9 @@ reload_on_hangup(struct app *a)
 {
 	char err[SCRIPT_ERR_MAX + 64];
 
-	LOGF(&a->bot.log, LOG_INFO, "app", "SIGHUP: reloading the bots");
+	LOGF(app_log(a), LOG_INFO, "app", "SIGHUP: reloading the bots");
 	if (app_reload_bots(a, err, sizeof(err)) < 0)
-		LOGF(&a->bot.log, LOG_ERROR, "app", "SIGHUP: %s", err);
+		LOGF(app_log(a), LOG_ERROR, "app", "SIGHUP: %s", err);
 }
 
 static void
@@ -76,11 +80,11 @@ on_signal(void *ud, const struct signalfd_siginfo *si)
 		app_reopen_log(a);
 		return;
 	}
-	LOGF(&a->bot.log, LOG_INFO, "app", "%s received", strsignal(sig));
+	LOGF(app_log(a), LOG_INFO, "app", "%s received", strsignal(sig));
 	/* A second request, not the echo of the first (timeout(1) signals
 	 * the child and then its group): stop waiting for the close. */
 	if (a->quitting && loop_now().mono_ms - a->quit_started >= 500) {
-		LOGF(&a->bot.log, LOG_WARN, "app", "quitting now, without waiting for the close");
+		LOGF(app_log(a), LOG_WARN, "app", "quitting now, without waiting for the close");
 		a->done = true;
 		return;
 	}
@@ -105,30 +109,55 @@ on_input_closed(void *ud)
 		a->ui.on_input_closed(a->ui.ud);
 }
 
+/* The shard a transport conn id belongs to, and the shard's own id for it
+ * (app_gw_conn): its current conn when the low bits match, else an id the
+ * shard ignores as old. NULL when no shard has that index. */
+static struct bot *
+shard_of(struct app *a, uint32_t gwconn, uint32_t *conn)
+{
+	uint32_t idx = gwconn >> APP_CONN_BITS, low = gwconn & APP_CONN_MASK;
+	struct bot *b;
+
+	if (idx >= (uint32_t)a->nshards)
+		return NULL;
+	b = &a->shards[idx].bot;
+	*conn = (b->conn & APP_CONN_MASK) == low ? b->conn : low;
+	return b;
+}
+
 static void
-gw_opened(void *ud, uint32_t conn)
+gw_opened(void *ud, uint32_t gwconn)
 {
 	struct app *a = ud;
+	uint32_t conn;
+	struct bot *b = shard_of(a, gwconn, &conn);
 
-	bot_on_open(&a->bot, loop_now(), conn);
+	if (b != NULL)
+		bot_on_open(b, loop_now(), conn);
 	app_kick(a);
 }
 
 static void
-gw_frame(void *ud, uint32_t conn, const char *buf, size_t len)
+gw_frame(void *ud, uint32_t gwconn, const char *buf, size_t len)
 {
 	struct app *a = ud;
+	uint32_t conn;
+	struct bot *b = shard_of(a, gwconn, &conn);
 
-	bot_on_frame(&a->bot, loop_now(), conn, buf, len);
+	if (b != NULL)
+		bot_on_frame(b, loop_now(), conn, buf, len);
 	app_kick(a);
 }
 
 static void
-gw_closed(void *ud, uint32_t conn, int code, const char *reason)
+gw_closed(void *ud, uint32_t gwconn, int code, const char *reason)
 {
 	struct app *a = ud;
+	uint32_t conn;
+	struct bot *b = shard_of(a, gwconn, &conn);
 
-	bot_on_close(&a->bot, loop_now(), conn, code, reason);
+	if (b != NULL)
+		bot_on_close(b, loop_now(), conn, code, reason);
 	app_kick(a);
 }
 
@@ -145,7 +174,7 @@ rest_done(void *ud, uint64_t id, int status, const struct rlq_headers *h, const 
 	}
 	app_cluster_http_done(a, status, h);
 	metrics_rest_done(&a->metrics, id, status, h->scope[0] != '\0' ? h->scope : NULL);
-	bot_on_http(&a->bot, loop_now(), id, status, h, body, len, err);
+	fleet_on_http(&a->fleet, loop_now(), id, status, h, body, len, err);
 	app_kick(a);
 }
 
@@ -206,7 +235,7 @@ probe_done(void *ud, int status, const char *body, size_t len)
 	a->has_sim = status == 200;
 	if (a->has_sim) {
 		snprintf(a->label, sizeof(a->label), "emulator %s", a->root + strlen("http://"));
-		LOGF(&a->bot.log, LOG_INFO, "app", "%s answers the emulator's control API", a->root);
+		LOGF(app_log(a), LOG_INFO, "app", "%s answers the emulator's control API", a->root);
 	}
 }
 
@@ -220,7 +249,7 @@ app_probe_sim(struct app *a)
 		return;
 	snprintf(url, sizeof(url), "%s/_ctl/settings", a->root);
 	if (rest_ctl(a->rest, "GET", url, NULL, probe_done, a, err, sizeof(err)) < 0)
-		LOGF(&a->bot.log, LOG_DEBUG, "app", "emulator probe: %s", err);
+		LOGF(app_log(a), LOG_DEBUG, "app", "emulator probe: %s", err);
 }
 
 /* --- construction --- */
@@ -266,15 +295,20 @@ load_state(struct app *a)
 	int rc = statefile_read(a->cfg.state_dir, &text, &len, err, sizeof(err));
 
 	if (rc == 0) {
-		LOGF(&a->bot.log, LOG_INFO, "state", "no state file in %s: a first start", a->cfg.state_dir);
+		LOGF(app_log(a), LOG_INFO, "state", "no state file in %s: a first start", a->cfg.state_dir);
 		return;
 	}
-	if (rc > 0 && bot_load_state(&a->bot, text, len, now, err, sizeof(err)) == 0) {
+	if (rc > 0 && fleet_load_state(&a->fleet, a->cfg.bot.budget_assume_on_corrupt, text, len,
+	    now, err, sizeof(err)) == 0) {
+		bool forgot = false;
+
 		free(text);
 		/* The built-in emulator died with the last run, and its sessions
 		 * with it: resuming would only wait out the resume window. */
-		if (a->sim != NULL && bot_forget_session(&a->bot))
-			LOGF(&a->bot.log, LOG_INFO, "state",
+		for (int i = 0; a->sim != NULL && i < a->nshards; i++)
+			forgot = bot_forget_session(&a->shards[i].bot) || forgot;
+		if (forgot)
+			LOGF(app_log(a), LOG_INFO, "state",
 			    "the built-in emulator starts fresh: the saved session cannot be resumed");
 		return;
 	}
@@ -282,11 +316,12 @@ load_state(struct app *a)
 	/* Corrupt or unreadable: keep it for a human, never silently reset. */
 	if (statefile_set_aside(a->cfg.state_dir, (long long)(now.wall_ms / 1000), moved,
 	    sizeof(moved), err, sizeof(err)) == 0)
-		LOGF(&a->bot.log, LOG_ERROR, "state", "state file was unreadable; kept as %s", moved);
+		LOGF(app_log(a), LOG_ERROR, "state", "state file was unreadable; kept as %s", moved);
 	else
-		LOGF(&a->bot.log, LOG_ERROR, "state", "%s", err);
+		LOGF(app_log(a), LOG_ERROR, "state", "%s", err);
 	if (rc < 0)
-		bot_load_state(&a->bot, "", 0, now, err, sizeof(err));
+		fleet_load_state(&a->fleet, a->cfg.bot.budget_assume_on_corrupt, "", 0, now, err,
+		    sizeof(err));
 	app_persist(a);
 }
 
@@ -300,19 +335,19 @@ app_reopen_log(struct app *a)
 	FILE *f;
 
 	if (a->logf == NULL) {
-		LOGF(&a->bot.log, LOG_INFO, "app", "SIGUSR1: no log_file to reopen");
+		LOGF(app_log(a), LOG_INFO, "app", "SIGUSR1: no log_file to reopen");
 		return;
 	}
-	logsink_flush(&a->file, &a->bot.log);
+	logsink_flush(&a->file, app_log(a));
 	f = fopen(a->cfg.log_file, "ae");
 	if (f == NULL) {
-		LOGF(&a->bot.log, LOG_ERROR, "app", "SIGUSR1: cannot reopen %s: %s; still writing "
+		LOGF(app_log(a), LOG_ERROR, "app", "SIGUSR1: cannot reopen %s: %s; still writing "
 		    "the old file", a->cfg.log_file, strerror(errno));
 		return;
 	}
 	fclose(a->logf);
 	a->logf = a->file.f = f;
-	LOGF(&a->bot.log, LOG_INFO, "app", "SIGUSR1: log file %s reopened", a->cfg.log_file);
+	LOGF(app_log(a), LOG_INFO, "app", "SIGUSR1: log file %s reopened", a->cfg.log_file);
 }
 
 static int
@@ -337,7 +372,7 @@ start_parts(struct app *a, char *err, size_t errlen)
 	struct gw_options go = { a->cfg.ws_idle_ping_s, a->cfg.ws_idle_hangup_s, a->cfg.ca_file };
 	char api[APP_URL_MAX];
 
-	if (loop_init(&a->loop, gateway_protocol(), &a->bot.log, &lh, err, errlen) < 0)
+	if (loop_init(&a->loop, gateway_protocol(), app_log(a), &lh, err, errlen) < 0)
 		return -1;
 	a->loop_ready = true;
 	snprintf(api, sizeof(api), "%s", a->cfg.api_base);
@@ -351,13 +386,14 @@ start_parts(struct app *a, char *err, size_t errlen)
 		return -1;
 	if (a->sim != NULL)
 		snprintf(a->label, sizeof(a->label), "emulator %s", a->root + strlen("http://"));
-	a->gw = gateway_new(&a->loop, &a->bot.log, &ge, &go);
-	a->rest = rest_new(&a->loop, &a->bot.log, a->api, a->cfg.bot.token, rest_done, a, err, errlen);
-	if (a->gw == NULL || a->rest == NULL) {
-		if (a->gw == NULL)
-			snprintf(err, errlen, "out of memory");
+	a->gw = gateway_new(&a->loop, app_log(a), &ge, &go);
+	if (a->gw == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	a->rest = rest_new(&a->loop, app_log(a), a->api, a->cfg.bot.token, rest_done, a, err, errlen);
+	if (a->rest == NULL)
+		return -1;
 	rest_set_ca_file(a->rest, a->cfg.ca_file);
 	return app_cluster_new(a, err, errlen);
 }
@@ -384,18 +420,16 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 	if (a->cfg.headless)
 		logsink_init(&a->out, stdout, a->cfg.log_json, a->cfg.stdout_level);
 	if (statefile_mkdir(a->cfg.state_dir, err, errlen) < 0 ||
-	    bot_init(&a->bot, &a->cfg.bot, loop_now(), err, errlen) < 0) {
-		curl_global_cleanup();
-		free(a);
+	    app_make_shards(a, err, errlen) < 0) {
+		app_free(a);
 		return NULL;
 	}
-	a->bot_ready = true;
 	if (a->cfg.redis_password[0] != '\0')
-		logring_set_secret_slot(&a->bot.log, LOG_SECRET_REDIS, a->cfg.redis_password);
-	metrics_init(&a->metrics, a->bot.state, loop_now().mono_ms);
+		logring_set_secret_slot(&a->fleet.log, LOG_SECRET_REDIS, a->cfg.redis_password);
+	metrics_init(&a->metrics, app_worst(a)->state, loop_now().mono_ms);
 	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0)
 		goto fail;
-	LOGF(&a->bot.log, LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
+	LOGF(app_log(a), LOG_INFO, "app", "vigil %s: REST %s, state in %s", VIGIL_VERSION, a->api,
 	    a->cfg.state_dir);
 	/* After the banner: the log opens with what vigil is and where. */
 	if (app_scripts_start(a, err, errlen) < 0)
@@ -430,8 +464,13 @@ app_free(struct app *a)
 	embed_stop(a->sim);
 	if (a->loop_ready)
 		loop_free(&a->loop);
-	if (a->bot_ready)
-		bot_free(&a->bot);
+	for (int i = 0; i < a->nshards; i++) {
+		if (a->shards[i].ready)
+			bot_free(&a->shards[i].bot);
+	}
+	free(a->shards);
+	if (a->fleet_ready)
+		fleet_free(&a->fleet);
 	if (a->logf != NULL)
 		fclose(a->logf);
 	sdnotify_close(&a->notify);

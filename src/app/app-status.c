@@ -12,7 +12,7 @@
 bool
 app_ready(const struct app *a, char *why, size_t whylen)
 {
-	const struct bot *b = &a->bot;
+	const struct bot *b = app_worst(a);
 
 	if (b->state == BOT_CONNECTED)
 		return true;
@@ -56,7 +56,7 @@ app_status_json(struct app *a)
 
 	if (v == NULL)
 		return NULL;
-	bot_snapshot(&a->bot, now, v);
+	bot_snapshot(app_worst(a), now, v);
 	ready = app_ready(a, why, sizeof(why));
 	o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:b,s:s,s:f,s:f,s:I,s:[i,i],s:s,s:b,s:I,s:I,s:o,s:o,s:s}",
 	    "version", VIGIL_VERSION, "pid", (json_int_t)getpid(), "endpoint", a->label,

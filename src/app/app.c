@@ -21,7 +21,55 @@ app_now(const struct app *a)
 struct bot *
 app_bot(struct app *a)
 {
-	return &a->bot;
+	return &a->shards[0].bot;
+}
+
+int
+app_shards(const struct app *a)
+{
+	return a->nshards;
+}
+
+struct bot *
+app_shard(struct app *a, int i)
+{
+	return &a->shards[i].bot;
+}
+
+struct fleet *
+app_fleet(struct app *a)
+{
+	return &a->fleet;
+}
+
+/* Worse is larger: stopped, Disconnected, Reconnecting, Resuming, Connected. */
+static int
+badness(const struct bot *b)
+{
+	static const int rank[BOT_STATES] = { [BOT_CONNECTED] = 0, [BOT_RESUMING] = 1,
+		[BOT_RECONNECTING] = 2, [BOT_DISCONNECTED] = 3 };
+
+	return b->phase == PHASE_STOPPED ? 4 : rank[b->state];
+}
+
+const struct bot *
+app_worst(const struct app *a)
+{
+	const struct bot *w = &a->shards[0].bot;
+
+	for (int i = 1; i < a->nshards; i++) {
+		if (badness(&a->shards[i].bot) > badness(w))
+			w = &a->shards[i].bot;
+	}
+	return w;
+}
+
+struct logring *
+app_log(struct app *a)
+{
+	logring_set_shard(&a->fleet.log, -1);
+	logring_set_time(&a->fleet.log, loop_now());
+	return &a->fleet.log;
 }
 
 const char *
@@ -64,7 +112,10 @@ static void
 rearm(struct app *a)
 {
 	struct vtime now = loop_now();
-	int64_t t = min64(bot_next_deadline(&a->bot, now), a->ui_deadline);
+	int64_t t = a->ui_deadline;
+
+	for (int i = 0; i < a->nshards; i++)
+		t = min64(t, bot_next_deadline(&a->shards[i].bot, now));
 
 	t = min64(t, app_scripts_deadline(a));
 	t = min64(min64(t, a->watchdog_next), app_alert_deadline(a));
@@ -78,34 +129,34 @@ void
 app_persist(struct app *a)
 {
 	struct vtime now = loop_now();
-	char *text = bot_save_state(&a->bot, now);
+	char *text = fleet_save_state(&a->fleet, now);
 	char err[PATH_MAX + 64];
 
 	if (text == NULL) {
-		LOGF(&a->bot.log, LOG_ERROR, "state", "out of memory saving the state");
+		LOGF(app_log(a), LOG_ERROR, "state", "out of memory saving the state");
 		return;
 	}
 	if (statefile_write(a->cfg.state_dir, text, strlen(text), err, sizeof(err)) < 0) {
 		a->persist_failures++;
-		LOGF(&a->bot.log, LOG_ERROR, "state", "%s", err);
+		LOGF(app_log(a), LOG_ERROR, "state", "%s", err);
 	}
 	free(text);
 }
 
 static void
-perform(struct app *a, struct action *act)
+perform(struct app *a, int idx, struct action *act)
 {
 	switch (act->kind) {
 	case ACT_OPEN:
-		gateway_open(a->gw, act->conn, act->text);
+		gateway_open(a->gw, app_gw_conn(idx, act->conn), act->text);
 		break;
 	case ACT_SEND:
-		gateway_send(a->gw, act->conn, act->payload, act->payload_len);
+		gateway_send(a->gw, app_gw_conn(idx, act->conn), act->payload, act->payload_len);
 		act->payload = NULL;
 		app_cluster_sent(a, act);
 		break;
 	case ACT_CLOSE:
-		gateway_close(a->gw, act->conn, act->close_code, act->text);
+		gateway_close(a->gw, app_gw_conn(idx, act->conn), act->close_code, act->text);
 		break;
 	case ACT_HTTP:
 		metrics_rest_start(&a->metrics, act->http_id, act->method, act->path);
@@ -138,10 +189,20 @@ app_kick(struct app *a)
 	if (a->draining)
 		return;
 	a->draining = true;
-	while (bot_next_action(&a->bot, &act))
-		perform(a, &act);
+	/* A shard's call can leave actions with another (a REST answer goes
+	 * out through the first shard, the identify queue wakes the next
+	 * shard), so every shard is drained, until none has any. */
+	for (bool more = true; more; ) {
+		more = false;
+		for (int i = 0; i < a->nshards; i++) {
+			while (bot_next_action(&a->shards[i].bot, &act)) {
+				perform(a, i, &act);
+				more = true;
+			}
+		}
+	}
 	a->draining = false;
-	metrics_state(&a->metrics, a->bot.state, loop_now().mono_ms);
+	metrics_state(&a->metrics, app_worst(a)->state, loop_now().mono_ms);
 	rearm(a);
 }
 
@@ -158,11 +219,15 @@ app_quit(struct app *a, bool logout)
 	app_notify_stopping(a);
 	a->quit_started = now.mono_ms;
 	a->quit_deadline = now.mono_ms + 2 * a->cfg.bot.close_timeout_ms + 1000;
-	rc = logout ? bot_cmd_logout(&a->bot, now, err, sizeof(err)) :
-	    bot_cmd_stop(&a->bot, now, err, sizeof(err));
-	if (rc < 0)
-		LOGF(&a->bot.log, LOG_DEBUG, "app", "quit: %s", err);
-	LOGF(&a->bot.log, LOG_INFO, "app", "quitting%s", logout ? " (logout: close 1000)" : "");
+	for (int i = 0; i < a->nshards; i++) {
+		struct bot *b = &a->shards[i].bot;
+
+		rc = logout ? bot_cmd_logout(b, now, err, sizeof(err)) :
+		    bot_cmd_stop(b, now, err, sizeof(err));
+		if (rc < 0)
+			LOGF(app_log(a), LOG_DEBUG, "app", "quit: %s", err);
+	}
+	LOGF(app_log(a), LOG_INFO, "app", "quitting%s", logout ? " (logout: close 1000)" : "");
 	app_kick(a);
 }
 
@@ -172,28 +237,54 @@ quit_done(struct app *a, struct vtime now)
 {
 	if (now.mono_ms >= a->quit_deadline)
 		return true;
-	return gateway_idle(a->gw) && !a->bot.conn_open && !a->bot.conn_pending &&
-	    app_cluster_released(a);
+	if (!gateway_idle(a->gw))
+		return false;
+	for (int i = 0; i < a->nshards; i++) {
+		const struct app_shard *sh = &a->shards[i];
+
+		if (sh->bot.conn_open || sh->bot.conn_pending)
+			return false;
+	}
+	return app_cluster_released(a);
+}
+
+static bool
+all_stopped(const struct app *a)
+{
+	for (int i = 0; i < a->nshards; i++) {
+		if (a->shards[i].bot.phase != PHASE_STOPPED)
+			return false;
+	}
+	return true;
 }
 
 /* --logout: resume the saved session, then end it with 1000. */
 static void
 logout_step(struct app *a, struct vtime now)
 {
+	bool settled = true;
+
 	if (a->quitting)
 		return;
-	if (a->bot.state == BOT_CONNECTED || a->bot.state == BOT_RECONNECTING ||
-	    a->bot.phase == PHASE_STOPPED || now.mono_ms >= a->logout_deadline)
+	for (int i = 0; i < a->nshards; i++) {
+		const struct bot *b = &a->shards[i].bot;
+
+		settled = settled && (b->state == BOT_CONNECTED || b->state == BOT_RECONNECTING ||
+		    b->phase == PHASE_STOPPED);
+	}
+	if (settled || now.mono_ms >= a->logout_deadline)
 		app_quit(a, true);
 }
 
 void
 app_flush_logs(struct app *a)
 {
+	if (!a->fleet_ready)
+		return;
 	if (a->cfg.headless)
-		logsink_flush(&a->out, &a->bot.log);
+		logsink_flush(&a->out, &a->fleet.log);
 	if (a->logf != NULL)
-		logsink_flush(&a->file, &a->bot.log);
+		logsink_flush(&a->file, &a->fleet.log);
 }
 
 /* Once per loop turn: logs out, the console draws, quitting finishes. */
@@ -214,8 +305,7 @@ turn_end(struct app *a)
 	app_cluster_turn(a);
 	if (a->cfg.logout)
 		logout_step(a, now);
-	if (!a->quitting && a->cfg.headless && a->bot.phase == PHASE_STOPPED &&
-	    !a->cluster_lease_lost) {
+	if (!a->quitting && a->cfg.headless && all_stopped(a) && !a->cluster_lease_lost) {
 		/* Nothing can restart a stopped bot without a console (but a
 		 * shard stopped for its lease restarts when the lease is back). */
 		a->status = 1;
@@ -231,9 +321,13 @@ turn_end(struct app *a)
 static bool
 logout_needed(struct app *a)
 {
-	if (!a->cfg.logout || a->bot.session_id[0] != '\0')
+	if (!a->cfg.logout)
 		return true;
-	LOGF(&a->bot.log, LOG_INFO, "app", "--logout: no saved session, nothing to end");
+	for (int i = 0; i < a->nshards; i++) {
+		if (a->shards[i].bot.session_id[0] != '\0')
+			return true;
+	}
+	LOGF(app_log(a), LOG_INFO, "app", "--logout: no saved session, nothing to end");
 	return false;
 }
 
@@ -241,11 +335,24 @@ logout_needed(struct app *a)
 static void
 log_stats(struct app *a)
 {
-	const struct bot_stats *s = &a->bot.stats;
+	struct bot_stats all = { 0 }, *s = &all;
 	struct cache_stats cs;
 
-	cache_get_stats(a->bot.cache, &cs);
-	LOGF(&a->bot.log, LOG_INFO, "app", "stats: events=%llu malformed=%llu seq_gaps=%llu "
+	for (int i = 0; i < a->nshards; i++) {
+		const struct bot_stats *t = &a->shards[i].bot.stats;
+
+		all.events += t->events;
+		all.malformed += t->malformed;
+		all.seq_gaps += t->seq_gaps;
+		all.identifies += t->identifies;
+		all.resumes_sent += t->resumes_sent;
+		all.resumed += t->resumed;
+		all.zombies += t->zombies;
+		all.rest_ok += t->rest_ok;
+		all.rest_failed += t->rest_failed;
+	}
+	cache_get_stats(a->fleet.cache, &cs);
+	LOGF(app_log(a), LOG_INFO, "app", "stats: events=%llu malformed=%llu seq_gaps=%llu "
 	    "identifies=%llu resumes=%llu resumed=%llu zombies=%llu rest_ok=%llu rest_failed=%llu "
 	    "guilds=%zu channels=%zu messages=%zu cache_wipes=%llu",
 	    (unsigned long long)s->events, (unsigned long long)s->malformed,
@@ -263,15 +370,18 @@ app_run(struct app *a)
 	char err[160];
 
 	if (loop_adopt_std(&a->loop, a->ui.on_input != NULL, err, sizeof(err)) < 0) {
-		LOGF(&a->bot.log, LOG_ERROR, "app", "%s", err);
+		LOGF(app_log(a), LOG_ERROR, "app", "%s", err);
 		app_flush_logs(a);
 		return 1;
 	}
 	app_probe_sim(a);
 	a->logout_deadline = now.mono_ms + 30 * MS_PER_S;
 	if (logout_needed(a)) {
-		if (!app_cluster_begin(a))
-			bot_start(&a->bot, now);
+		/* In shard order: the identify queue serves them so. */
+		if (!app_cluster_begin(a)) {
+			for (int i = 0; i < a->nshards; i++)
+				bot_start(&a->shards[i].bot, now);
+		}
 		app_kick(a);
 	} else {
 		a->done = true;
@@ -286,7 +396,7 @@ app_run(struct app *a)
 	app_kick(a);
 	app_persist(a);
 	log_stats(a);
-	LOGF(&a->bot.log, LOG_INFO, "app", "stopped (exit status %d)", a->status);
+	LOGF(app_log(a), LOG_INFO, "app", "stopped (exit status %d)", a->status);
 	app_flush_logs(a);
 	return a->status;
 }

@@ -18,12 +18,14 @@
 #include <stdio.h>
 
 #include "bot/bot.h"
+#include "bot/shard-set.h"
 #include "script/script-host.h"
 
 #define APP_URL_MAX 256
 
 struct app_config {
-	struct bot_config bot;
+	struct bot_config bot;          /* bot.shard_count: N, or 0 for auto (/gateway/bot's shards) */
+	char shard_ids[SHARD_SET_TEXT_MAX];     /* this process's shards of N; "" = all */
 	char api_base[APP_URL_MAX];     /* "https://discord.com/api", "http://127.0.0.1:P/api", or "" for the embedded emulator */
 	char state_dir[PATH_MAX];       /* state file, history; default $XDG_STATE_HOME/vigil */
 	char log_file[PATH_MAX];        /* "" = no log file */
@@ -105,8 +107,17 @@ int app_reload_bots(struct app *a, char *err, size_t errlen);
 /* The loop's time (monotonic and wall). */
 struct vtime app_now(const struct app *a);
 /* The core, for commands and views. After calling a bot_cmd_* or any other
- * bot function that may produce actions, call app_kick. */
+ * bot function that may produce actions, call app_kick. app_bot is the
+ * first of this process's shards. */
 struct bot *app_bot(struct app *a);
+/* This process's shards, in shard order: app_shard(a, i) for i < app_shards(a). */
+int app_shards(const struct app *a);
+struct bot *app_shard(struct app *a, int i);
+/* What the shards share. */
+struct fleet *app_fleet(struct app *a);
+/* The shard in the worst state (stopped, Disconnected, Reconnecting,
+ * Resuming, Connected): what health, alerts and systemd report. */
+const struct bot *app_worst(const struct app *a);
 void app_kick(struct app *a);
 
 /* Where vigil connects, for the status line: "emulator 127.0.0.1:8787" or

@@ -27,6 +27,15 @@ embed_start(struct lws_context *ctx, const struct app_config *cfg, char *api, si
 	if (cfg->sim_heartbeat_ms > 0)
 		sc.heartbeat_interval = cfg->sim_heartbeat_ms;
 	sc.chatter = cfg->sim_chatter_per_s;
+	/* The shards vigil runs are the ones it recommends. */
+	if (cfg->bot.shard_count > 1) {
+		sc.shards = cfg->bot.shard_count;
+		/* A demo world with a few guilds on every shard. */
+		int64_t want = sc.shards * 4 > 50 ? 50 : sc.shards * 4;
+
+		if (want > sc.guilds)
+			sc.guilds = want;
+	}
 	if (cfg->sim_seed != 0)
 		sc.seed = (int64_t)cfg->sim_seed;
 	e->srv = sim_server_start(ctx, &sc, 0, err, errlen);

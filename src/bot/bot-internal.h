@@ -23,6 +23,14 @@ void act_mark_identify(struct bot *b);
  * Takes ownership of text. 0, or -1 (refused and logged). */
 int bot_send_now(struct bot *b, struct vtime now, char *text, size_t len, bool priority);
 
+/* A REST request ended (or was failed by the queue after a 401). */
+void bot_http_done(struct bot *b, struct vtime now, const struct rlq_done *done, const char *body,
+    size_t len);
+/* Hands out what may go now: REST requests and queued gateway payloads. */
+void bot_pump(struct bot *b, struct vtime now);
+/* session.c: waiting for its turn in the identify queue. */
+bool bot_queued(const struct bot *b);
+
 /* session.c: the connection state machine. */
 void session_start(struct bot *b, struct vtime now);
 void session_opened(struct bot *b, struct vtime now);
@@ -65,5 +73,7 @@ int bot_submit(struct bot *b, struct vtime now, const char *method, const char *
 void rest_call_done(struct bot *b, struct vtime now, const struct rlq_done *done,
     const char *body, size_t len);
 void rest_calls_free(struct bot *b);
+/* The shard whose list holds the call (a TAG_CALL request's ud). */
+struct bot *rest_call_owner(const void *ud);
 
 #endif

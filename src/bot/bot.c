@@ -39,7 +39,8 @@ static void
 enter(struct bot *b, struct vtime now)
 {
 	b->now = now;
-	logring_set_time(&b->log, now);
+	logring_set_time(b->log, now);
+	logring_set_shard(b->log, b->cfg.shard_id);
 }
 
 /* Tokenize only what is read (frame.h): the core reads READY's d (and the
@@ -50,46 +51,100 @@ reads_d(void *ud, const char *t)
 {
 	struct bot *b = ud;
 
-	return strcmp(t, "READY") == 0 || cache_reads(t) || listeners_want(&b->listeners, t);
+	return strcmp(t, "READY") == 0 || cache_reads(t) || listeners_want(b->listeners, t);
+}
+
+static int
+join(struct bot *b, struct fleet *f, const struct bot_config *cfg, struct vtime now, char *err,
+    size_t errlen)
+{
+	b->cfg = *cfg;
+	b->cfg.shard_count = f->shard_count;
+	b->fleet = f;
+	b->log = &f->log;
+	b->budget = &f->budget;
+	b->listeners = &f->listeners;
+	b->cache = f->cache;
+	b->rest = f->rest;
+	b->state = BOT_DISCONNECTED;
+	b->phase = PHASE_IDLE;
+	b->deadline = VTIME_NEVER;
+	b->persist_at = VTIME_NEVER;
+	if (b->own_fleet) {
+		b->rng = &f->rng;
+	} else {
+		rng_seed(&b->own_rng, cfg->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(cfg->shard_id + 1)));
+		b->rng = &b->own_rng;
+	}
+	enter(b, now);
+	delay_default(&b->formula);
+	if (cfg->formula[0] != '\0' && delay_compile(&b->formula, cfg->formula, err, errlen) < 0)
+		return -1;
+	b->projection = delay_attempts_within(&b->formula, BOT_PROJECTION_S);
+	hb_init(&b->hb);
+	sendlimit_reset(&b->sendlimit, 0);
+	frame_decoder_init(&b->decoder);
+	frame_decoder_want(&b->decoder, reads_d, b);
+	if (f->nbots == f->capbots) {
+		snprintf(err, errlen, "more shards than the fleet was made for (%d)", f->capbots);
+		return -1;
+	}
+	f->bots[f->nbots++] = b;
+	return 0;
+}
+
+int
+bot_init_shard(struct bot *b, struct fleet *f, const struct bot_config *cfg, struct vtime now,
+    char *err, size_t errlen)
+{
+	memset(b, 0, sizeof(*b));
+	if (join(b, f, cfg, now, err, errlen) == 0)
+		return 0;
+	bot_free(b);
+	return -1;
 }
 
 int
 bot_init(struct bot *b, const struct bot_config *cfg, struct vtime now, char *err, size_t errlen)
 {
+	struct fleet *f = calloc(1, sizeof(*f));
+
 	memset(b, 0, sizeof(*b));
-	b->cfg = *cfg;
-	b->state = BOT_DISCONNECTED;
-	b->phase = PHASE_IDLE;
-	b->deadline = VTIME_NEVER;
-	b->persist_at = VTIME_NEVER;
-	rng_seed(&b->rng, cfg->seed);
-	if (logring_init(&b->log, cfg->log_capacity) < 0) {
-		snprintf(err, errlen, "out of memory for the log ring");
+	if (f == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	b->log.capture = cfg->log_capture;
-	logring_set_secret(&b->log, cfg->token);
-	enter(b, now);
-	delay_default(&b->formula);
-	if (cfg->formula[0] != '\0' && delay_compile(&b->formula, cfg->formula, err, errlen) < 0)
-		goto fail;
-	b->projection = delay_attempts_within(&b->formula, BOT_PROJECTION_S);
-	budget_init(&b->budget, cfg->budget_limit, cfg->budget_reserve);
-	hb_init(&b->hb);
-	sendlimit_reset(&b->sendlimit, 0);
-	listeners_init(&b->listeners);
-	frame_decoder_init(&b->decoder);
-	frame_decoder_want(&b->decoder, reads_d, b);
-	b->cache = cache_new(&cfg->cache);
-	b->rest = rlq_new(&b->rng, &b->log);
-	if (b->cache == NULL || b->rest == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
+	if (fleet_init(f, cfg, 1, now, err, errlen) < 0) {
+		free(f);
+		return -1;
 	}
-	return 0;
-fail:
+	b->own_fleet = true;
+	b->fleet = f;
+	if (join(b, f, cfg, now, err, errlen) == 0)
+		return 0;
 	bot_free(b);
 	return -1;
+}
+
+static void
+leave(struct bot *b)
+{
+	struct fleet *f = b->fleet;
+
+	if (f == NULL)
+		return;
+	identq_leave(&f->idq, b->cfg.shard_id);
+	for (int i = 0; i < f->nbots; i++) {
+		if (f->bots[i] == b) {
+			memmove(&f->bots[i], &f->bots[i + 1], (size_t)(f->nbots - i - 1) * sizeof(*f->bots));
+			f->nbots--;
+			break;
+		}
+	}
+	if (b->own_fleet) {
+		fleet_free(f);
+		free(f);
+	}
 }
 
 void
@@ -102,11 +157,9 @@ bot_free(struct bot *b)
 	free(b->actions);
 	for (int i = 0; i < b->sendq_count; i++)
 		free(b->sendq[(b->sendq_head + i) % BOT_SEND_QUEUE].text);
-	rlq_free(b->rest);
 	rest_calls_free(b);
-	cache_free(b->cache);
 	frame_decoder_free(&b->decoder);
-	logring_free(&b->log);
+	leave(b);
 	memset(b->cfg.token, 0, sizeof(b->cfg.token));
 	memset(b, 0, sizeof(*b));
 }
@@ -142,7 +195,7 @@ push(struct bot *b, enum action_kind kind)
 	struct action *a;
 
 	if (!reserve(b)) {
-		LOGF(&b->log, LOG_ERROR, "bot", "out of memory: action %d lost", (int)kind);
+		LOGF(b->log, LOG_ERROR, "bot", "out of memory: action %d lost", (int)kind);
 		return NULL;
 	}
 	a = &b->actions[(b->act_head + b->act_count++) % b->act_cap];
@@ -191,6 +244,8 @@ void
 act_persist(struct bot *b)
 {
 	b->persist_at = VTIME_NEVER;
+	b->fleet->persist_due = VTIME_NEVER;
+	b->fleet->persisted_wall = b->now.wall_ms;
 	for (size_t i = 0; i < b->act_count; i++) {
 		if (b->actions[(b->act_head + i) % b->act_cap].kind == ACT_PERSIST)
 			return;
@@ -214,7 +269,7 @@ void
 act_mark_identify(struct bot *b)
 {
 	struct action *a;
-	int mc = b->budget.d_max_concurrency > 0 ? b->budget.d_max_concurrency : 1;
+	int mc = b->budget->d_max_concurrency > 0 ? b->budget->d_max_concurrency : 1;
 
 	if (b->act_count == 0)
 		return;
@@ -273,12 +328,12 @@ int
 bot_send_now(struct bot *b, struct vtime now, char *text, size_t len, bool priority)
 {
 	if (text == NULL) {
-		LOGF(&b->log, LOG_ERROR, "gateway", "out of memory building a payload");
+		LOGF(b->log, LOG_ERROR, "gateway", "out of memory building a payload");
 		return -1;
 	}
 	if (len > GATEWAY_PAYLOAD_MAX || !b->conn_open ||
 	    sendlimit_next(&b->sendlimit, now, priority) > now.mono_ms) {
-		LOGF(&b->log, LOG_ERROR, "gateway", "payload refused (%zu bytes, %s)", len,
+		LOGF(b->log, LOG_ERROR, "gateway", "payload refused (%zu bytes, %s)", len,
 		    len > GATEWAY_PAYLOAD_MAX ? "over 4096" :
 		    !b->conn_open ? "not connected" : "send limit reached");
 		b->stats.sends_refused++;
@@ -291,9 +346,8 @@ bot_send_now(struct bot *b, struct vtime now, char *text, size_t len, bool prior
 	return 0;
 }
 
-/* Hands out what may go now: REST requests and queued gateway payloads. */
-static void
-pump(struct bot *b, struct vtime now)
+void
+bot_pump(struct bot *b, struct vtime now)
 {
 	struct rlq_send s;
 
@@ -321,7 +375,7 @@ bot_start(struct bot *b, struct vtime now)
 {
 	enter(b, now);
 	session_start(b, now);
-	pump(b, now);
+	bot_pump(b, now);
 }
 
 void
@@ -331,7 +385,7 @@ bot_on_open(struct bot *b, struct vtime now, uint32_t conn)
 	if (conn != b->conn)
 		return;
 	session_opened(b, now);
-	pump(b, now);
+	bot_pump(b, now);
 }
 
 void
@@ -339,11 +393,11 @@ bot_on_close(struct bot *b, struct vtime now, uint32_t conn, int code, const cha
 {
 	enter(b, now);
 	if (conn != b->conn) {
-		LOGF(&b->log, LOG_DEBUG, "gateway", "close of old connection %u ignored", conn);
+		LOGF(b->log, LOG_DEBUG, "gateway", "close of old connection %u ignored", conn);
 		return;
 	}
 	session_closed(b, now, code, reason);
-	pump(b, now);
+	bot_pump(b, now);
 }
 
 /* A bounded, printable excerpt of a bad frame for the log. */
@@ -364,14 +418,18 @@ track_seq(struct bot *b, struct vtime now, int64_t s)
 		return;
 	if (b->seq > 0 && s != b->seq + 1) {
 		b->stats.seq_gaps++;
-		LOGF(&b->log, LOG_WARN, "gateway", "sequence gap: %lld after %lld",
+		LOGF(b->log, LOG_WARN, "gateway", "sequence gap: %lld after %lld",
 		    (long long)s, (long long)b->seq);
 	}
 	b->seq = s;
 	/* The seq is persisted at most once a second: a crash then costs a
 	 * few duplicate events on resume, never a gap. */
-	if (b->persist_at == VTIME_NEVER)
+	/* One save holds every shard: a busy fleet saves once a second, not
+	 * once a second a shard. */
+	if (b->persist_at == VTIME_NEVER && b->fleet->persist_due == VTIME_NEVER) {
 		b->persist_at = now.mono_ms + MS_PER_S;
+		b->fleet->persist_due = b->persist_at;
+	}
 }
 
 void
@@ -383,24 +441,30 @@ bot_on_frame(struct bot *b, struct vtime now, uint32_t conn, const char *buf, si
 	if (conn != b->conn || !b->conn_open || b->phase == PHASE_CLOSING)
 		return;
 	b->stats.frames++;
-	if (frame_decode(&b->frame, &b->decoder, buf, len, err, sizeof(err)) < 0) {
+	if (frame_decode(&b->fleet->frame, &b->decoder, buf, len, err, sizeof(err)) < 0) {
 		b->stats.malformed++;
 		excerpt(buf, len, ex, sizeof(ex));
-		LOGF(&b->log, LOG_WARN, "gateway", "malformed frame (%s, %zu bytes): %s", err, len, ex);
+		LOGF(b->log, LOG_WARN, "gateway", "malformed frame (%s, %zu bytes): %s", err, len, ex);
 		return;
 	}
 	b->last_seen_wall = now.wall_ms;
-	if (b->frame.has_s && b->frame.op == 0)
-		track_seq(b, now, b->frame.s);
-	session_frame(b, now, &b->frame);
-	pump(b, now);
+	if (b->fleet->frame.has_s && b->fleet->frame.op == 0)
+		track_seq(b, now, b->fleet->frame.s);
+	/* A quiet session (heartbeats only) still proves it lives: saved a
+	 * few times per resume window, a kill -9 restart can resume it. One
+	 * save holds every shard, so the fleet saves once for all of them, at
+	 * a wake-up it has anyway. */
+	if (now.wall_ms - b->fleet->persisted_wall > b->cfg.resume_window_ms / 3)
+		act_persist(b);
+	session_frame(b, now, &b->fleet->frame);
+	bot_pump(b, now);
 }
 
-/* A REST request ended (or was failed by the queue after a 401). */
-static void
-http_done(struct bot *b, struct vtime now, const struct rlq_done *done, const char *body,
+void
+bot_http_done(struct bot *b, struct vtime now, const struct rlq_done *done, const char *body,
     size_t len)
 {
+	enter(b, now);
 	if (done->outcome == RLQ_RETRY)
 		return;
 	if (done->outcome == RLQ_DONE_OK)
@@ -412,7 +476,7 @@ http_done(struct bot *b, struct vtime now, const struct rlq_done *done, const ch
 		return;
 	}
 	if (done->outcome == RLQ_DONE_FAILED)
-		LOGF(&b->log, LOG_WARN, "rest", "request %llu failed after %d attempts: %s",
+		LOGF(b->log, LOG_WARN, "rest", "request %llu failed after %d attempts: %s",
 		    (unsigned long long)done->id, done->attempts, done->why);
 	if (done->tag == TAG_CALL)
 		rest_call_done(b, now, done, body, len);
@@ -422,14 +486,7 @@ void
 bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
     const struct rlq_headers *h, const char *body, size_t len, const char *err)
 {
-	struct rlq_done done;
-
-	enter(b, now);
-	rlq_complete(b->rest, now, http_id, status, h, body, len, err, &done);
-	http_done(b, now, &done, body, len);
-	while (rlq_reap(b->rest, &done))
-		http_done(b, now, &done, NULL, 0);
-	pump(b, now);
+	fleet_on_http(b->fleet, now, http_id, status, h, body, len, err);
 }
 
 void
@@ -437,7 +494,7 @@ bot_on_permit(struct bot *b, struct vtime now, uint64_t permit_id, const struct 
 {
 	enter(b, now);
 	permit_answer(b, now, permit_id, p);
-	pump(b, now);
+	bot_pump(b, now);
 }
 
 void
@@ -447,7 +504,7 @@ bot_tick(struct bot *b, struct vtime now)
 	session_tick(b, now);
 	if (now.mono_ms >= b->persist_at)
 		act_persist(b);
-	pump(b, now);
+	bot_pump(b, now);
 }
 
 static int64_t
@@ -475,7 +532,7 @@ bot_cmd_resume(struct bot *b, struct vtime now, char *err, size_t errlen)
 
 	enter(b, now);
 	rc = session_cmd_resume(b, now, err, errlen);
-	pump(b, now);
+	bot_pump(b, now);
 	return rc;
 }
 
@@ -486,7 +543,7 @@ bot_cmd_reconnect(struct bot *b, struct vtime now, char *err, size_t errlen)
 
 	enter(b, now);
 	rc = session_cmd_reconnect(b, now, err, errlen);
-	pump(b, now);
+	bot_pump(b, now);
 	return rc;
 }
 
@@ -509,7 +566,7 @@ bot_set_formula(struct bot *b, const struct delay_formula *f)
 {
 	b->formula = *f;
 	b->projection = delay_attempts_within(&b->formula, BOT_PROJECTION_S);
-	LOGF(&b->log, LOG_INFO, "delay", "delay formula is now %s%s%s", f->text,
+	LOGF(b->log, LOG_INFO, "delay", "delay formula is now %s%s%s", f->text,
 	    f->preset[0] ? " (preset " : "", f->preset[0] ? f->preset : "");
 	return 0;
 }
@@ -519,7 +576,7 @@ bot_cache_flush(struct bot *b, struct vtime now)
 {
 	enter(b, now);
 	cache_flush(b->cache);
-	LOGF(&b->log, LOG_INFO, "cache", "cache flushed by the operator");
+	LOGF(b->log, LOG_INFO, "cache", "cache flushed by the operator");
 }
 
 int
@@ -529,7 +586,7 @@ bot_submit(struct bot *b, struct vtime now, const char *method, const char *path
 	enter(b, now);
 	if (rlq_submit(b->rest, now, method, path, body, tag, ud, 0, err, errlen) == 0)
 		return -1;
-	pump(b, now);
+	bot_pump(b, now);
 	return 0;
 }
 
@@ -564,6 +621,6 @@ bot_gateway_send(struct bot *b, struct vtime now, const char *json, char *err, s
 	}
 	q->len = len;
 	b->sendq_count++;
-	pump(b, now);
+	bot_pump(b, now);
 	return 0;
 }

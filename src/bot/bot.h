@@ -27,6 +27,7 @@
 #include "bot/budget.h"
 #include "bot/cache.h"
 #include "bot/delay.h"
+#include "bot/fleet.h"
 #include "bot/frame.h"
 #include "bot/heartbeat.h"
 #include "bot/listeners.h"
@@ -62,6 +63,7 @@ enum bot_wait {
 	WAIT_BUDGET,            /* no session start left (or only the reserve) */
 	WAIT_SPACING,           /* identify concurrency: 5 s per bucket */
 	WAIT_CLUSTER,           /* the cluster store cannot answer: no IDENTIFY without it */
+	WAIT_QUEUE,             /* the identify queue: another shard of the key goes first */
 };
 
 /* Client close codes. 4900 keeps the session resumable (JDA and Concord use
@@ -218,21 +220,26 @@ struct bot_send {                       /* a queued non-priority gateway payload
 struct bot {
 	struct bot_config cfg;
 	struct vtime now;               /* the time of the call being handled */
-	struct rng rng;
-	struct logring log;
+	/* A lone shard draws from the fleet's generator (as the REST queue
+	 * does), so one shard replays exactly as before shards; each shard of
+	 * a larger fleet has its own. */
+	struct rng *rng, own_rng;
+	/* What the shards share (fleet.h); the pointers below point into it. */
+	struct fleet *fleet;
+	bool own_fleet;                 /* made by bot_init for a lone shard */
+	struct logring *log;
 	struct delay_formula formula;
 	/* delay_attempts_within(formula, 24 h), kept from bot_set_formula: a
 	 * formula under 1 s costs 86,400 evaluations, too many per redraw. */
 	int projection;
-	struct budget budget;
+	struct budget *budget;
 	struct heartbeat hb;
 	struct sendlimit sendlimit;
-	struct listeners listeners;
+	struct listeners *listeners;
 	struct cache *cache;
 	struct rlq_queue *rest;
 	struct rest_call *calls;        /* bot_rest_call's callbacks waiting (rest-call.c) */
 	struct frame_decoder decoder;
-	struct frame frame;             /* the frame being handled (big: kept here, not on the stack) */
 
 	/* session state (session.c) */
 	enum bot_state state;
@@ -243,6 +250,7 @@ struct bot {
 	int64_t wait_total_ms;
 	int failures;                   /* failed attempts since the last READY/RESUMED */
 	bool resume_plan;               /* the current or next attempt resumes */
+	bool reconnect_queued;          /* `reconnect` waits, connected, for its turn in the identify queue */
 	struct bot_next next;           /* what to do once PHASE_CLOSING ends */
 	int close_escalations;          /* PHASE_CLOSING deadlines passed */
 	char identify_reason[BUDGET_REASON_MAX];
@@ -285,9 +293,14 @@ struct bot {
 
 void bot_config_defaults(struct bot_config *cfg);
 
-/* 0, or -1 with a message (bad formula, out of memory). */
+/* One shard alone, with a fleet of its own. 0, or -1 with a message (bad
+ * formula, out of memory). */
 int bot_init(struct bot *b, const struct bot_config *cfg, struct vtime now, char *err, size_t errlen);
-/* Frees everything; undrained actions are released. */
+/* One shard of a fleet (cfg.shard_id; the fleet's shard_count). */
+int bot_init_shard(struct bot *b, struct fleet *f, const struct bot_config *cfg, struct vtime now,
+    char *err, size_t errlen);
+/* Frees everything (and the fleet when bot_init made it); undrained
+ * actions are released. */
 void bot_free(struct bot *b);
 
 /* Restores the budget and the resumable session from a state file's text.
@@ -317,7 +330,9 @@ void bot_on_open(struct bot *b, struct vtime now, uint32_t conn);
 void bot_on_close(struct bot *b, struct vtime now, uint32_t conn, int code, const char *reason);
 /* One complete text message from the gateway (after any decompression). */
 void bot_on_frame(struct bot *b, struct vtime now, uint32_t conn, const char *buf, size_t len);
-/* A REST response: status 0 means a transport error (err says why). */
+/* A REST response: status 0 means a transport error (err says why). Any
+ * shard of the fleet may be given it: the answer goes to the shard that
+ * asked (fleet_on_http). */
 void bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
     const struct rlq_headers *h, const char *body, size_t len, const char *err);
 /* The cluster's answer to ACT_PERMIT permit_id (answers to older requests

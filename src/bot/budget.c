@@ -104,8 +104,8 @@ append(struct budget *b, struct vtime now, const char *reason)
 	b->count++;
 }
 
-static int
-bucket(const struct budget *b, int shard_id)
+int
+budget_max_concurrency(const struct budget *b)
 {
 	int mc = b->discord_known ? b->d_max_concurrency : 1;
 
@@ -113,6 +113,14 @@ bucket(const struct budget *b, int shard_id)
 		mc = 1;
 	if (mc > BUDGET_MAX_CONCURRENCY)
 		mc = BUDGET_MAX_CONCURRENCY;
+	return mc;
+}
+
+static int
+bucket(const struct budget *b, int shard_id)
+{
+	int mc = budget_max_concurrency(b);
+
 	return shard_id < 0 ? 0 : shard_id % mc;
 }
 
@@ -213,7 +221,7 @@ spacing_wait(const struct budget *b, struct vtime now, int shard_id)
 
 	if (last == 0)
 		return 0;
-	wait = last + BUDGET_SPACING_MS - now.mono_ms;
+	wait = last + BUDGET_SPACING_MS + BUDGET_SPACING_MARGIN_MS - now.mono_ms;
 	return wait > 0 ? wait : 0;
 }
 

@@ -32,6 +32,10 @@
 #define BUDGET_MAX_STARTS       8192
 #define BUDGET_WINDOW_MS        MS_PER_DAY
 #define BUDGET_SPACING_MS       (5 * MS_PER_S)
+/* Kept on top of the 5 s: two IDENTIFYs sent 5 s apart can arrive closer
+ * when the first was slower on the way, and Discord counts arrivals (seen
+ * as op 9 with 16 shards on one key). */
+#define BUDGET_SPACING_MARGIN_MS 250
 #define BUDGET_MAX_CONCURRENCY  16
 #define BUDGET_REASON_MAX       40
 
@@ -69,6 +73,8 @@ void budget_record(struct budget *b, struct vtime now, int shard_id, const char 
 void budget_update_discord(struct budget *b, struct vtime now, int total, int remaining,
     int64_t reset_after_ms, int max_concurrency);
 
+/* Discord's max_concurrency when known, else 1: the number of identify keys. */
+int budget_max_concurrency(const struct budget *b);
 /* Session starts counted by vigil in the 24 h before now. */
 int budget_used(const struct budget *b, struct vtime now);
 /* The effective limit: min(limit, Discord's total when known). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "bot/cache-internal.h"
+#include "bot/fleet.h"
 
 static const char *const kind_names[CACHE_KINDS] = {
 	"guilds", "channels", "users", "members", "messages",
@@ -153,4 +154,78 @@ const char *
 cache_kind_name(enum cache_kind k)
 {
 	return (unsigned)k < CACHE_KINDS ? kind_names[k] : "?";
+}
+
+/* What a shard's wipe matches: its guilds and what hangs off them. */
+struct shard_match {
+	const struct cache *c;
+	int shard, count;
+};
+
+static bool
+guild_on(const struct shard_match *m, uint64_t guild_id)
+{
+	return fleet_guild_shard(guild_id, m->count) == m->shard;
+}
+
+static bool
+match_guild(const void *rec, void *arg)
+{
+	return guild_on(arg, ((const struct cache_guild *)rec)->id);
+}
+
+static bool
+match_channel(const void *rec, void *arg)
+{
+	const struct cache_channel *ch = rec;
+
+	/* A DM channel has no guild; Discord sends DMs to shard 0. */
+	return guild_on(arg, ch->guild_id);
+}
+
+static bool
+match_member(const void *rec, void *arg)
+{
+	return guild_on(arg, ((const struct cache_member *)rec)->guild_id);
+}
+
+static bool
+match_message(const void *rec, void *arg)
+{
+	const struct shard_match *m = arg;
+	const struct cache_channel *ch = cache_table_get(&m->c->t[CACHE_CHANNEL],
+	    ((const struct cache_message *)rec)->channel_id, 0);
+
+	return ch != NULL ? guild_on(m, ch->guild_id) : m->shard == 0;
+}
+
+void
+cache_wipe_shard(struct cache *c, int shard_id, int shard_count)
+{
+	struct shard_match m = { c, shard_id, shard_count };
+
+	if (shard_count <= 1) {
+		cache_wipe(c);
+		return;
+	}
+	/* Messages first: they find their guild through their channel. */
+	cache_table_del_if(&c->t[CACHE_MESSAGE], match_message, &m);
+	cache_table_del_if(&c->t[CACHE_MEMBER], match_member, &m);
+	cache_table_del_if(&c->t[CACHE_CHANNEL], match_channel, &m);
+	cache_table_del_if(&c->t[CACHE_GUILD], match_guild, &m);
+	c->wipes++;
+}
+
+size_t
+cache_shard_guilds(const struct cache *c, int shard_id, int shard_count)
+{
+	const struct cache_table *t = &c->t[CACHE_GUILD];
+	struct shard_match m = { c, shard_id, shard_count };
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->cap; i++) {
+		if (t->node[i].live && match_guild(t->rec + i * t->elem, &m))
+			n++;
+	}
+	return n;
 }

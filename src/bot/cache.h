@@ -62,6 +62,13 @@ int cache_apply(struct cache *c, const struct frame *f);
 bool cache_reads(const char *t);
 /* Empties everything for a new session; counted in stats.wipes. */
 void cache_wipe(struct cache *c);
+/* A new session of one shard of shard_count: empties that shard's guilds
+ * ((guild_id >> 22) % shard_count), their channels, members and messages,
+ * and leaves the other shards' alone (users are shared and stay). With one
+ * shard, cache_wipe. Counted in stats.wipes. */
+void cache_wipe_shard(struct cache *c, int shard_id, int shard_count);
+/* Guilds held for one shard of shard_count. */
+size_t cache_shard_guilds(const struct cache *c, int shard_id, int shard_count);
 /* Empties everything at the operator's request; counted in stats.flushes. */
 void cache_flush(struct cache *c);
 

@@ -36,6 +36,7 @@ struct event {
 	const char *name;              /* dispatch `t`, or one of EVENT_* above */
 	const struct frame *frame;     /* dispatches: the frame; NULL for lifecycle events */
 	const char *detail;            /* lifecycle events: the reason, else NULL */
+	int shard;                     /* the shard it came from */
 	json_t *full;                  /* lazily built by event_json; owned by the event */
 	bool full_failed;
 };

@@ -34,6 +34,7 @@ logring_init(struct logring *r, size_t cap)
 	r->cap = cap;
 	r->next_seq = 1;
 	r->cleared_before = 1;
+	r->shard = -1;
 	/* Debug lines are opt-in (the console's `log level debug`): a filtered
 	 * LOGF costs one comparison. */
 	r->capture = LOG_INFO;
@@ -182,18 +183,23 @@ add_v(struct logring *r, enum log_level level, int from, int to,
 {
 	char raw[LOG_FORMAT_MAX], clean[LOG_FORMAT_MAX];
 	struct log_entry *e;
-	size_t n;
+	size_t n, pre = 0;
 	int rc;
 
 	if (r->cap == 0)
 		return;                /* not initialised, or freed */
 	if ((unsigned)level >= LOG_LEVEL_COUNT)
 		level = LOG_ERROR;
-	rc = vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* With more than one shard every line a shard writes names it
+	 * (docs/design.md "Shards"); one shard keeps its lines as they were. */
+	if (r->tag_shards && r->shard >= 0)
+		pre = (size_t)snprintf(raw, sizeof(raw), "shard %d: ", r->shard);
+	rc = vsnprintf(raw + pre, sizeof(raw) - pre, fmt, ap);
 	if (rc < 0) {
 		rc = 0;
-		raw[0] = '\0';
+		raw[pre] = '\0';
 	}
+	rc += (int)pre;
 	n = (size_t)rc < sizeof(raw) ? (size_t)rc : utf8_trim(raw, sizeof(raw) - 1);
 	/* Each secret in turn; raw and clean swap roles. */
 	n = redact(r->secret[LOG_SECRET_TOKEN], r->secret_len[LOG_SECRET_TOKEN], raw, n,
@@ -211,10 +217,17 @@ add_v(struct logring *r, enum log_level level, int from, int to,
 	e->level = level;
 	e->from = (int8_t)from;
 	e->to = (int8_t)to;
+	e->shard = (int16_t)(r->tag_shards ? r->shard : -1);
 	copy_source(e->source, source);
 	memcpy(e->text, clean, n);
 	e->text[n] = '\0';
 	r->by_level[level]++;
+}
+
+void
+logring_set_shard(struct logring *r, int shard)
+{
+	r->shard = shard;
 }
 
 void

@@ -37,6 +37,7 @@ struct log_entry {
 	int64_t wall_ms;
 	enum log_level level;
 	int8_t from, to;               /* enum bot_state of a transition line, else -1 */
+	int16_t shard;                 /* the shard that wrote it when several run, else -1 */
 	char source[LOG_SOURCE_MAX];   /* "session", "rest", "lws", "cmd", ... */
 	char text[LOG_TEXT_MAX];       /* NUL-terminated, truncated to fit */
 };
@@ -50,6 +51,8 @@ struct logring {
 	enum log_level capture;        /* entries below this level are not recorded */
 	uint64_t by_level[LOG_LEVEL_COUNT];
 	struct vtime now;              /* stamped on each entry; set by the owner */
+	int shard;                     /* the shard writing now, -1 none; set by the owner */
+	bool tag_shards;               /* several shards: lines name theirs */
 	/* The secrets to redact: the bot token, the cluster's Redis password. */
 	char secret[LOG_SECRETS][LOG_SECRET_MAX];
 	size_t secret_len[LOG_SECRETS];
@@ -61,6 +64,9 @@ int logring_init(struct logring *r, size_t cap);
 void logring_free(struct logring *r);
 /* The time stamped on entries added from now on. */
 void logring_set_time(struct logring *r, struct vtime now);
+/* The shard that writes the next lines (-1: none); named in each line when
+ * tag_shards is set. */
+void logring_set_shard(struct logring *r, int shard);
 /* Registers a secret to redact in slot LOG_SECRET_TOKEN or
  * LOG_SECRET_REDIS; NULL or "" clears it. Secrets shorter than 6 bytes are
  * refused (-1). */

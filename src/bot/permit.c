@@ -17,7 +17,7 @@
 void
 permit_then_open(struct bot *b, struct vtime now)
 {
-	int mc = b->budget.d_max_concurrency > 0 ? b->budget.d_max_concurrency : 1;
+	int mc = b->budget->d_max_concurrency > 0 ? b->budget->d_max_concurrency : 1;
 
 	if (!b->cfg.cluster_permits) {
 		session_open_for_identify(b, now);
@@ -25,7 +25,7 @@ permit_then_open(struct bot *b, struct vtime now)
 	}
 	if (b->permit_local_once) {
 		b->permit_local_once = false;
-		LOGF(&b->log, LOG_WARN, "cluster", "identifying without the cluster's permit "
+		LOGF(b->log, LOG_WARN, "cluster", "identifying without the cluster's permit "
 		    "(reconnect -f --local): this start is not in the shared count");
 		session_open_for_identify(b, now);
 		return;
@@ -45,7 +45,7 @@ unreachable(struct bot *b, struct vtime now, const char *why)
 
 	if (!b->cluster_unreachable) {
 		b->cluster_unreachable = true;
-		LOGF(&b->log, LOG_WARN, "cluster", "cluster store unreachable (%s): no IDENTIFY "
+		LOGF(b->log, LOG_WARN, "cluster", "cluster store unreachable (%s): no IDENTIFY "
 		    "without the shared budget; asking again every %lld s (resumes go on; "
 		    "`reconnect -f --local` overrides)", why, (long long)(ms / MS_PER_S));
 		act_alert(b, "cluster store unreachable: waiting to identify");
@@ -66,20 +66,20 @@ permit_answer(struct bot *b, struct vtime now, uint64_t permit_id, const struct 
 		return;
 	if (p->status != BOT_PERMIT_UNREACHABLE && b->cluster_unreachable) {
 		b->cluster_unreachable = false;
-		LOGF(&b->log, LOG_INFO, "cluster", "cluster store answers again");
+		LOGF(b->log, LOG_INFO, "cluster", "cluster store answers again");
 	}
 	switch (p->status) {
 	case BOT_PERMIT_GRANTED:
-		LOGF(&b->log, LOG_INFO, "cluster", "identify permit granted (%s)", p->why);
+		LOGF(b->log, LOG_INFO, "cluster", "identify permit granted (%s)", p->why);
 		session_open_for_identify(b, now);
 		break;
 	case BOT_PERMIT_KEY_HELD:
-		LOGF(&b->log, LOG_INFO, "cluster", "identify queue: %s; waiting %lld ms", p->why,
+		LOGF(b->log, LOG_INFO, "cluster", "identify queue: %s; waiting %lld ms", p->why,
 		    (long long)p->wait_ms);
 		session_wait(b, now, WAIT_SPACING, p->wait_ms > 0 ? p->wait_ms : 1);
 		break;
 	case BOT_PERMIT_BUDGET:
-		LOGF(&b->log, LOG_WARN, "budget", "no session start left cluster-wide (%s): "
+		LOGF(b->log, LOG_WARN, "budget", "no session start left cluster-wide (%s): "
 		    "waiting %lld s for a free slot", p->why, (long long)(p->wait_ms / MS_PER_S));
 		session_wait(b, now, WAIT_BUDGET, p->wait_ms > 0 ? p->wait_ms : MS_PER_S);
 		break;

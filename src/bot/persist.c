@@ -1,6 +1,8 @@
 /*
  * The state file's content: the session-start budget and the resumable
- * session, as JSON. No I/O here; src/net writes it atomically (temp file,
+ * session of each shard, as JSON. One shard of one writes version 1, as
+ * before shards; more write version 2, with the shard count and a session
+ * per shard id ("shards": {"0": {...}, "5": null}). Both are read. No I/O here; src/net writes it atomically (temp file,
  * fsync, rename) whenever the core asks with ACT_PERSIST.
  *
  * Loading is strict: anything unexpected is an error with a message, never a
@@ -14,6 +16,7 @@
 #include "bot/bot-internal.h"
 
 #define STATE_VERSION 1
+#define STATE_VERSION_SHARDS 2
 
 static json_t *
 session_to_json(const struct bot *b)
@@ -24,17 +27,45 @@ session_to_json(const struct bot *b)
 	    "resume_url", b->resume_url, "last_seen_wall_ms", (json_int_t)b->last_seen_wall);
 }
 
+static json_t *
+shards_to_json(const struct fleet *f)
+{
+	json_t *o = json_object();
+	char key[16];
+
+	for (int i = 0; o != NULL && i < f->nbots; i++) {
+		snprintf(key, sizeof(key), "%d", f->bots[i]->cfg.shard_id);
+		json_object_set_new(o, key, session_to_json(f->bots[i]));
+	}
+	return o;
+}
+
+char *
+fleet_save_state(const struct fleet *f, struct vtime now)
+{
+	json_t *root;
+	char *text;
+
+	if (f->shard_count == 1 && f->nbots == 1)
+		root = json_pack("{s:i, s:I, s:o, s:o}", "vigil_state", STATE_VERSION,
+		    "saved_wall_ms", (json_int_t)now.wall_ms,
+		    "budget", budget_to_json(&f->budget),
+		    "session", session_to_json(f->bots[0]));
+	else
+		root = json_pack("{s:i, s:I, s:o, s:i, s:o}", "vigil_state", STATE_VERSION_SHARDS,
+		    "saved_wall_ms", (json_int_t)now.wall_ms,
+		    "budget", budget_to_json(&f->budget),
+		    "shard_count", f->shard_count,
+		    "shards", shards_to_json(f));
+	text = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
+	json_decref(root);
+	return text;
+}
+
 char *
 bot_save_state(const struct bot *b, struct vtime now)
 {
-	json_t *root = json_pack("{s:i, s:I, s:o, s:o}", "vigil_state", STATE_VERSION,
-	    "saved_wall_ms", (json_int_t)now.wall_ms,
-	    "budget", budget_to_json(&b->budget),
-	    "session", session_to_json(b));
-	char *text = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
-
-	json_decref(root);
-	return text;
+	return fleet_save_state(b->fleet, now);
 }
 
 bool
@@ -62,7 +93,7 @@ bot_adopt_session(struct bot *b, struct vtime now, const char *id, int64_t seq, 
 	 * write, so it is fresh enough to try; a failed resume falls back to
 	 * a new session as always. */
 	b->last_seen_wall = now.wall_ms;
-	LOGF(&b->log, LOG_INFO, "session", "took over session %.12s... at seq %lld from the "
+	LOGF(b->log, LOG_INFO, "session", "took over session %.12s... at seq %lld from the "
 	    "cluster store", id, (long long)seq);
 	return true;
 }
@@ -111,46 +142,101 @@ session_from_json(struct bot *b, const json_t *j, char *err, size_t errlen)
 }
 
 static int
-corrupt(struct bot *b, struct vtime now, char *err, size_t errlen, const char *what)
+corrupt(struct fleet *f, int assume, struct vtime now, char *err, size_t errlen, const char *what)
 {
-	budget_assume_used(&b->budget, now, b->cfg.budget_assume_on_corrupt,
-	    "assumed: unreadable state file");
+	budget_assume_used(&f->budget, now, assume, "assumed: unreadable state file");
 	snprintf(err, errlen, "state file unreadable (%s): assuming %d session starts were used now",
-	    what, b->cfg.budget_assume_on_corrupt);
-	LOGF(&b->log, LOG_ERROR, "state", "%s", err);
+	    what, assume);
+	LOGF(&f->log, LOG_ERROR, "state", "%s", err);
 	return -1;
+}
+
+/* One shard's saved session; a bad one costs that shard a new session, not
+ * the others their resume. */
+static void
+restore_session(struct bot *b, const json_t *j)
+{
+	char why[160];
+
+	if (session_from_json(b, j, why, sizeof(why)) == 0)
+		return;
+	b->session_id[0] = '\0';
+	logring_set_shard(b->log, b->cfg.shard_id);
+	LOGF(b->log, LOG_WARN, "state", "saved session unreadable (%s): a new session will start", why);
+	logring_set_shard(b->log, -1);
+}
+
+/* Version 2: a session per shard id, kept only when the shard count is the
+ * same (a session belongs to its [shard_id, shard_count]). */
+static void
+restore_shards(struct fleet *f, const json_t *root)
+{
+	const json_t *shards = json_object_get(root, "shards");
+	json_int_t count = json_integer_value(json_object_get(root, "shard_count"));
+	char key[16];
+
+	if (count != f->shard_count) {
+		LOGF(&f->log, LOG_WARN, "state",
+		    "the saved sessions are for %lld shards, not %d: every shard starts anew",
+		    (long long)count, f->shard_count);
+		return;
+	}
+	for (int i = 0; i < f->nbots; i++) {
+		snprintf(key, sizeof(key), "%d", f->bots[i]->cfg.shard_id);
+		restore_session(f->bots[i], json_object_get(shards, key));
+	}
+}
+
+static void
+restore_single(struct fleet *f, const json_t *root)
+{
+	const json_t *j = json_object_get(root, "session");
+
+	if (f->shard_count == 1 && f->nbots == 1) {
+		restore_session(f->bots[0], j);
+		return;
+	}
+	if (!json_is_null(j) && j != NULL)
+		LOGF(&f->log, LOG_WARN, "state",
+		    "the saved session was for one shard: every shard starts anew");
+}
+
+int
+fleet_load_state(struct fleet *f, int assume, const char *text, size_t len, struct vtime now,
+    char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root;
+	json_int_t version;
+	char why[160];
+
+	logring_set_time(&f->log, now);
+	root = json_loadb(text, len, 0, &jerr);
+	if (root == NULL) {
+		snprintf(why, sizeof(why), "line %d column %d: %.100s", jerr.line, jerr.column, jerr.text);
+		return corrupt(f, assume, now, err, errlen, why);
+	}
+	version = json_integer_value(json_object_get(root, "vigil_state"));
+	if (!json_is_object(root) || (version != STATE_VERSION && version != STATE_VERSION_SHARDS)) {
+		json_decref(root);
+		return corrupt(f, assume, now, err, errlen, "not a vigil state file of version 1 or 2");
+	}
+	if (budget_from_json(&f->budget, json_object_get(root, "budget"), now, why, sizeof(why)) < 0) {
+		json_decref(root);
+		return corrupt(f, assume, now, err, errlen, why);
+	}
+	if (version == STATE_VERSION)
+		restore_single(f, root);
+	else
+		restore_shards(f, root);
+	json_decref(root);
+	return 0;
 }
 
 int
 bot_load_state(struct bot *b, const char *text, size_t len, struct vtime now, char *err,
     size_t errlen)
 {
-	json_error_t jerr;
-	json_t *root;
-	char why[160];
-	int rc;
-
-	logring_set_time(&b->log, now);
-	root = json_loadb(text, len, 0, &jerr);
-	if (root == NULL) {
-		snprintf(why, sizeof(why), "line %d column %d: %.100s", jerr.line, jerr.column, jerr.text);
-		return corrupt(b, now, err, errlen, why);
-	}
-	if (!json_is_object(root) ||
-	    json_integer_value(json_object_get(root, "vigil_state")) != STATE_VERSION) {
-		json_decref(root);
-		return corrupt(b, now, err, errlen, "not a vigil state file of version 1");
-	}
-	if (budget_from_json(&b->budget, json_object_get(root, "budget"), now, why, sizeof(why)) < 0) {
-		json_decref(root);
-		return corrupt(b, now, err, errlen, why);
-	}
-	rc = session_from_json(b, json_object_get(root, "session"), why, sizeof(why));
-	json_decref(root);
-	if (rc < 0) {
-		/* The budget is intact; only the resume is lost (one start). */
-		b->session_id[0] = '\0';
-		LOGF(&b->log, LOG_WARN, "state", "saved session unreadable (%s): a new session will start", why);
-	}
-	return 0;
+	return fleet_load_state(b->fleet, b->cfg.budget_assume_on_corrupt, text, len, now, err,
+	    errlen);
 }

@@ -12,6 +12,7 @@
 
 struct rest_call {
 	struct rest_call *prev, *next;
+	struct bot *b;                  /* whose list it is on: the answer goes there */
 	bot_rest_fn fn;                 /* NULL once cancelled */
 	void *ud;
 	const void *owner;
@@ -27,6 +28,7 @@ bot_rest_call(struct bot *b, struct vtime now, const char *method, const char *p
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	c->b = b;
 	c->fn = fn;
 	c->ud = ud;
 	c->owner = owner;
@@ -78,6 +80,12 @@ bot_rest_cancel(struct bot *b, const void *owner)
 		}
 	}
 	return n;
+}
+
+struct bot *
+rest_call_owner(const void *ud)
+{
+	return ((const struct rest_call *)ud)->b;
 }
 
 void

@@ -25,6 +25,7 @@
 #define REST_401_WHY "REST answered 401: the token is wrong or was reset"
 
 static void attempt(struct bot *b, struct vtime now);
+static void queued_reconnect(struct bot *b, struct vtime now);
 static void end_connection(struct bot *b, struct vtime now, enum policy_cause cause, int code);
 
 bool
@@ -62,7 +63,7 @@ set_state(struct bot *b, struct vtime now, enum bot_state to, const char *fmt, .
 	vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
 	va_end(ap);
 	b->counts[b->state][to]++;
-	logring_transition(&b->log, (int)b->state, (int)to, "session", "%s -> %s: %s",
+	logring_transition(b->log, (int)b->state, (int)to, "session", "%s -> %s: %s",
 	    bot_state_name(b->state), bot_state_name(to), t->reason);
 	b->state = to;
 	b->state_since = now.mono_ms;
@@ -71,14 +72,26 @@ set_state(struct bot *b, struct vtime now, enum bot_state to, const char *fmt, .
 static void
 emit_lifecycle(struct bot *b, const char *name, const char *detail)
 {
-	struct event ev = { .name = name, .detail = detail };
+	struct event ev = { .name = name, .detail = detail, .shard = b->cfg.shard_id };
 
-	listeners_emit(&b->listeners, &ev, &b->log);
+	listeners_emit(b->listeners, &ev, b->log);
+}
+
+/* The shard is off the identify path (connected, resuming, stopped, backing
+ * off): its place in the queue and its key go to the next shard. */
+static void
+leave_queue(struct bot *b, struct vtime now)
+{
+	b->reconnect_queued = false;
+	if (identq_leave(&b->fleet->idq, b->cfg.shard_id))
+		fleet_wake_queue(b->fleet, now);
 }
 
 void
 session_wait(struct bot *b, struct vtime now, enum bot_wait why, int64_t ms)
 {
+	if (why != WAIT_QUEUE && why != WAIT_SPACING)
+		leave_queue(b, now);
 	b->phase = PHASE_WAIT;
 	b->wait = why;
 	b->wait_total_ms = ms;
@@ -88,12 +101,13 @@ session_wait(struct bot *b, struct vtime now, enum bot_wait why, int64_t ms)
 static void
 stop(struct bot *b, struct vtime now, enum log_level level, const char *why)
 {
+	leave_queue(b, now);
 	b->phase = PHASE_STOPPED;
 	b->wait = WAIT_NONE;
 	b->deadline = VTIME_NEVER;
 	snprintf(b->stop_reason, sizeof(b->stop_reason), "%s", why);
 	set_state(b, now, BOT_DISCONNECTED, "stopped: %s", why);
-	LOGF(&b->log, level, "session", "stopped, not reconnecting: %s", why);
+	LOGF(b->log, level, "session", "stopped, not reconnecting: %s", why);
 	act_alert(b, "stopped: %s", why);
 	act_persist(b);
 }
@@ -103,7 +117,7 @@ stop(struct bot *b, struct vtime now, enum log_level level, const char *why)
 static int64_t
 backoff_ms(struct bot *b)
 {
-	return delay_ms(&b->formula, b->failures, &b->rng);
+	return delay_ms(&b->formula, b->failures, b->rng);
 }
 
 static void
@@ -120,7 +134,7 @@ open_conn(struct bot *b, struct vtime now, const char *base)
 	b->stats.connects++;
 	b->phase = PHASE_CONNECTING;
 	b->deadline = now.mono_ms + b->cfg.hello_timeout_ms;
-	LOGF(&b->log, LOG_INFO, "session", "attempt %d: %s %s", b->failures + 1,
+	LOGF(b->log, LOG_INFO, "session", "attempt %d: %s %s", b->failures + 1,
 	    b->resume_plan ? "resuming at" : "connecting to", url);
 	act_open(b, url);
 }
@@ -135,7 +149,7 @@ fetch_failed(struct bot *b, struct vtime now, const char *why, int64_t min_ms)
 	if (b->fetch_failures >= 3 && b->gateway_url[0] != '\0') {
 		/* REST down but maybe not the gateway: vigil's own count still
 		 * guards the budget. */
-		LOGF(&b->log, LOG_WARN, "session",
+		LOGF(b->log, LOG_WARN, "session",
 		    "GET /gateway/bot failed %d times (%s); using the cached gateway URL",
 		    b->fetch_failures, why);
 		permit_then_open(b, now);
@@ -145,7 +159,7 @@ fetch_failed(struct bot *b, struct vtime now, const char *why, int64_t min_ms)
 	int64_t ms = backoff_ms(b);
 	if (ms < min_ms)
 		ms = min_ms;
-	LOGF(&b->log, LOG_WARN, "session", "GET /gateway/bot failed: %s; next attempt in %lld ms",
+	LOGF(b->log, LOG_WARN, "session", "GET /gateway/bot failed: %s; next attempt in %lld ms",
 	    why, (long long)ms);
 	session_wait(b, now, WAIT_BACKOFF, ms);
 }
@@ -157,7 +171,7 @@ fetch_gateway(struct bot *b, struct vtime now)
 	char err[160];
 	uint64_t id;
 
-	id = rlq_submit(b->rest, now, "GET", "/gateway/bot", NULL, TAG_GATEWAY_BOT, NULL,
+	id = rlq_submit(b->rest, now, "GET", "/gateway/bot", NULL, TAG_GATEWAY_BOT, b,
 	    RLQ_NO_RETRY, err, sizeof(err));
 	if (id == 0) {
 		/* Refused before anything was sent. After a 401 (a late answer
@@ -176,25 +190,34 @@ fetch_gateway(struct bot *b, struct vtime now)
 	b->deadline = now.mono_ms + b->cfg.fetch_timeout_ms;
 }
 
-/* The budget decides whether an IDENTIFY may go now; if not, wait for the
- * slot and say why. */
+/* The budget and the identify queue decide whether an IDENTIFY may go now;
+ * if not, wait for the slot and say why. The daily budget is asked first:
+ * a shard that has no start to spend must not hold a key others could use. */
 static bool
 budget_allows(struct bot *b, struct vtime now)
 {
-	int64_t ms = budget_wait_ms(&b->budget, now, b->cfg.shard_id);
-	int left = budget_remaining(&b->budget, now);
+	int64_t ms = budget_wait_ms(b->budget, now, b->cfg.shard_id);
+	int left = budget_remaining(b->budget, now);
 
+	if (ms > 0 && left <= b->budget->reserve) {
+		leave_queue(b, now);
+		LOGF(b->log, LOG_WARN, "budget",
+		    "%d session starts left (reserve %d): waiting %lld s for a free slot",
+		    left, b->budget->reserve, (long long)(ms / MS_PER_S));
+		session_wait(b, now, WAIT_BUDGET, ms);
+		return false;
+	}
+	if (!identq_take(&b->fleet->idq, b->cfg.shard_id, budget_max_concurrency(b->budget))) {
+		LOGF(b->log, LOG_DEBUG, "budget", "identify queue: shard %d of the key goes first",
+		    identq_holder(&b->fleet->idq, b->cfg.shard_id % budget_max_concurrency(b->budget),
+		    budget_max_concurrency(b->budget)));
+		session_wait(b, now, WAIT_QUEUE, ms > IDQ_RECHECK_MS ? ms : IDQ_RECHECK_MS);
+		return false;
+	}
 	if (ms <= 0)
 		return true;
-	if (left <= b->budget.reserve) {
-		LOGF(&b->log, LOG_WARN, "budget",
-		    "%d session starts left (reserve %d): waiting %lld s for a free slot",
-		    left, b->budget.reserve, (long long)(ms / MS_PER_S));
-		session_wait(b, now, WAIT_BUDGET, ms);
-	} else {
-		LOGF(&b->log, LOG_DEBUG, "budget", "identify spacing: waiting %lld ms", (long long)ms);
-		session_wait(b, now, WAIT_SPACING, ms);
-	}
+	LOGF(b->log, LOG_DEBUG, "budget", "identify spacing: waiting %lld ms", (long long)ms);
+	session_wait(b, now, WAIT_SPACING, ms);
 	return false;
 }
 
@@ -216,17 +239,25 @@ attempt(struct bot *b, struct vtime now)
 	b->deadline = VTIME_NEVER;
 	if (b->resume_plan &&
 	    (!session_has(b) || now.mono_ms - b->lost_mono > b->cfg.resume_window_ms)) {
-		LOGF(&b->log, LOG_WARN, "session",
+		LOGF(b->log, LOG_WARN, "session",
 		    "resume window passed (%lld s since the connection was lost); starting a new session",
 		    (long long)((now.mono_ms - b->lost_mono) / MS_PER_S));
 		give_up_resume(b, now, "resume window passed");
 	}
 	if (b->resume_plan) {
+		leave_queue(b, now);
 		open_conn(b, now, b->resume_url);
 		return;
 	}
-	if (budget_allows(b, now))
-		fetch_gateway(b, now);
+	if (!budget_allows(b, now))
+		return;
+	if (b->fleet->nbots > 1 && b->fleet->gateway_url[0] != '\0' &&
+	    now.wall_ms - b->fleet->gateway_read_wall < FLEET_READING_FRESH_MS) {
+		snprintf(b->gateway_url, sizeof(b->gateway_url), "%s", b->fleet->gateway_url);
+		permit_then_open(b, now);
+		return;
+	}
+	fetch_gateway(b, now);
 }
 
 /* Carries out b->next once the old connection is gone. */
@@ -240,7 +271,7 @@ proceed(struct bot *b, struct vtime now)
 	}
 	set_state(b, now, b->resume_plan ? BOT_RESUMING : BOT_RECONNECTING, "%s", b->next.why);
 	if (b->next.wait_ms > 0) {
-		LOGF(&b->log, LOG_INFO, "session", "next attempt (%d) in %lld ms: %s",
+		LOGF(b->log, LOG_INFO, "session", "next attempt (%d) in %lld ms: %s",
 		    b->failures + 1, (long long)b->next.wait_ms, bot_wait_name(b->next.wait));
 		session_wait(b, now, b->next.wait, b->next.wait_ms);
 		return;
@@ -282,7 +313,7 @@ plan_new_session(struct bot *b, struct vtime now, const struct policy_row *row,
     enum policy_cause cause)
 {
 	/* Discord expects a random 1-5 s after op 9 before identifying. */
-	int64_t op9_ms = cause == CAUSE_OP9 ? rng_range(&b->rng, 1000, 5000) : 0;
+	int64_t op9_ms = cause == CAUSE_OP9 ? rng_range(b->rng, 1000, 5000) : 0;
 
 	b->next.action = POLICY_NEW_SESSION;
 	snprintf(b->next.why, sizeof(b->next.why), "%s", row->text);
@@ -329,11 +360,12 @@ end_connection(struct bot *b, struct vtime now, enum policy_cause cause, int cod
 	const struct policy_row *row = policy_lookup(cause, code);
 	bool was_connected = b->phase == PHASE_CONNECTED;
 
+	b->reconnect_queued = false;
 	if (cause == CAUSE_CLOSE && row->code == 0)
-		LOGF(&b->log, row->level, "session", "close code %d (unknown) -> %s (attempt %d)",
+		LOGF(b->log, row->level, "session", "close code %d (unknown) -> %s (attempt %d)",
 		    code, policy_action_name(row->action), b->failures + 1);
 	else
-		LOGF(&b->log, row->level, "session", "%s -> %s (attempt %d)", row->text,
+		LOGF(b->log, row->level, "session", "%s -> %s (attempt %d)", row->text,
 		    policy_action_name(row->action), b->failures + 1);
 	if (was_connected) {
 		b->lost_mono = now.mono_ms;
@@ -368,7 +400,7 @@ session_start(struct bot *b, struct vtime now)
 		    (long long)(idle / MS_PER_S));
 	} else {
 		if (session_has(b))
-			LOGF(&b->log, LOG_INFO, "session",
+			LOGF(b->log, LOG_INFO, "session",
 			    "saved session is %lld s old, past the resume window", (long long)(idle / MS_PER_S));
 		forget_session(b);
 		b->resume_plan = false;
@@ -405,12 +437,12 @@ session_closed(struct bot *b, struct vtime now, int code, const char *reason)
 		return;
 	if (code == BOT_CLOSE_NONE && b->phase == PHASE_CONNECTING) {
 		b->stats.connect_failures++;
-		LOGF(&b->log, LOG_INFO, "session", "connect failed: %s", reason ? reason : "no reason given");
+		LOGF(b->log, LOG_INFO, "session", "connect failed: %s", reason ? reason : "no reason given");
 		end_connection(b, now, CAUSE_CONNECT_FAILED, 0);
 		return;
 	}
 	if (code == BOT_CLOSE_NONE) {
-		LOGF(&b->log, LOG_DEBUG, "session", "transport closed: %s", reason ? reason : "no reason");
+		LOGF(b->log, LOG_DEBUG, "session", "transport closed: %s", reason ? reason : "no reason");
 		end_connection(b, now, CAUSE_DROP, 0);
 		return;
 	}
@@ -426,27 +458,28 @@ send_identify(struct bot *b, struct vtime now)
 	char *text;
 	size_t len;
 
-	if (!budget_may_identify(&b->budget, now, b->cfg.shard_id)) {
+	if (!budget_may_identify(b->budget, now, b->cfg.shard_id)) {
 		/* Checked before the fetch and after it; still, never spend a
 		 * start the budget does not have. */
 		b->next.action = POLICY_NEW_SESSION;
 		b->next.wait = WAIT_BUDGET;
-		b->next.wait_ms = budget_wait_ms(&b->budget, now, b->cfg.shard_id);
+		b->next.wait_ms = budget_wait_ms(b->budget, now, b->cfg.shard_id);
 		snprintf(b->next.why, sizeof(b->next.why), "no session start left");
 		close_conn(b, now, BOT_CLOSE_RESUMABLE, "no session start left");
 		return;
 	}
-	cache_wipe(b->cache);
+	cache_wipe_shard(b->cache, b->cfg.shard_id, b->cfg.shard_count);
 	b->seq = 0;
-	budget_record(&b->budget, now, b->cfg.shard_id,
+	budget_record(b->budget, now, b->cfg.shard_id,
 	    b->identify_reason[0] ? b->identify_reason : "new session");
+	leave_queue(b, now);
 	act_persist(b);
 	text = payload_identify(b, &len);
 	b->stats.identifies++;
 	b->phase = PHASE_IDENTIFYING;
 	b->deadline = now.mono_ms + b->cfg.ready_timeout_ms;
-	LOGF(&b->log, LOG_INFO, "session", "IDENTIFY (session start %d of %d in 24 h)",
-	    budget_used(&b->budget, now), budget_limit(&b->budget));
+	LOGF(b->log, LOG_INFO, "session", "IDENTIFY (session start %d of %d in 24 h)",
+	    budget_used(b->budget, now), budget_limit(b->budget));
 	if (bot_send_now(b, now, text, len, true) == 0)
 		act_mark_identify(b);
 }
@@ -461,7 +494,7 @@ send_resume(struct bot *b, struct vtime now)
 	b->replayed = 0;
 	b->phase = PHASE_RESUMING;
 	b->deadline = now.mono_ms + b->cfg.ready_timeout_ms;
-	LOGF(&b->log, LOG_INFO, "session", "RESUME session %.12s... at seq %lld",
+	LOGF(b->log, LOG_INFO, "session", "RESUME session %.12s... at seq %lld",
 	    b->session_id, (long long)b->seq);
 	bot_send_now(b, now, text, len, true);
 }
@@ -472,15 +505,15 @@ on_hello(struct bot *b, struct vtime now, const struct frame *f)
 	int64_t interval = 0;
 
 	if (b->phase != PHASE_HELLO) {
-		LOGF(&b->log, LOG_WARN, "session", "HELLO in phase %s ignored", bot_phase_name(b->phase));
+		LOGF(b->log, LOG_WARN, "session", "HELLO in phase %s ignored", bot_phase_name(b->phase));
 		return;
 	}
 	if (!frame_i64(f, frame_get(f, f->d, "heartbeat_interval"), &interval) || interval <= 0) {
-		LOGF(&b->log, LOG_ERROR, "session", "HELLO without a valid heartbeat_interval");
+		LOGF(b->log, LOG_ERROR, "session", "HELLO without a valid heartbeat_interval");
 		end_connection(b, now, CAUSE_PROTOCOL, 0);
 		return;
 	}
-	hb_start(&b->hb, interval, now, &b->rng);
+	hb_start(&b->hb, interval, now, b->rng);
 	sendlimit_reset(&b->sendlimit, interval);
 	if (b->resume_plan)
 		send_resume(b, now);
@@ -500,6 +533,7 @@ send_heartbeat(struct bot *b, struct vtime now)
 static void
 connected(struct bot *b, struct vtime now, const char *why)
 {
+	leave_queue(b, now);
 	b->phase = PHASE_CONNECTED;
 	b->wait = WAIT_NONE;
 	b->deadline = VTIME_NEVER;
@@ -516,14 +550,14 @@ on_ready(struct bot *b, struct vtime now, const struct frame *f)
 	bool reconnect = b->had_session;
 
 	if (b->phase != PHASE_IDENTIFYING) {
-		LOGF(&b->log, LOG_WARN, "session", "READY in phase %s ignored", bot_phase_name(b->phase));
+		LOGF(b->log, LOG_WARN, "session", "READY in phase %s ignored", bot_phase_name(b->phase));
 		return;
 	}
 	if (frame_copy_str(f, frame_get(f, f->d, "session_id"), b->session_id,
 	    sizeof(b->session_id)) <= 0 ||
 	    frame_copy_str(f, frame_get(f, f->d, "resume_gateway_url"), b->resume_url,
 	    sizeof(b->resume_url)) <= 0) {
-		LOGF(&b->log, LOG_ERROR, "session", "READY without session_id or resume_gateway_url");
+		LOGF(b->log, LOG_ERROR, "session", "READY without session_id or resume_gateway_url");
 		forget_session(b);
 		end_connection(b, now, CAUSE_PROTOCOL, 0);
 		return;
@@ -541,7 +575,7 @@ static void
 on_resumed(struct bot *b, struct vtime now)
 {
 	if (b->phase != PHASE_RESUMING) {
-		LOGF(&b->log, LOG_WARN, "session", "RESUMED in phase %s ignored", bot_phase_name(b->phase));
+		LOGF(b->log, LOG_WARN, "session", "RESUMED in phase %s ignored", bot_phase_name(b->phase));
 		return;
 	}
 	b->stats.resumed++;
@@ -555,7 +589,7 @@ on_resumed(struct bot *b, struct vtime now)
 static void
 on_dispatch(struct bot *b, struct vtime now, const struct frame *f)
 {
-	struct event ev = { .name = f->t, .frame = f };
+	struct event ev = { .name = f->t, .frame = f, .shard = b->cfg.shard_id };
 
 	if (strcmp(f->t, "READY") == 0)
 		on_ready(b, now, f);
@@ -569,9 +603,9 @@ on_dispatch(struct bot *b, struct vtime now, const struct frame *f)
 	if (b->phase != PHASE_CONNECTED && b->phase != PHASE_RESUMING)
 		return;
 	if (cache_apply(b->cache, f) < 0)
-		LOGF(&b->log, LOG_DEBUG, "cache", "%s lacks fields the cache needs", f->t);
+		LOGF(b->log, LOG_DEBUG, "cache", "%s lacks fields the cache needs", f->t);
 	b->stats.events++;
-	listeners_emit(&b->listeners, &ev, &b->log);
+	listeners_emit(b->listeners, &ev, b->log);
 }
 
 void
@@ -603,7 +637,7 @@ session_frame(struct bot *b, struct vtime now, const struct frame *f)
 		hb_ack(&b->hb, now);
 		break;
 	default:
-		LOGF(&b->log, LOG_DEBUG, "session", "op %d ignored", f->op);
+		LOGF(b->log, LOG_DEBUG, "session", "op %d ignored", f->op);
 	}
 }
 
@@ -626,7 +660,9 @@ read_gateway_bot(struct bot *b, struct vtime now, const char *body, size_t len, 
 	} else {
 		json_t *mc = json_object_get(ssl, "max_concurrency");
 		snprintf(b->gateway_url, sizeof(b->gateway_url), "%s", url);
-		budget_update_discord(&b->budget, now,
+		snprintf(b->fleet->gateway_url, sizeof(b->fleet->gateway_url), "%s", url);
+		b->fleet->gateway_read_wall = now.wall_ms;
+		budget_update_discord(b->budget, now,
 		    (int)json_integer_value(json_object_get(ssl, "total")),
 		    (int)json_integer_value(json_object_get(ssl, "remaining")),
 		    (int64_t)json_number_value(json_object_get(ssl, "reset_after")),
@@ -637,11 +673,30 @@ read_gateway_bot(struct bot *b, struct vtime now, const char *body, size_t len, 
 	return rc;
 }
 
+/* Far more shards than Discord recommends: most would sit empty, each
+ * costing a session start (docs/design.md "Shards"). Fewer than
+ * recommended is Discord's to refuse (close 4011). */
+static bool
+shards_refused(struct bot *b, const char *body, size_t len, char *err, size_t errlen)
+{
+	json_t *root = json_loadb(body ? body : "", len, 0, NULL);
+	json_int_t rec = json_integer_value(json_object_get(root, "shards"));
+	int n = b->cfg.shard_count;
+
+	json_decref(root);
+	if (rec < 1 || n <= SHARDS_OVER_FREE || n <= SHARDS_OVER_FACTOR * rec)
+		return false;
+	snprintf(err, errlen, "shards = %d: more than %d x the %lld Discord recommends", n,
+	    SHARDS_OVER_FACTOR, (long long)rec);
+	return true;
+}
+
 void
 session_fetched(struct bot *b, struct vtime now, const struct rlq_done *done, const char *body,
     size_t len)
 {
 	char err[160];
+	int mc;
 
 	if (b->phase != PHASE_FETCH || done->id != b->fetch_id)
 		return;
@@ -654,13 +709,21 @@ session_fetched(struct bot *b, struct vtime now, const struct rlq_done *done, co
 		fetch_failed(b, now, done->why, 0);
 		return;
 	}
+	mc = budget_max_concurrency(b->budget);
 	if (read_gateway_bot(b, now, body, len, err, sizeof(err)) < 0) {
 		fetch_failed(b, now, err, 0);
 		return;
 	}
+	/* Until Discord's first reading every shard shares one key. */
+	if (budget_max_concurrency(b->budget) != mc)
+		fleet_wake_queue(b->fleet, now);
+	if (shards_refused(b, body, len, err, sizeof(err))) {
+		stop(b, now, LOG_ERROR, err);
+		return;
+	}
 	b->fetch_failures = 0;
-	LOGF(&b->log, LOG_DEBUG, "budget", "Discord: %d of %d session starts remaining",
-	    b->budget.d_remaining, b->budget.d_total);
+	LOGF(b->log, LOG_DEBUG, "budget", "Discord: %d of %d session starts remaining",
+	    b->budget->d_remaining, b->budget->d_total);
 	if (budget_allows(b, now))
 		permit_then_open(b, now);
 }
@@ -675,12 +738,12 @@ static void
 closing_timed_out(struct bot *b, struct vtime now)
 {
 	if (b->close_escalations++ == 0) {
-		LOGF(&b->log, LOG_WARN, "session", "close handshake timed out; dropping the connection");
+		LOGF(b->log, LOG_WARN, "session", "close handshake timed out; dropping the connection");
 		b->deadline = now.mono_ms + b->cfg.close_timeout_ms;
 		act_close(b, BOT_CLOSE_ABORT, "close timed out");
 		return;
 	}
-	LOGF(&b->log, LOG_ERROR, "session",
+	LOGF(b->log, LOG_ERROR, "session",
 	    "transport never reported the close of connection %u; going on without it", b->conn);
 	b->conn_open = false;
 	b->conn_pending = false;
@@ -719,9 +782,37 @@ session_tick(struct bot *b, struct vtime now)
 	case PHASE_CLOSING:
 		closing_timed_out(b, now);
 		break;
+	case PHASE_CONNECTED:
+		if (b->reconnect_queued) {
+			queued_reconnect(b, now);
+			break;
+		}
+		b->deadline = VTIME_NEVER;
+		break;
 	default:
 		b->deadline = VTIME_NEVER;
 	}
+}
+
+/* A rolling restart: a connected shard keeps its session until its turn
+ * in the identify queue comes, then ends it and identifies with the key it
+ * now holds. */
+static void
+queued_reconnect(struct bot *b, struct vtime now)
+{
+	if (identq_take(&b->fleet->idq, b->cfg.shard_id, budget_max_concurrency(b->budget))) {
+		b->reconnect_queued = false;
+		end_connection(b, now, CAUSE_OPERATOR_NEW, 0);
+		return;
+	}
+	b->reconnect_queued = true;
+	b->deadline = now.mono_ms + IDQ_RECHECK_MS;
+}
+
+bool
+bot_queued(const struct bot *b)
+{
+	return b->reconnect_queued || (b->phase == PHASE_WAIT && b->wait == WAIT_QUEUE);
 }
 
 static bool
@@ -757,6 +848,14 @@ session_cmd_reconnect(struct bot *b, struct vtime now, char *err, size_t errlen)
 {
 	(void)err;
 	(void)errlen;
+	if (b->phase == PHASE_CONNECTED) {
+		queued_reconnect(b, now);
+		if (b->reconnect_queued)
+			LOGF(b->log, LOG_INFO, "session",
+			    "reconnect queued: %d shards wait for an IDENTIFY before this one",
+			    identq_count(&b->fleet->idq, -1, budget_max_concurrency(b->budget)) - 1);
+		return 0;
+	}
 	if (b->phase != PHASE_CLOSING && (b->conn_open || b->conn_pending)) {
 		end_connection(b, now, CAUSE_OPERATOR_NEW, 0);
 		return 0;
@@ -795,7 +894,7 @@ session_cmd_logout(struct bot *b, struct vtime now, char *err, size_t errlen)
 	(void)errlen;
 	forget_session(b);
 	b->resume_plan = false;
-	LOGF(&b->log, LOG_INFO, "session", "logout: the session is ended and forgotten");
+	LOGF(b->log, LOG_INFO, "session", "logout: the session is ended and forgotten");
 	if (b->conn_open || b->conn_pending) {
 		plan_stop(b, policy_lookup(CAUSE_OPERATOR_STOP, 0));
 		snprintf(b->next.why, sizeof(b->next.why), "logged out");

@@ -42,7 +42,7 @@ bot_wait_name(enum bot_wait w)
 static void
 view_budget(const struct bot *b, struct vtime now, struct bot_snapshot *v)
 {
-	const struct budget *bu = &b->budget;
+	const struct budget *bu = b->budget;
 	int64_t free_at = budget_next_free_wall(bu, now);
 
 	v->budget_used = budget_used(bu, now);
@@ -100,11 +100,11 @@ bot_snapshot(const struct bot *b, struct vtime now, struct bot_snapshot *v)
 	v->hb_next_in_ms = b->hb.next_at == VTIME_NEVER ? -1 : b->hb.next_at - now.mono_ms;
 	v->ack_pending = b->hb.awaiting_ack;
 	v->stats = b->stats;
-	v->stats.listener_failures = b->listeners.failures;
+	v->stats.listener_failures = b->listeners->failures;
 	v->stats.malformed = b->decoder.malformed;
 	cache_get_stats(b->cache, &v->cache);
 	rlq_global_view(b->rest, now, &v->rest);
-	v->log_dropped = b->log.dropped;
+	v->log_dropped = b->log->dropped;
 }
 
 int

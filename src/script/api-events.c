@@ -117,7 +117,7 @@ emit_protected(struct script *s, void *ud)
 		if (!matches(l, e->ev->name, e->dispatch))
 			continue;
 		if (src == 0 && e->dispatch)
-			src = view_push_source(s->L, e->ev->frame);
+			src = view_push_source(s->L, e->ev->frame, e->ev->shard);
 		l->calls++;
 		lua_rawgeti(s->L, LUA_REGISTRYINDEX, l->fn);
 		push_arg(s, e, src);

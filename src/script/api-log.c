@@ -12,7 +12,7 @@ log_at(lua_State *L, enum log_level level)
 	int n = lua_gettop(L);
 
 	luaL_checkstring(L, 1);
-	if (!log_enabled(&s->host->bot->log, level))
+	if (!log_enabled(s->host->bot->log, level))
 		return 0;
 	/* The real string.format, kept before the script could replace it. */
 	lua_pushvalue(L, lua_upvalueindex(1));

@@ -24,6 +24,7 @@
 struct source {
 	const struct frame *f;          /* the core's frame, or the copy's */
 	bool expired;
+	int shard;                      /* the shard the event came from (msg.shard) */
 };
 
 struct copy {
@@ -66,12 +67,13 @@ push_view(lua_State *L, struct source *src, int src_idx, int rel)
 }
 
 int
-view_push_source(lua_State *L, const struct frame *f)
+view_push_source(lua_State *L, const struct frame *f, int shard)
 {
 	struct root *r = lua_newuserdatauv(L, sizeof(*r), 1);
 
 	r->s.f = f;
 	r->s.expired = false;
+	r->s.shard = shard;
 	r->v.src = &r->s;
 	r->v.rel = 0;
 	r->v.root = true;
@@ -260,6 +262,11 @@ v_index(lua_State *L)
 		key = lua_tolstring(L, 2, &n);
 		if (f->tok[tok].type == JSMN_OBJECT)
 			got = object_get(f, tok, key, n);
+		/* The payload's own field wins; the event's shard otherwise. */
+		if (got < 0 && v->root && strcmp(key, "shard") == 0) {
+			lua_pushinteger(L, v->src->shard);
+			return 1;
+		}
 		if (got < 0)
 			return method(L, key);
 	} else if (lua_isinteger(L, 2) && f->tok[tok].type == JSMN_ARRAY) {

@@ -28,12 +28,12 @@ host_reload_one(struct script_host *h, int i, char *err, size_t errlen)
 		st->bytes = bytes;
 		st->dirty = dirty;
 		snprintf(err, errlen, "%s: reload failed, the old code runs on: %s", old->name, why);
-		LOGF(&h->bot->log, LOG_ERROR, "bot", "%s", err);
+		LOGF(h->bot->log, LOG_ERROR, "bot", "%s", err);
 		return -1;
 	}
 	json_decref(saved);
 	h->s[i] = nw;
 	host_retire(old);
-	LOGF(&h->bot->log, LOG_INFO, "bot", "bot %s reloaded", nw->name);
+	LOGF(h->bot->log, LOG_INFO, "bot", "bot %s reloaded", nw->name);
 	return 0;
 }

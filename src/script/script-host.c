@@ -49,9 +49,9 @@ script_host_new(struct bot *bot, const struct script_limits *lim,
 	h->drv = *drv;
 	h->now = bot->now;
 	for (size_t i = 0; i < sizeof(host_events) / sizeof(host_events[0]); i++) {
-		if (listeners_add(&bot->listeners, "scripts", host_events[i], on_event, h) < 0) {
+		if (listeners_add(bot->listeners, "scripts", host_events[i], on_event, h) < 0) {
 			snprintf(err, errlen, "the bot's listener table is full");
-			listeners_remove(&bot->listeners, h);
+			listeners_remove(bot->listeners, h);
 			free(h);
 			return NULL;
 		}
@@ -79,7 +79,7 @@ script_host_free(struct script_host *h, struct vtime now)
 	for (int i = 0; i < SCRIPT_MAX; i++)
 		store_free(&h->stores[i]);
 	/* Events after this (a close during teardown) find no host. */
-	listeners_remove(&h->bot->listeners, h);
+	listeners_remove(h->bot->listeners, h);
 	free(h);
 }
 
@@ -118,7 +118,7 @@ store_for(struct script_host *h, const char *name)
 	snprintf(st->name, sizeof(st->name), "%s", name);
 	json = h->drv.store_read != NULL ? h->drv.store_read(h->drv.ud, name) : NULL;
 	if (json != NULL && store_load(st, json, h->lim.store, why, sizeof(why)) < 0)
-		LOGF(&h->bot->log, LOG_ERROR, name, "store not loaded, starting empty: %s", why);
+		LOGF(h->bot->log, LOG_ERROR, name, "store not loaded, starting empty: %s", why);
 	free(json);
 	return st;
 }
@@ -158,7 +158,7 @@ script_host_load(struct script_host *h, struct vtime now, const char *path, char
 		return -1;
 	}
 	h->s[h->n++] = s;
-	LOGF(&h->bot->log, LOG_INFO, "bot", "bot %s loaded from %s", s->name, s->path);
+	LOGF(h->bot->log, LOG_INFO, "bot", "bot %s loaded from %s", s->name, s->path);
 	return 0;
 }
 
@@ -206,7 +206,7 @@ script_host_unload(struct script_host *h, struct vtime now, const char *name, ch
 	memmove(&h->s[i], &h->s[i + 1], (size_t)(h->n - i - 1) * sizeof(h->s[0]));
 	h->n--;
 	host_retire(s);
-	LOGF(&h->bot->log, LOG_INFO, "bot", "bot %s unloaded", name);
+	LOGF(h->bot->log, LOG_INFO, "bot", "bot %s unloaded", name);
 	return 0;
 }
 
@@ -228,7 +228,7 @@ script_host_enable(struct script_host *h, struct vtime now, const char *name, ch
 		l->window_start = now.mono_ms;
 		n++;
 	}
-	LOGF(&h->bot->log, LOG_INFO, "bot", "bot %s: %d listener%s enabled", name, n,
+	LOGF(h->bot->log, LOG_INFO, "bot", "bot %s: %d listener%s enabled", name, n,
 	    n == 1 ? "" : "s");
 	return 0;
 }

@@ -151,7 +151,7 @@ void api_rest_cancel(struct script *s);
 /* api-message.c: the lazy view over the event's frame. */
 /* Pushes the payload view of f (nil when f has no `d`); the event source
  * stays at the returned stack index of L. */
-int view_push_source(lua_State *L, const struct frame *f);
+int view_push_source(lua_State *L, const struct frame *f, int shard);
 /* Pushes a view of the source at src_idx of L. */
 void view_push_root(lua_State *L, int src_idx);
 /* The event ends: a source a waiting coroutine can still reach copies its

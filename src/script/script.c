@@ -87,7 +87,7 @@ disarm(struct script *s, lua_State *L)
 void
 script_log(struct script *s, enum log_level level, const char *fmt, ...)
 {
-	struct logring *log = &s->host->bot->log;
+	struct logring *log = s->host->bot->log;
 	char text[LOG_TEXT_MAX];
 	va_list ap;
 

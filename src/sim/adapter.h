@@ -54,6 +54,7 @@ struct http_pss {
 	bool too_big;                 /* answer, then close: body unread */
 	bool answered;
 	int stage;                    /* 0: headers next, 1: body next */
+	size_t sent;                  /* body bytes written so far */
 	struct sim_http_resp resp;
 };
 

@@ -22,6 +22,7 @@ sim_budget_init(struct sim *sim)
 	if (b->remaining > sim->cfg.session_limit)
 		b->remaining = sim->cfg.session_limit;
 	b->window_end = VTIME_NEVER;
+	b->min_key_gap = b->first_identify = b->last_identify = -1;
 	for (i = 0; i < SIM_CONCURRENCY_MAX; i++)
 		b->bucket_last[i] = NEVER_IDENTIFIED;
 }
@@ -53,6 +54,11 @@ sim_budget_take(struct sim *sim, struct vtime now, int shard_id)
 	b->remaining--;
 	if (b->window_end == VTIME_NEVER)
 		b->window_end = now.mono_ms + sim->cfg.session_window;
+	if (last != NEVER_IDENTIFIED && (b->min_key_gap < 0 || now.mono_ms - last < b->min_key_gap))
+		b->min_key_gap = now.mono_ms - last;
+	if (b->first_identify < 0)
+		b->first_identify = now.mono_ms;
+	b->last_identify = now.mono_ms;
 	b->bucket_last[key] = now.mono_ms;
 	return BUDGET_OK;
 }

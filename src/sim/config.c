@@ -54,6 +54,8 @@ static const struct sim_setting settings[] = {
 	  "users in the demo world, the bot included" },
 	{ "message_store", SIM_SET_INT, F(message_store), 1, 100000, false,
 	  "messages kept for GET /channels/{id}/messages" },
+	{ "max_guilds_per_shard", SIM_SET_INT, F(max_guilds_per_shard), 1, 1000000, true,
+	  "close 4011 (sharding required) when a shard would hold more guilds" },
 	{ "shards", SIM_SET_INT, F(shards), 1, 1024, true,
 	  "recommended shard count in GET /gateway/bot" },
 	{ "privileged_intents", SIM_SET_INT, F(privileged_intents), 0,
@@ -96,6 +98,7 @@ sim_config_defaults(struct sim_config *c)
 	c->max_sessions = 64;
 	c->max_connections = 64;
 	c->guilds = 3;
+	c->max_guilds_per_shard = 2500;
 	c->users = 12;
 	c->message_store = 1000;
 	c->shards = 1;

@@ -158,6 +158,10 @@ struct sim_budget {
 	int64_t remaining;
 	int64_t window_end;           /* mono; VTIME_NEVER before the first use */
 	int64_t bucket_last[SIM_CONCURRENCY_MAX];
+	/* For tests of a client's spacing (GET /_ctl/counters): the smallest
+	 * gap between two accepted IDENTIFYs of one key, and the first and
+	 * last accepted IDENTIFY (mono ms); -1 when not seen. */
+	int64_t min_key_gap, first_identify, last_identify;
 };
 
 struct sim_scenario;

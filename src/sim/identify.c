@@ -108,6 +108,17 @@ send_ready(struct sim *sim, struct vtime now, int idx)
 	}
 }
 
+/* Discord requires sharding past 2,500 guilds a shard (close 4011). */
+static bool
+too_many_guilds(const struct sim *sim, const struct sim_session *probe)
+{
+	int64_t n = 0;
+
+	for (int g = 0; g < sim->world.nguilds; g++)
+		n += sim_sess_on_shard(probe, sim->world.guilds[g].id);
+	return n > sim->cfg.max_guilds_per_shard;
+}
+
 /* 0, or the close code an IDENTIFY deserves; the shard into probe. */
 static int
 refusal(const struct sim *sim, json_t *d, struct sim_session *probe)
@@ -121,7 +132,9 @@ refusal(const struct sim *sim, json_t *d, struct sim_session *probe)
 		return 4004;
 	if ((code = check_intents(sim, json_object_get(d, "intents"))) != 0)
 		return code;
-	return read_shard(json_object_get(d, "shard"), probe) != 0 ? 4010 : 0;
+	if (read_shard(json_object_get(d, "shard"), probe) != 0)
+		return 4010;
+	return too_many_guilds(sim, probe) ? 4011 : 0;
 }
 
 void

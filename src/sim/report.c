@@ -64,6 +64,11 @@ sim_counters_json(const struct sim *sim, struct vtime now)
 	    json_integer(sim_rl_invalid_total(sim, now)));
 	json_object_set_new(o, "token_revoked",
 	    json_boolean(sim->token_revoked));
+	json_object_set_new(o, "identify_min_key_gap_ms",
+	    json_integer(sim->budget.min_key_gap));
+	json_object_set_new(o, "identify_span_ms", json_integer(
+	    sim->budget.first_identify < 0 ? -1 :
+	    sim->budget.last_identify - sim->budget.first_identify));
 	json_object_set_new(o, "active", active_faults(sim, now));
 	return o;
 }

@@ -214,9 +214,14 @@ get_gateway(struct route_req *rr)
 static void
 get_gateway_bot(struct route_req *rr)
 {
+	const struct sim_config *c = &rr->sim->cfg;
+	/* Never fewer than the guilds need, as Discord recommends. */
+	int64_t need = (rr->sim->world.nguilds + c->max_guilds_per_shard - 1) /
+	    c->max_guilds_per_shard;
+
 	sim_resp_json(rr->resp, 200, json_pack("{s:s, s:I, s:o}",
 	    "url", rr->sim->gateway_url,
-	    "shards", (json_int_t)rr->sim->cfg.shards,
+	    "shards", (json_int_t)(need > c->shards ? need : c->shards),
 	    "session_start_limit", sim_budget_json(rr->sim, rr->now)));
 }
 

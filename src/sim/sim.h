@@ -68,7 +68,8 @@ struct sim_config {
 	int64_t guilds;
 	int64_t users;
 	int64_t message_store;
-	int64_t shards;
+	int64_t shards;                 /* /gateway/bot's recommendation (at least what the guilds need) */
+	int64_t max_guilds_per_shard;   /* an IDENTIFY for a shard holding more: close 4011 */
 	int64_t privileged_intents;     /* privileged intents the app may use */
 	int64_t send_limit;
 	int64_t send_window;

@@ -121,7 +121,9 @@ build_guild(struct sim *sim, int g)
 	size_t nnames = sizeof(guild_names) / sizeof(guild_names[0]);
 	int c, u;
 
-	gd->id = sim_world_snowflake(w, w->epoch_ms + 86400000LL * (g + 1));
+	/* A day apart would put every guild on one shard ((id >> 22) % N, and
+	 * a day is a multiple of 1024 ms): g ms more spreads them round-robin. */
+	gd->id = sim_world_snowflake(w, w->epoch_ms + 86400000LL * (g + 1) + g);
 	snprintf(gd->name, sizeof(gd->name), "%s%s", guild_names[(size_t)g %
 	    nnames], (size_t)g >= nnames ? " II" : "");
 	gd->first_channel = g * SIM_CHANNELS_PER_GUILD;

@@ -14,7 +14,7 @@ static void
 list_starts(struct ui *ui, struct vtime now)
 {
 	struct budget_start s[LIST_STARTS];
-	int n = budget_recent(&ui->bot->budget, now, s, LIST_STARTS);
+	int n = budget_recent(ui->bot->budget, now, s, LIST_STARTS);
 
 	if (n == 0)
 		ui_msg(ui, LOG_INFO, "budget: no session starts in the last 24 h");
@@ -31,7 +31,7 @@ static enum cmd_retval
 cmd_budget_exec(struct ui *ui, int argc, char **argv)
 {
 	struct vtime now = app_now(ui->app);
-	const struct budget *b = &ui->bot->budget;
+	const struct budget *b = ui->bot->budget;
 	int64_t free_at = budget_next_free_wall(b, now);
 	char when[UI_DUR_MAX];
 
@@ -50,6 +50,7 @@ cmd_budget_exec(struct ui *ui, int argc, char **argv)
 		ui_dur(free_at - now.wall_ms, when, sizeof(when));
 		ui_msg(ui, LOG_INFO, "budget: the next slot frees in %s", when);
 	}
+	cmd_shard_queue(ui, "budget");
 	list_starts(ui, now);
 	return CMD_OK;
 }

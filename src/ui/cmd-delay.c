@@ -32,7 +32,7 @@ static void
 show(struct ui *ui, const struct delay_formula *f, const char *verb)
 {
 	struct vtime now = app_now(ui->app);
-	const struct budget *bu = &ui->bot->budget;
+	const struct budget *bu = ui->bot->budget;
 	int usable = budget_remaining(bu, now) - bu->reserve;
 	int proj = delay_attempts_within(f, 24.0 * 3600.0);
 	char delays[128];

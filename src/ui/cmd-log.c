@@ -13,7 +13,7 @@
 static enum cmd_retval
 set_level(struct ui *ui, int argc, char **argv)
 {
-	struct logring *r = &ui->bot->log;
+	struct logring *r = ui->bot->log;
 	enum log_level l;
 
 	if (argc != 3 || log_level_parse(argv[2], &l) != 0) {
@@ -56,7 +56,7 @@ cmd_log_exec(struct ui *ui, int argc, char **argv)
 	if (strcmp(argv[1], "filter") == 0)
 		return set_filter(ui, argc, argv);
 	if (strcmp(argv[1], "clear") == 0 && argc == 2) {
-		logring_clear(&ui->bot->log);
+		logring_clear(ui->bot->log);
 		view_log_bottom(&ui->log);
 		ui->log.search[0] = '\0';
 		ui_msg(ui, LOG_INFO, "log: cleared");

@@ -46,6 +46,7 @@ cmd_queue_exec(struct ui *ui, int argc, char **argv)
 	    (unsigned long long)g.sent, (unsigned long long)g.ok, (unsigned long long)g.failed,
 	    (unsigned long long)g.hits429, (unsigned long long)g.retries);
 	list_rows(ui, now);
+	cmd_shard_queue(ui, "queue");
 	return CMD_OK;
 }
 

@@ -25,7 +25,7 @@ say_text(struct ui *ui)
 	    app_endpoint_label(ui->app), b->session_id[0] != '\0' ? "kept" : "none",
 	    (long long)b->seq, b->user[0] != '\0' ? b->user : "(no user yet)");
 	ui_msg(ui, LOG_INFO, "status: session starts %d of %d left (reserve %d)",
-	    budget_remaining(&b->budget, now), budget_limit(&b->budget), b->budget.reserve);
+	    budget_remaining(b->budget, now), budget_limit(b->budget), b->budget->reserve);
 }
 
 static enum cmd_retval

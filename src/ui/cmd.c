@@ -29,6 +29,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_quit_entry,
 	&cmd_reconnect_entry,
 	&cmd_resume_entry,
+	&cmd_shard_entry,
 	&cmd_sim_entry,
 	&cmd_status_entry,
 	&cmd_theme_entry,
@@ -160,7 +161,7 @@ search(struct ui *ui, const char *pattern)
 	if (!again)
 		snprintf(lv->search, sizeof(lv->search), "%s", pattern);
 	ui_dirty(ui, UI_DIRTY(P_LOG), false);
-	if (!view_log_find(lv, &ui->bot->log, !again)) {
+	if (!view_log_find(lv, ui->bot->log, !again)) {
 		ui_msg(ui, LOG_WARN, "search: no line matches \"%s\"", lv->search);
 		return CMD_ERROR;
 	}

@@ -19,6 +19,7 @@
 #include "bot/log.h"
 
 struct ui;
+struct shard_set;
 
 #define CMD_MAX_ARGS  16
 #define CMD_LINE_MAX  512
@@ -47,6 +48,7 @@ extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_reconnect_entry;
 extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_shard_entry;
 extern const struct cmd_entry cmd_sim_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_theme_entry;
@@ -84,6 +86,15 @@ void cmd_usage_error(struct ui *ui, const struct cmd_entry *e, const char *why);
  * `on_yes`, anything else cancels). The prompt shows the question. Over
  * the control socket nobody can answer: refused, CMD_ERROR. */
 enum cmd_retval cmd_confirm(struct ui *ui, const char *question, void (*on_yes)(struct ui *ui));
+
+/* SHARDS ("3", "0-7", "3,5", "all"; NULL: the shard shown) as indices of
+ * this process's shards, into out. 0, or -1 after a WARN naming the
+ * command. */
+int cmd_shard_targets(struct ui *ui, const char *name, const char *arg, struct shard_set *out);
+
+/* With more than one shard: the identify queue per concurrency key, as
+ * "name: ..." lines. */
+void cmd_shard_queue(struct ui *ui, const char *name);
 
 /* Asks the emulator for its fault catalogue (GET /_ctl/faults) unless it is
  * known or on its way; a no-op without an emulator. */

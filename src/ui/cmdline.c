@@ -230,6 +230,17 @@ key_redraw(int count, int key)
 	return 0;
 }
 
+/* [ and ] on an empty line select the previous and next shard; in a
+ * line they are themselves. */
+static int
+key_shard(int count, int key)
+{
+	if (rl_end > 0)
+		return rl_insert(count, key);
+	ui_key(cl_ui, key == '[' ? UK_SHARD_PREV : UK_SHARD_NEXT);
+	return 0;
+}
+
 static void
 bind_keys(void)
 {
@@ -248,6 +259,9 @@ bind_keys(void)
 	for (int i = 0; end[i] != NULL; i++)
 		rl_bind_keyseq(end[i], key_end);
 	rl_bind_key('L' & 0x1f, key_redraw);
+	rl_add_defun("vigil-shard", key_shard, -1);
+	rl_bind_key('[', key_shard);
+	rl_bind_key(']', key_shard);
 }
 
 static void

@@ -47,7 +47,9 @@ ui_say(struct ui *ui, enum log_level level, const char *text)
 		ui->out->line(ui->out->ud, level, text);
 		return;
 	}
-	logring_add(&ui->bot->log, level, "cmd", "%s", text);
+	/* The operator speaks, not the shard that last wrote. */
+	logring_set_shard(ui->bot->log, -1);
+	logring_add(ui->bot->log, level, "cmd", "%s", text);
 	ui_dirty(ui, UI_DIRTY(P_LOG), false);
 }
 
@@ -107,7 +109,7 @@ ui_set_theme(struct ui *ui, const char *name, char *err, size_t errlen)
 	ui->theme = t;
 	theme_apply(&ui->theme, ui->no_color);
 	if (t.unknown_keys > 0)
-		logring_add(&ui->bot->log, LOG_WARN, "theme",
+		logring_add(ui->bot->log, LOG_WARN, "theme",
 		    "%s: %d unknown key%s ignored (first: %s)", t.path, t.unknown_keys,
 		    t.unknown_keys == 1 ? "" : "s", t.first_unknown);
 	ui_dirty(ui, UI_DIRTY_ALL, true);
@@ -131,6 +133,9 @@ place(struct ui *ui, enum ui_pane p, int h, int w, int y, int x)
 {
 	if (h <= 0 || w <= 0)
 		return;
+	/* The shard grid sits under the status line; the rest moves down. */
+	if (p != P_STATUS && p != P_GRID && p != P_INPUT)
+		y += ui->grid_rows;
 	ui->win[p] = newwin(h, w, y, x);
 	if (ui->win[p] == NULL)
 		return;
@@ -176,7 +181,7 @@ left_cols(int cols)
 static void
 layout_full(struct ui *ui)
 {
-	int rows = ui->rows, cols = ui->cols, queue;
+	int rows = ui->rows - ui->grid_rows, cols = ui->cols, queue;
 	int top = full_rows(rows, &queue);
 	int left = left_cols(cols);
 	int log = rows - 2 - top - queue;
@@ -187,7 +192,7 @@ layout_full(struct ui *ui)
 	place(ui, P_BUDGET, top - 4, cols - left - 1, 5, left + 1);
 	place(ui, P_QUEUE, queue, cols, 1 + top, 0);
 	place(ui, P_LOG, log, cols, 1 + top + queue, 0);
-	place(ui, P_INPUT, 1, cols, rows - 1, 0);
+	place(ui, P_INPUT, 1, cols, ui->rows - 1, 0);
 }
 
 /* Whether the full layout has room for every view's text, as the models
@@ -200,7 +205,8 @@ full_fits(const struct ui *ui)
 
 	if (budget > right)
 		right = budget;
-	return ui->rows >= full_rows_need() && ui->cols - left_cols(ui->cols) - 1 >= right;
+	return ui->rows - ui->grid_rows >= full_rows_need() &&
+	    ui->cols - left_cols(ui->cols) - 1 >= right;
 }
 
 /* When the full layout does not fit: every view on one line, the rest
@@ -208,7 +214,7 @@ full_fits(const struct ui *ui)
 static void
 layout_compact(struct ui *ui)
 {
-	int rows = ui->rows, cols = ui->cols;
+	int rows = ui->rows - ui->grid_rows, cols = ui->cols;
 
 	place(ui, P_STATUS, 1, cols, 0, 0);
 	place(ui, P_DIAGRAM, 1, cols, 1, 0);
@@ -216,7 +222,7 @@ layout_compact(struct ui *ui)
 	place(ui, P_BUDGET, 1, cols, 3, 0);
 	place(ui, P_QUEUE, 1, cols, 4, 0);
 	place(ui, P_LOG, rows - 6, cols, 5, 0);
-	place(ui, P_INPUT, 1, cols, rows - 1, 0);
+	place(ui, P_INPUT, 1, cols, ui->rows - 1, 0);
 }
 
 static void
@@ -224,14 +230,17 @@ layout(struct ui *ui)
 {
 	getmaxyx(stdscr, ui->rows, ui->cols);
 	free_windows(ui);
+	ui->grid_rows = view_grid_rows(app_shards(ui->app), ui->rows, ui->cols);
 	ui->compact = !full_fits(ui);
-	ui->too_small = ui->rows < 8 || ui->cols < 20;
+	ui->too_small = ui->rows - ui->grid_rows < 8 || ui->cols < 20;
 	if (ui->too_small)
 		place(ui, P_INPUT, 1, ui->cols, ui->rows - 1, 0);
 	else if (ui->compact)
 		layout_compact(ui);
 	else
 		layout_full(ui);
+	if (!ui->too_small && ui->grid_rows > 0)
+		place(ui, P_GRID, ui->grid_rows, ui->cols, 1, 0);
 	cmdline_resize(ui->rows, ui->cols);
 	if (ui->win[P_LOG] != NULL) {
 		ui->log.drawn_rows = getmaxy(ui->win[P_LOG]);
@@ -287,6 +296,8 @@ next_tick(const struct ui *ui, const struct rlq_row *rows, int nrows)
 		d = min64(d, ceil_next(v->hb_next_in_ms));
 	if (sample != VTIME_NEVER)
 		d = min64(d, sample - now);
+	if (ui->grid.next_shard >= 0)
+		d = min64(d, 1000);
 	return d == VTIME_NEVER ? VTIME_NEVER : now + (d > 0 ? d : 1);
 }
 
@@ -299,6 +310,36 @@ next_tick(const struct ui *ui, const struct rlq_row *rows, int nrows)
 	}                                                              \
 } while (0)
 
+/* More than one shard: the arrows carry every shard's counts, the events
+ * are all shards', and the grid shows each. */
+static void
+fleet_view(struct ui *ui)
+{
+	struct bot_snapshot *v = &ui->view;
+
+	memset(v->counts, 0, sizeof(v->counts));
+	v->stats.events = 0;
+	for (int i = 0; i < app_shards(ui->app); i++) {
+		const struct bot *b = app_shard(ui->app, i);
+
+		for (int f = 0; f < BOT_STATES; f++)
+			for (int t = 0; t < BOT_STATES; t++)
+				v->counts[f][t] += b->counts[f][t];
+		v->stats.events += b->stats.events;
+	}
+	UPDATE(ui, grid, P_GRID, view_grid_update, ui->app, ui->sel, ui->rows, ui->cols, ui->now);
+}
+
+void
+ui_select(struct ui *ui, int i)
+{
+	int n = app_shards(ui->app);
+
+	ui->sel = ((i % n) + n) % n;
+	ui->bot = app_shard(ui->app, ui->sel);
+	ui_dirty(ui, UI_DIRTY_ALL, false);
+}
+
 static void
 snapshot(struct ui *ui)
 {
@@ -309,6 +350,8 @@ snapshot(struct ui *ui)
 	int nrows, nhist;
 
 	bot_snapshot(ui->bot, ui->now, &ui->view);
+	if (app_shards(ui->app) > 1)
+		fleet_view(ui);
 	nrows = rlq_rows(ui->bot->rest, ui->now, rows, UI_QUEUE_ROWS);
 	nhist = bot_history(ui->bot, hist, UI_HISTORY + 1);
 	rate_sample(&ui->evrate, ui->now.mono_ms, ui->view.stats.events);
@@ -322,7 +365,7 @@ snapshot(struct ui *ui)
 		script_host_health(h, ui->now, &bots);
 	UPDATE(ui, status, P_STATUS, view_status_update, &ui->view, h != NULL ? &bots : NULL,
 	    app_endpoint_label(ui->app), ui->evrate.per_s, ui->now.mono_ms - ui->start_mono);
-	if (ui->win[P_LOG] != NULL && view_log_changed(&ui->log, &ui->bot->log, ui->win[P_LOG]))
+	if (ui->win[P_LOG] != NULL && view_log_changed(&ui->log, ui->bot->log, ui->win[P_LOG]))
 		ui->dirty |= UI_DIRTY(P_LOG);
 	ui->tick_at = next_tick(ui, rows, nrows);
 }
@@ -353,7 +396,10 @@ draw_pane(struct ui *ui, enum ui_pane p)
 		view_queue_draw(w, &ui->queue, ui->compact);
 		break;
 	case P_LOG:
-		view_log_draw(w, &ui->log, &ui->bot->log);
+		view_log_draw(w, &ui->log, ui->bot->log);
+		break;
+	case P_GRID:
+		view_grid_draw(w, &ui->grid, ui->utf8);
 		break;
 	case P_INPUT:
 		cmdline_draw(w);
@@ -403,7 +449,7 @@ render(void *ud, struct vtime now)
 	unsigned panes;
 
 	ui->now = now;
-	logring_set_time(&ui->bot->log, now);
+	logring_set_time(ui->bot->log, now);
 	if (now.mono_ms - ui->last_frame < UI_FRAME_MS && !ui->clear) {
 		/* Inside the frame cap: only the line being typed. */
 		if (ui->dirty & UI_DIRTY(P_INPUT))
@@ -480,7 +526,7 @@ void
 ui_key(struct ui *ui, enum ui_key k)
 {
 	struct log_view *lv = &ui->log;
-	const struct logring *r = &ui->bot->log;
+	const struct logring *r = ui->bot->log;
 	int page = lv->drawn_rows > 2 ? lv->drawn_rows - 2 : 1;
 
 	switch (k) {
@@ -504,6 +550,10 @@ ui_key(struct ui *ui, enum ui_key k)
 		break;
 	case UK_REDRAW:
 		ui_dirty(ui, UI_DIRTY_ALL, true);
+		return;
+	case UK_SHARD_PREV:
+	case UK_SHARD_NEXT:
+		ui_select(ui, ui->sel + (k == UK_SHARD_NEXT ? 1 : -1));
 		return;
 	}
 	ui_dirty(ui, UI_DIRTY(P_LOG), false);
@@ -559,7 +609,7 @@ start_theme(struct ui *ui)
 	theme_default(&ui->theme);
 	theme_apply(&ui->theme, ui->no_color);
 	if (ui_set_theme(ui, ui->opts.theme, err, sizeof(err)) != 0)
-		logring_add(&ui->bot->log, LOG_WARN, "theme", "%s; keeping the default", err);
+		logring_add(ui->bot->log, LOG_WARN, "theme", "%s; keeping the default", err);
 }
 
 /* $XDG_STATE_HOME/vigil/history (~/.local/state/...): one history for
@@ -621,7 +671,7 @@ console_run(struct app *a, const struct console_options *o)
 	start_theme(ui);
 	history_path(a, history, sizeof(history));
 	if (cmdline_init(ui, history, o->mouse, err, sizeof(err)) != 0)
-		logring_add(&ui->bot->log, LOG_ERROR, "console", "command line: %s", err);
+		logring_add(ui->bot->log, LOG_ERROR, "console", "command line: %s", err);
 	layout(ui);
 	app_set_ui(a, &hooks);
 	app_set_commands(a, cmd_run_remote, ui);

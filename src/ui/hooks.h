@@ -17,7 +17,7 @@ struct ui;
 
 /* Keys and wheel events for the log pane (bound in cmdline.c). */
 enum ui_key { UK_PAGE_UP, UK_PAGE_DOWN, UK_TOP, UK_BOTTOM, UK_WHEEL_UP, UK_WHEEL_DOWN,
-	UK_REDRAW };
+	UK_REDRAW, UK_SHARD_PREV, UK_SHARD_NEXT };
 void ui_key(struct ui *ui, enum ui_key k);
 /* Quit (Ctrl-D on an empty line, `quit`): closes the session, resumable. */
 void ui_quit(struct ui *ui);

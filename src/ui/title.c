@@ -46,12 +46,29 @@ emit_title(const char *text)
 }
 
 /* "vigil: Resuming #3", "vigil: Connected", "vigil: stopped (4004 ...)". */
+/* Several shards: the title follows the worst of them. */
+static void
+fleet_title(const struct ui *ui, char *buf, size_t len)
+{
+	const struct grid_model *m = &ui->grid;
+	enum bot_state worst;
+	int rank = view_grid_worst(m, &worst);
+
+	if (rank == 0)
+		snprintf(buf, len, "vigil: %d/%d Connected", m->counts[BOT_CONNECTED], m->nshards);
+	else
+		snprintf(buf, len, "vigil: %d/%d Connected, worst %s", m->counts[BOT_CONNECTED],
+		    m->nshards, m->stopped > 0 ? "stopped" : bot_state_name(worst));
+}
+
 static void
 title_text(const struct ui *ui, char *buf, size_t len)
 {
 	const struct bot_snapshot *v = &ui->view;
 
-	if (v->stopped)
+	if (ui->grid.nshards > 1)
+		fleet_title(ui, buf, len);
+	else if (v->stopped)
 		snprintf(buf, len, "vigil: stopped (%s)", v->stop_reason);
 	else if (v->state != BOT_CONNECTED && v->attempt > 0)
 		snprintf(buf, len, "vigil: %s #%d", bot_state_name(v->state), v->attempt);

@@ -17,11 +17,13 @@
 #include <stdint.h>
 
 #include "bot/bot.h"
+#include "bot/shard-set.h"
 #include "ui/console.h"
 #include "ui/hooks.h"
 #include "ui/theme.h"
 
-enum ui_pane { P_STATUS, P_DIAGRAM, P_COUNTDOWN, P_BUDGET, P_QUEUE, P_LOG, P_INPUT, P_COUNT };
+enum ui_pane { P_STATUS, P_DIAGRAM, P_COUNTDOWN, P_BUDGET, P_QUEUE, P_LOG, P_GRID, P_INPUT,
+	P_COUNT };
 #define UI_DIRTY(p)   (1u << (p))
 #define UI_DIRTY_ALL  ((1u << P_COUNT) - 1)
 
@@ -115,6 +117,25 @@ struct status_model {
 	bool bots_alarm;                    /* errors in the last minute or listeners off */
 };
 
+/* The shard grid (view-grid.c), shown with more than one shard: a cell per
+ * shard (or per range of shards, when they do not all fit the rows it may
+ * take), coloured by the worst state in it, with the attempt when not
+ * Connected; then the counts and the identify queue. */
+#define UI_GRID_CELLS 1024
+#define UI_GRID_LABEL 6                 /* "  240 " before each row of cells */
+
+struct grid_model {
+	int nshards;                        /* this process's */
+	int per_cell, ncells, per_row, nrows;
+	uint16_t first[UI_GRID_CELLS], last[UI_GRID_CELLS];
+	unsigned char rank[UI_GRID_CELLS];  /* grid_rank of the worst shard in the cell */
+	unsigned char attempt[UI_GRID_CELLS];       /* its attempt, 0 when connected */
+	int sel_cell;
+	int counts[BOT_STATES], waiting;    /* waiting: for a session start */
+	int stopped;
+	int next_shard, next_in_s, queued;  /* next_shard -1: nobody waits */
+};
+
 /* The log pane's own state: filters hide lines without deleting them. */
 struct log_view {
 	enum log_level min_level;
@@ -161,7 +182,10 @@ int64_t rate_next(const struct ui_rate *r, uint64_t count);
 
 struct ui {
 	struct app *app;
-	struct bot *bot;
+	struct bot *bot;                    /* the selected shard (the first by default) */
+	int sel;                            /* its index in this process's shards */
+	int grid_rows;                      /* the shard grid's, 0 with one shard */
+	struct grid_model grid;
 	struct console_options opts;
 	struct theme theme;
 	bool no_color;
@@ -189,6 +213,7 @@ struct ui {
 	/* commands: a pending confirmation, the emulator's faults */
 	char confirm_q[160];
 	void (*confirm_yes)(struct ui *ui);
+	struct shard_set confirm_shards;    /* the shards a confirmed reconnect acts on */
 	const struct line_out *out;         /* a control-socket command's reply, or NULL */
 	struct sim_fault faults[UI_FAULTS_MAX];
 	size_t nfaults;
@@ -229,6 +254,15 @@ void view_status_update(struct status_model *m, const struct bot_snapshot *v,
     const struct script_health *bots, const char *endpoint,
     double evps, int64_t uptime_ms);
 void view_status_draw(WINDOW *w, const struct status_model *m);
+
+/* The grid's rows (cells and the summary line) for nshards on a screen,
+ * 0 for one shard. */
+int view_grid_rows(int nshards, int rows, int cols);
+void view_grid_update(struct grid_model *m, struct app *app, int sel, int rows, int cols,
+    struct vtime now);
+void view_grid_draw(WINDOW *w, const struct grid_model *m, bool utf8);
+/* The worst shard's rank (0 all connected) and the state that shows it. */
+int view_grid_worst(const struct grid_model *m, enum bot_state *state);
 
 /* The log pane reads the ring directly (by seq): it only appends. */
 bool view_log_changed(const struct log_view *lv, const struct logring *r, WINDOW *w);
@@ -315,6 +349,12 @@ int fit_need(const struct fit_line *forms, int nforms);
 int fit_draw(WINDOW *w, int y, int x, int maxw, const struct fit_line *forms, int nforms);
 /* The columns fit_draw would write. */
 int fit_drawn(const struct fit_line *forms, int nforms, int maxw);
+
+/* ---- shards (console.c) ---- */
+
+/* Shows shard index i (of this process's) in the diagram, countdown and
+ * history. */
+void ui_select(struct ui *ui, int i);
 
 /* ---- title.c ---- */
 

@@ -162,7 +162,7 @@ void
 check_boot(struct world *w, int sent, bool corrupt)
 {
 	const struct bot *b = w->bot;
-	int used = budget_used(&b->budget, dst_bot_now(w));
+	int used = budget_used(b->budget, dst_bot_now(w));
 
 	if (corrupt) {
 		w->corrupt_wall = w->now.wall_ms;
@@ -190,8 +190,8 @@ check_token_resets(struct world *w)
 	 * count and that reading: a design
 	 * choice (session.c, fetch_failed), counted in the summary. The
 	 * operator gets a new token at the next calm. */
-	if (w->bot == NULL || !w->bot->budget.discord_known ||
-	    w->pressure_wall > w->bot->budget.d_seen_wall_ms) {
+	if (w->bot == NULL || !w->bot->budget->discord_known ||
+	    w->pressure_wall > w->bot->budget->d_seen_wall_ms) {
 		w->st.stale_token_resets++;
 		w->token_reset_pending = true;
 		dst_trace(w, "token reset: IDENTIFY on a stale Discord count");
@@ -226,7 +226,7 @@ check_cache(struct world *w)
 static void
 check_log(struct world *w)
 {
-	const struct logring *r = &w->bot->log;
+	const struct logring *r = w->bot->log;
 
 	if (w->log_seq < logring_first_seq(r))
 		w->log_seq = logring_first_seq(r);
@@ -285,10 +285,10 @@ check_wait(struct world *w)
 			    b->formula.text, (long long)mid);
 		break;
 	case WAIT_BUDGET:
-		if (budget_remaining(&b->budget, now) > b->budget.reserve)
+		if (budget_remaining(b->budget, now) > b->budget->reserve)
 			dst_fail(w, "liveness: waiting %lld s for the budget with %d starts left "
 			    "(reserve %d)", (long long)(b->wait_total_ms / MS_PER_S),
-			    budget_remaining(&b->budget, now), b->budget.reserve);
+			    budget_remaining(b->budget, now), b->budget->reserve);
 		break;
 	case WAIT_SPACING:
 		if (b->wait_total_ms > BUDGET_SPACING_MS)
@@ -350,7 +350,7 @@ excused(struct world *w)
 	struct vtime now = dst_bot_now(w);
 
 	return b->wait == WAIT_BUDGET ||
-	    budget_remaining(&b->budget, now) <= b->budget.reserve;
+	    budget_remaining(b->budget, now) <= b->budget->reserve;
 }
 
 void

@@ -242,9 +242,9 @@ local_used(struct cworld *w, int p)
 		int u, d;
 		if (b == NULL)
 			continue;
-		u = budget_used(&b->budget, vt(w));
-		d = b->budget.discord_known ? b->budget.d_total - b->budget.d_remaining +
-		    b->budget.d_used_since : 0;
+		u = budget_used(b->budget, vt(w));
+		d = b->budget->discord_known ? b->budget->d_total - b->budget->d_remaining +
+		    b->budget->d_used_since : 0;
 		if (u > best)
 			best = u;
 		if (d > best)
@@ -304,15 +304,15 @@ share_reading(struct cworld *w, int p, const struct bot *b)
 	char k0[64], a[4][24];
 	const char *k[1] = { k0 }, *av[4] = { a[0], a[1], a[2], a[3] };
 
-	if (!b->budget.discord_known || b->budget.d_seen_wall_ms == w->p[p].reading_wall)
+	if (!b->budget->discord_known || b->budget->d_seen_wall_ms == w->p[p].reading_wall)
 		return;
-	w->p[p].reading_wall = b->budget.d_seen_wall_ms;
+	w->p[p].reading_wall = b->budget->d_seen_wall_ms;
 	key(k0, sizeof(k0), "limit", -1);
-	snprintf(a[0], sizeof(a[0]), "%d", b->budget.d_total);
-	snprintf(a[1], sizeof(a[1]), "%d", b->budget.d_remaining - b->budget.d_used_since);
+	snprintf(a[0], sizeof(a[0]), "%d", b->budget->d_total);
+	snprintf(a[1], sizeof(a[1]), "%d", b->budget->d_remaining - b->budget->d_used_since);
 	snprintf(a[2], sizeof(a[2]), "%lld",
-	    (long long)(b->budget.d_reset_wall_ms - vt(w).wall_ms));
-	snprintf(a[3], sizeof(a[3]), "%d", b->budget.d_max_concurrency);
+	    (long long)(b->budget->d_reset_wall_ms - vt(w).wall_ms));
+	snprintf(a[3], sizeof(a[3]), "%d", b->budget->d_max_concurrency);
 	freeReplyObject(eval(w, CS_LIMIT, 1, k, 4, av));
 }
 

@@ -24,8 +24,8 @@ hreq_unref(struct hreq *r)
 	free(r);
 }
 
-static char *
-copy(const char *s, size_t n)
+char *
+dst_copy(const char *s, size_t n)
 {
 	char *p = malloc(n + 1);
 
@@ -69,8 +69,8 @@ rest_bot_send(struct world *w, const struct action *a)
 	r->gen = w->gen;
 	r->id = a->http_id;
 	snprintf(r->method, sizeof(r->method), "%s", a->method);
-	r->path = copy(a->path, strlen(a->path));
-	r->body = a->body != NULL ? copy(a->body, a->body_len) : NULL;
+	r->path = dst_copy(a->path, strlen(a->path));
+	r->body = a->body != NULL ? dst_copy(a->body, a->body_len) : NULL;
 	r->body_len = a->body != NULL ? a->body_len : 0;
 	rlq_route_key(r->method, r->path, r->route, sizeof(r->route));
 	r->sent_at = t;
@@ -91,18 +91,18 @@ rest_bot_send(struct world *w, const struct action *a)
 	hreq_unref(r);
 }
 
-static void
-read_headers(struct hreq *r, const struct sim_http_resp *resp)
+void
+dst_read_headers(struct rlq_headers *h, const struct sim_http_resp *resp)
 {
 	char line[160];
 
-	rlq_headers_init(&r->h);
+	rlq_headers_init(h);
 	for (int i = 0; i < resp->nhdr; i++) {
 		int n = snprintf(line, sizeof(line), "%s: %s\r\n", resp->hdr[i].name,
 		    resp->hdr[i].value);
 
 		if (n > 0 && (size_t)n < sizeof(line))
-			rlq_headers_line(&r->h, line, (size_t)n);
+			rlq_headers_line(h, line, (size_t)n);
 	}
 }
 
@@ -131,8 +131,8 @@ serve(struct world *w, struct hreq *r, bool lose_answer)
 		rc_foreign(w, r);
 	sim_http(w->sim, w->now, &req, &resp);
 	r->status = resp.status;
-	read_headers(r, &resp);
-	r->rbody = copy(resp.body != NULL ? resp.body : "", resp.body_len);
+	dst_read_headers(&r->h, &resp);
+	r->rbody = dst_copy(resp.body != NULL ? resp.body : "", resp.body_len);
 	r->rlen = resp.body_len;
 	sim_http_resp_free(&resp);
 	dst_drain_sim(w);                       /* a POST is a MESSAGE_CREATE */

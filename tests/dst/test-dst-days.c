@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "world.h"
+#include "fleet-world.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define DAYS_SCALE 0.25
@@ -97,6 +98,44 @@ SEED_TEST(6)
 SEED_TEST(7)
 SEED_TEST(8)
 
+/* Many shards in one fleet (fleet-world.h): S1-S4 after every step. */
+static void
+run_fleet(uint64_t seed, int shards, int mc, double days)
+{
+	struct fw_opts o = { .seed = seed, .days = days * DAYS_SCALE, .shards = shards,
+	    .max_concurrency = mc };
+	struct fw_result r;
+	int rc = fw_run(&o, &r);
+
+	fw_print(&o, &r, stdout);
+	fflush(stdout);
+	if (rc != 0)
+		fail_msg("seed %llu: %s", (unsigned long long)seed, r.why);
+}
+
+static void
+test_shards_16_mc1(void **state)
+{
+	(void)state;
+	run_fleet(1, 16, 1, 5);
+}
+
+static void
+test_shards_16_mc16(void **state)
+{
+	(void)state;
+	run_fleet(2, 16, 16, 5);
+}
+
+/* The seed draws the shard count and max_concurrency. */
+static void
+test_shards_drawn(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 3; seed < 9; seed++)
+		run_fleet(seed, 0, 0, 5);
+}
+
 int
 main(void)
 {
@@ -108,6 +147,8 @@ main(void)
 		cmocka_unit_test(test_seed_3), cmocka_unit_test(test_seed_4),
 		cmocka_unit_test(test_seed_5), cmocka_unit_test(test_seed_6),
 		cmocka_unit_test(test_seed_7), cmocka_unit_test(test_seed_8),
+		cmocka_unit_test(test_shards_16_mc1), cmocka_unit_test(test_shards_16_mc16),
+		cmocka_unit_test(test_shards_drawn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -326,6 +326,10 @@ void rest_bot_send(struct world *, const struct action *);
 void rest_event(struct world *, struct ev *);
 void rest_release_held(struct world *);
 void hreq_unref(struct hreq *);
+/* A NUL-terminated malloc'd copy of s[0..n) (aborts when out of memory). */
+char *dst_copy(const char *s, size_t n);
+/* The emulator's answer's headers as real header lines would give them. */
+void dst_read_headers(struct rlq_headers *h, const struct sim_http_resp *resp);
 
 /* netfault.c */
 int64_t net_deliver_at(struct world *, int64_t *fifo, int64_t lat);

@@ -109,17 +109,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf[size] = '\0';
 	t += 61000;
 	bot.now = now();
-	logring_set_time(&bot.log, bot.now);
-	seq = bot.log.next_seq;
+	logring_set_time(bot.log, bot.now);
+	seq = bot.log->next_seq;
 	if (frame_decode(&fr, &dec, buf, size, err, sizeof(err)) == 0 && fr.t[0] != '\0') {
 		memset(&ev, 0, sizeof(ev));
 		ev.name = fr.t;
 		ev.frame = &fr;
-		listeners_emit(&bot.listeners, &ev, &bot.log);
+		listeners_emit(bot.listeners, &ev, bot.log);
 	}
 	free(buf);
-	for (uint64_t s = seq; s < bot.log.next_seq; s++) {
-		const struct log_entry *e = logring_get(&bot.log, s);
+	for (uint64_t s = seq; s < bot.log->next_seq; s++) {
+		const struct log_entry *e = logring_get(bot.log, s);
 		FUZZ_CHECK(e == NULL || strstr(e->text, "MISMATCH") == NULL, "%s", e->text);
 	}
 	while (bot_next_action(&bot, &a))

@@ -136,9 +136,9 @@ drain(struct drv *d)
 		drain(d);
 		return;
 	}
-	FUZZ_CHECK(budget_used(&d->b->budget, now_of(d)) <= budget_limit(&d->b->budget),
-	    "%d session starts, limit %d", budget_used(&d->b->budget, now_of(d)),
-	    budget_limit(&d->b->budget));
+	FUZZ_CHECK(budget_used(d->b->budget, now_of(d)) <= budget_limit(d->b->budget),
+	    "%d session starts, limit %d", budget_used(d->b->budget, now_of(d)),
+	    budget_limit(d->b->budget));
 }
 
 /* Moves the clock, waking the core at each deadline on the way. */
@@ -389,8 +389,8 @@ step(struct drv *d)
 static void
 check_logs(const struct bot *b)
 {
-	for (uint64_t s = logring_first_seq(&b->log); s < b->log.next_seq; s++) {
-		const struct log_entry *e = logring_get(&b->log, s);
+	for (uint64_t s = logring_first_seq(b->log); s < b->log->next_seq; s++) {
+		const struct log_entry *e = logring_get(b->log, s);
 
 		if (e != NULL)
 			check_text("log line", e->text);

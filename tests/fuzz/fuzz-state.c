@@ -30,6 +30,8 @@ static struct bot *fresh;
 /* A budget with a few starts and a Discord reading, to see that a refusal
  * leaves it as it was. */
 static struct budget *seeded;
+/* The shared parts (budget, log) live in the bot's fleet: restored too. */
+static struct fleet *fresh_fleet;
 
 static void
 setup(void)
@@ -47,6 +49,10 @@ setup(void)
 	    bot_init(bot, &cfg, now, err, sizeof(err)) < 0)
 		abort();
 	memcpy(fresh, bot, sizeof(*bot));
+	fresh_fleet = malloc(sizeof(*fresh_fleet));
+	if (fresh_fleet == NULL)
+		abort();
+	memcpy(fresh_fleet, bot->fleet, sizeof(*fresh_fleet));
 	budget_init(seeded, 1000, 10);
 	budget_record(seeded, (struct vtime){ 1000, now.wall_ms - 7200000 }, 0, "first start");
 	budget_record(seeded, (struct vtime){ 2000, now.wall_ms - 60000 }, 0, "op 9");
@@ -57,6 +63,7 @@ static void
 reset(void)
 {
 	memcpy(bot, fresh, sizeof(*bot));
+	memcpy(bot->fleet, fresh_fleet, sizeof(*fresh_fleet));
 }
 
 static void
@@ -65,8 +72,8 @@ check_corrupt(const char *err)
 	int assumed = fresh->cfg.budget_assume_on_corrupt;
 
 	FUZZ_CHECK(err[0] != '\0', "a refused state file without a message");
-	FUZZ_CHECK(budget_used(&bot->budget, now) == assumed, "corrupt file: %d starts "
-	    "counted, %d assumed", budget_used(&bot->budget, now), assumed);
+	FUZZ_CHECK(budget_used(bot->budget, now) == assumed, "corrupt file: %d starts "
+	    "counted, %d assumed", budget_used(bot->budget, now), assumed);
 	FUZZ_CHECK(bot->session_id[0] == '\0', "corrupt file restored session '%s'",
 	    bot->session_id);
 }
@@ -77,7 +84,7 @@ static void
 check_round_trip(void)
 {
 	char err[256], *text, *again;
-	int used = budget_used(&bot->budget, now);
+	int used = budget_used(bot->budget, now);
 	char session[BOT_SESSION_ID_MAX];
 	int64_t seq = bot->seq;
 
@@ -91,8 +98,8 @@ check_round_trip(void)
 	again = bot_save_state(bot, now);
 	FUZZ_CHECK(again != NULL && strcmp(text, again) == 0, "saved twice differently:\n%s\n%s",
 	    text, again != NULL ? again : "(null)");
-	FUZZ_CHECK(budget_used(&bot->budget, now) == used, "%d starts, then %d", used,
-	    budget_used(&bot->budget, now));
+	FUZZ_CHECK(budget_used(bot->budget, now) == used, "%d starts, then %d", used,
+	    budget_used(bot->budget, now));
 	FUZZ_CHECK(strcmp(session, bot->session_id) == 0 && (session[0] == '\0' || seq == bot->seq),
 	    "session '%s' seq %lld, then '%s' %lld", session, (long long)seq, bot->session_id,
 	    (long long)bot->seq);

@@ -166,8 +166,9 @@ sfx_dispatch(struct sfx *f, const char *json)
 	memset(&ev, 0, sizeof(ev));
 	ev.name = f->frame->t;
 	ev.frame = f->frame;
+	ev.shard = f->bot->cfg.shard_id;
 	f->bot->now = now_of(f);
-	listeners_emit(&f->bot->listeners, &ev, &f->bot->log);
+	listeners_emit(f->bot->listeners, &ev, f->bot->log);
 	/* The network layer reuses its buffer for the next frame: freed here,
 	 * so a view that kept pointing into it is a use-after-free for ASan. */
 	memset(f->frame_buf, 'X', n);
@@ -185,7 +186,7 @@ sfx_lifecycle(struct sfx *f, const char *name, const char *detail)
 	ev.name = name;
 	ev.detail = detail;
 	f->bot->now = now_of(f);
-	listeners_emit(&f->bot->listeners, &ev, &f->bot->log);
+	listeners_emit(f->bot->listeners, &ev, f->bot->log);
 	sfx_drain(f);
 }
 
@@ -240,7 +241,7 @@ sfx_answer(struct sfx *f, uint64_t id, int status, const char *body)
 int
 sfx_logged(const struct sfx *f, enum log_level level, const char *text)
 {
-	const struct logring *r = &f->bot->log;
+	const struct logring *r = f->bot->log;
 	int n = 0;
 
 	for (uint64_t s = logring_first_seq(r); s < r->next_seq; s++) {

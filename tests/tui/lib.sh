@@ -137,9 +137,10 @@ start_vigil() {
 	fi
 }
 
+# SIM_ARGS: more flags for vigil-sim (the shard tests' --shards ...).
 start_external_sim() {
-	$TMUX_CMD kill-session -t vigil
-	"$VIGIL_BUILD/vigil-sim" --port 0 --heartbeat-interval 1000 --resume-window 20s \
+	$TMUX_CMD kill-session -t vigil 2>/dev/null
+	"$VIGIL_BUILD/vigil-sim" --port 0 --heartbeat-interval 1000 --resume-window 20s ${SIM_ARGS:-} \
 	    >"$WORK/sim.json" 2>"$WORK/sim.err" &
 	SIM_PID=$!
 	tries=50

@@ -18,7 +18,7 @@ send 'cache'
 check "arity error with usage" wait_for_text 'usage: cache flush \| stats' 2
 send 'log level loud'
 check "bad argument" wait_for_text 'levels are debug, info, warn, error' 2
-send 'resume now'
+send 'resume 0 now'
 check "too many arguments" wait_for_text 'resume: too many arguments' 2
 
 # Tab completes commands and their arguments.

@@ -182,15 +182,16 @@ test_concurrency_spacing(void **state)
 	/* Unknown max_concurrency means 1: every shard shares one bucket. */
 	budget_record(b, at(0), 0, "shard 0");
 	assert_false(budget_may_identify(b, at(0), 1));
-	assert_int_equal(budget_wait_ms(b, at(1000), 3), 4000);
+	assert_int_equal(budget_wait_ms(b, at(1000), 3), 4000 + BUDGET_SPACING_MARGIN_MS);
 
 	budget_update_discord(b, at(10 * MS_PER_S), 1000, 999, MS_PER_DAY, 2);
 	budget_record(b, at(10 * MS_PER_S), 0, "shard 0");
 	assert_false(budget_may_identify(b, at(10 * MS_PER_S + 4999), 0));
 	assert_false(budget_may_identify(b, at(10 * MS_PER_S + 4999), 2));
 	assert_true(budget_may_identify(b, at(10 * MS_PER_S + 1), 1));
-	assert_int_equal(budget_wait_ms(b, at(10 * MS_PER_S + 1), 2), 4999);
-	assert_true(budget_may_identify(b, at(15 * MS_PER_S), 0));
+	assert_int_equal(budget_wait_ms(b, at(10 * MS_PER_S + 1), 2), 4999 + BUDGET_SPACING_MARGIN_MS);
+	assert_false(budget_may_identify(b, at(15 * MS_PER_S), 0));
+	assert_true(budget_may_identify(b, at(15 * MS_PER_S + BUDGET_SPACING_MARGIN_MS), 0));
 	/* Spacing runs on mono: a wall clock jump does not shorten it. */
 	assert_false(budget_may_identify(b,
 	    (struct vtime){ .mono_ms = M0 + 11 * MS_PER_S, .wall_ms = T0 + MS_PER_H }, 0));
@@ -212,7 +213,7 @@ test_wait_combines(void **state)
 	budget_init(b, 3, 1);
 	budget_record(b, at(0), 0, "a");
 	/* Slots free, spacing not. */
-	assert_int_equal(budget_wait_ms(b, at(2000), 0), 3000);
+	assert_int_equal(budget_wait_ms(b, at(2000), 0), 3000 + BUDGET_SPACING_MARGIN_MS);
 	budget_record(b, at(MS_PER_H), 0, "b");
 	/* One left, the reserve: the slot (23 h away) dominates. */
 	assert_int_equal(budget_wait_ms(b, at(MS_PER_H + 1000), 0),
@@ -223,9 +224,9 @@ test_wait_combines(void **state)
 	budget_init(b, 3, 1);
 	budget_record(b, at(0), 0, "a");
 	budget_record(b, at(MS_PER_DAY - 2000), 0, "b");
-	assert_int_equal(budget_wait_ms(b, at(MS_PER_DAY - 1000), 0), 4000);
-	assert_int_equal(budget_wait_ms(b, at(MS_PER_DAY), 0), 3000);
-	assert_int_equal(budget_wait_ms(b, at(MS_PER_DAY + 3000), 0), 0);
+	assert_int_equal(budget_wait_ms(b, at(MS_PER_DAY - 1000), 0), 4000 + BUDGET_SPACING_MARGIN_MS);
+	assert_int_equal(budget_wait_ms(b, at(MS_PER_DAY), 0), 3000 + BUDGET_SPACING_MARGIN_MS);
+	assert_int_equal(budget_wait_ms(b, at(MS_PER_DAY + 3000 + BUDGET_SPACING_MARGIN_MS), 0), 0);
 }
 
 static void
@@ -317,7 +318,7 @@ test_persist_across_restart(void **state)
 	assert_int_equal(fx->copy.d_used_since, 2);
 	/* The newest start was 2 s ago: its spacing holds for 3 s more. */
 	assert_false(budget_may_identify(&fx->copy, later, 1));
-	assert_int_equal(budget_wait_ms(&fx->copy, later, 1), 3000);
+	assert_int_equal(budget_wait_ms(&fx->copy, later, 1), 3000 + BUDGET_SPACING_MARGIN_MS);
 	/* Loaded the next day, the starts have expired. */
 	j = round_trip(&fx->b);
 	assert_int_equal(budget_from_json(&fx->copy, j, at(MS_PER_DAY + MS_PER_H), err,

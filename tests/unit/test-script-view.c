@@ -36,6 +36,7 @@ static const char checks[] =
     "  assert(m.ratio == 0.75 and m.big == 123456789012 and m.tts == true, 'numbers')\n"
     "  assert(m.missing == nil and m.author.missing == nil, 'missing')\n"
     "  assert(m['with.dot'] == 'dotted', 'keys are not paths')\n"
+    "  assert(m.shard == 0 and m.author.shard == nil, 'the event shard, at the root only')\n"
     "  assert(not pcall(function() m.content = 'x' end), 'read-only')\n"
     "  assert(getmetatable(m) == 'read-only payload', 'metatable hidden')\n"
     "  local t = m:table()\n"
