@@ -14,7 +14,7 @@ BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
 
-PKGS      := libwebsockets libcurl jansson ncursesw readline zlib libzstd libssl libcrypto lua5.4
+PKGS      := libwebsockets libcurl jansson ncursesw readline zlib libzstd libssl libcrypto lua5.4 hiredis
 TEST_PKGS := cmocka
 
 # A fresh machine has none of the libraries: install them before anything
@@ -22,7 +22,8 @@ TEST_PKGS := cmocka
 NODEPS_GOALS := clean deps help
 ifeq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
-DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) && test -f /usr/include/jsmn.h && echo ok)
+DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) && test -f /usr/include/jsmn.h && \
+           command -v redis-server >/dev/null && echo ok)
 ifneq ($(DEPS_OK),ok)
 $(info deps: build dependencies are missing; running scripts/deps.sh)
 DEPS_RC := $(shell ./scripts/deps.sh >&2; echo $$?)
@@ -113,7 +114,7 @@ Q := @
 SAY := @printf '  %-4s %s\n'
 endif
 
-.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests bench dst chaos soak
+.PHONY: all run check asan fuzz fuzz-build valgrind install uninstall clean deps help tests bench dst dst-cluster chaos soak
 ## all: build build/vigil and build/vigil-sim (the default)
 all: $(BINS)
 
@@ -163,6 +164,11 @@ chaos: $(BINS) $(CHAOS_SRC:tests/%.c=$(BUILD)/tests/%)
 ## soak: RSS over SOAK_EVENTS events and SOAK_RECONNECTS reconnects
 soak: $(BINS)
 	@VIGIL_BUILD=$(BUILD) sh tests/soak/soak.sh
+
+## dst-cluster: the cluster's simulation campaign: DAYS=N SEED=S SEEDS=K
+dst-cluster: $(BUILD)/tests/dst/test-dst-cluster
+	DST_CLUSTER_SEED=$(or $(SEED),1) DST_CLUSTER_SEEDS=$(or $(SEEDS),8) \
+	    DST_CLUSTER_DAYS=$(or $(DAYS),1) $(BUILD)/tests/dst/test-dst-cluster
 
 ## dst: a deterministic simulation campaign: DAYS=N SEED=S [SEEDS=K] [SHARDS=N [MC=M]]
 dst: $(BUILD)/tests/dst/dst

@@ -12,7 +12,8 @@
 # Then the same burst again with bots/ping.lua loaded (it reads each
 # MESSAGE_CREATE's content and ignores it), against the first run's
 # `--bot none`: the scripts' extra CPU per event.
-# Last, the console's redraw cost (bench/redraw.c).
+# Last, the console's redraw cost (bench/redraw.c), the operations
+# endpoints (bench/ops.sh) and the cluster's round trips (bench/cluster.sh).
 # BENCH_COMPRESS=1 runs it with zlib-stream transport compression,
 # BENCH_COMPRESS=zstd with zstd-stream.
 # Figures only: a benchmark never passes or fails on time.
@@ -152,3 +153,4 @@ awk -v e2e="$none_ticks" -v hz="$HZ" -v n="$N" -v z="$zname" '/^inproc_ns/ {
 "$B/bench/redraw" 2000
 "$(dirname "$0")/shards.sh"
 sh "$(dirname "$0")/ops.sh"
+sh "$(dirname "$0")/cluster.sh"

@@ -17,9 +17,11 @@ libjsmn-dev          zero-allocation-frame-tokenizer
 libcmocka-dev        unit-tests
 zlib1g-dev           zlib-stream-transport-compression
 libzstd-dev          zstd-stream-transport-compression
-liblua5.4-dev        bot-scripts-in-Lua
+liblua5.4-dev        bot-scripts-in-Lua-and-the-simulated-Redis
 libssl-dev           gateway-TLS-and-the-upgrade-SHA-1
 openssl              TLS-tests-make-their-certificates
+libhiredis-dev       cluster-store-client-(Redis)
+redis-server         cluster-tests-start-their-own
 ca-certificates      TLS-to-real-Discord
 tmux                 end-to-end-console-tests
 procps               tests-read-process-state

@@ -149,6 +149,7 @@ config_env(struct vigil_options *o, char *err, size_t errlen)
 {
 	const char *token = getenv("VIGIL_TOKEN"), *api = getenv("VIGIL_API");
 	const char *nc = getenv("NO_COLOR"), *hook = getenv("VIGIL_ALERT_WEBHOOK");
+	const char *rpw = getenv("VIGIL_REDIS_PASSWORD");
 	char why[160];
 
 	if (token != NULL && token[0] != '\0' && config_set(o, "token", token, why, sizeof(why)) < 0) {
@@ -162,6 +163,11 @@ config_env(struct vigil_options *o, char *err, size_t errlen)
 	if (hook != NULL && hook[0] != '\0' &&
 	    config_set(o, "alert_webhook", hook, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "VIGIL_ALERT_WEBHOOK: %s", why);
+		return -1;
+	}
+	if (rpw != NULL && rpw[0] != '\0' &&
+	    config_set(o, "redis_password", rpw, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "VIGIL_REDIS_PASSWORD: %s", why);
 		return -1;
 	}
 	if (nc != NULL && nc[0] != '\0')
@@ -215,6 +221,12 @@ value_flag(struct vigil_options *o, int argc, char **argv, int *i, char *err, si
 	if (strcmp(name, "--token") == 0) {
 		snprintf(err, errlen, "the token is never taken from the command line (it would show "
 		    "in ps): set VIGIL_TOKEN or `token =` in the config file");
+		return -1;
+	}
+	if (strcmp(name, "--redis-password") == 0) {
+		snprintf(err, errlen, "the Redis password is never taken from the command line (it "
+		    "would show in ps): set VIGIL_REDIS_PASSWORD or `redis_password =` in the "
+		    "config file");
 		return -1;
 	}
 	if (!config_is_flag(name)) {

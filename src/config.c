@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "net/redis-url.h"
 #include "net/httpd.h"
 
 typedef int (*setter_fn)(struct vigil_options *o, const char *v, char *why, size_t whylen);
@@ -260,6 +261,64 @@ static int
 set_resume_window(struct vigil_options *o, const char *v, char *why, size_t whylen)
 {
 	return parse_duration(v, MS_PER_S, MS_PER_DAY, &o->app.bot.resume_window_ms, why, whylen);
+}
+
+static int
+set_cluster(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	struct redis_url u;
+	char err[200];
+
+	if (v[0] != '\0' && redis_url_parse(v, &u, err, sizeof(err)) < 0) {
+		/* "cluster: ..." already; the key is named by the caller. */
+		snprintf(why, whylen, "%s", err + strlen("cluster: "));
+		return -1;
+	}
+	return copy(o->app.cluster, sizeof(o->app.cluster), v, why, whylen);
+}
+
+static int
+set_cluster_name(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	if (strpbrk(v, "{}: \t") != NULL) {
+		snprintf(why, whylen, "a name without {, }, : or spaces");
+		return -1;
+	}
+	return copy(o->app.cluster_name, sizeof(o->app.cluster_name), v, why, whylen);
+}
+
+static int
+set_redis_password(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	/* The message never repeats the value: it is a secret. */
+	if (strlen(v) < 6 || strlen(v) >= sizeof(o->app.redis_password)) {
+		snprintf(why, whylen, "a Redis password is 6 to %zu characters",
+		    sizeof(o->app.redis_password) - 1);
+		return -1;
+	}
+	memcpy(o->app.redis_password, v, strlen(v) + 1);
+	return 0;
+}
+
+static int
+set_cluster_fence(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	return parse_bool(v, &o->app.cluster_fence, why, whylen);
+}
+
+static int
+set_cluster_lease(struct vigil_options *o, const char *v, char *why, size_t whylen)
+{
+	int64_t ms;
+
+	if (parse_duration(v, MS_PER_S, 10 * MS_PER_MIN, &ms, why, whylen) < 0)
+		return -1;
+	if (ms < 2 * MS_PER_S) {
+		snprintf(why, whylen, "at least 2 s (it is renewed every third of it)");
+		return -1;
+	}
+	o->app.cluster_lease_ms = ms;
+	return 0;
 }
 
 static int
@@ -514,6 +573,11 @@ static const struct key keys[] = {
 	{ "alert_interval", NULL, set_alert_interval },
 	{ "resume_window", "--resume-window", set_resume_window },
 	{ "close_timeout", NULL, set_close_timeout },
+	{ "cluster", "--cluster", set_cluster },
+	{ "cluster_name", "--cluster-name", set_cluster_name },
+	{ "redis_password", NULL, set_redis_password },
+	{ "cluster_lease", "--cluster-lease", set_cluster_lease },
+	{ "cluster_fence", NULL, set_cluster_fence },
 	{ "budget_reserve", NULL, set_budget_reserve },
 	{ "intents", NULL, set_intents },
 	{ "compress", NULL, set_compress },

@@ -1,12 +1,14 @@
 /*
  * vigil's settings, from four places, later ones winning: built-in
  * defaults, the config file ($XDG_CONFIG_HOME/vigil/config or --config),
- * the environment (VIGIL_TOKEN, VIGIL_API, NO_COLOR) and the command line.
+ * the environment (VIGIL_TOKEN, VIGIL_API, VIGIL_REDIS_PASSWORD, NO_COLOR) and
+ * the command line.
  *
  * The config file has one `key = value` a line; `#` starts a comment;
  * values may be double-quoted. An unknown key or a bad value is an error
  * naming the file and line. The token is taken from VIGIL_TOKEN or the file
- * only: a --token flag is refused, so it never shows in `ps`.
+ * only: a --token flag is refused, so it never shows in `ps`; so is the
+ * cluster's Redis password (redis_password or VIGIL_REDIS_PASSWORD).
  */
 #ifndef VIGIL_CONFIG_H
 #define VIGIL_CONFIG_H
@@ -46,8 +48,8 @@ int config_parse(struct vigil_options *o, const char *name, const char *text, si
  * must_exist. 0, or -1 with a message. */
 int config_load(struct vigil_options *o, const char *path, bool must_exist, char *err,
     size_t errlen);
-/* Applies VIGIL_TOKEN, VIGIL_API, VIGIL_ALERT_WEBHOOK, NO_COLOR. 0, or -1 with a
- * message. */
+/* Applies VIGIL_TOKEN, VIGIL_API, VIGIL_ALERT_WEBHOOK, VIGIL_REDIS_PASSWORD,
+ * NO_COLOR. 0, or -1 with a message. */
 int config_env(struct vigil_options *o, char *err, size_t errlen);
 /* Applies the flags (argv[0] is skipped). 0, or -1 with a message (a usage
  * error). */

@@ -4,7 +4,7 @@
 # A binary fails when valgrind finds an invalid read or write, a use of
 # uninitialised memory, or a definite leak (--errors-for-leak-kinds), or
 # when its own tests fail. The vigil processes an integration test starts
-# are checked too (--trace-children); the emulator, shells and tmux are
+# are checked too (--trace-children); the emulator, Redis, shells and tmux are
 # test peers and are not. Logs: $VIGIL_BUILD/valgrind/<name>.log and one
 # <name>.<pid>.vg per process.
 set -u
@@ -24,7 +24,7 @@ for bin in "$@"; do
 	start=$(date +%s)
 	valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite \
 	    --error-exitcode=99 --track-origins=yes --trace-children=yes \
-	    --trace-children-skip='*vigil-sim*,*/sh,*/bash,*/tmux' \
+	    --trace-children-skip='*vigil-sim*,*/sh,*/bash,*/tmux,*redis-server*,*redis-cli*' \
 	    --log-file="$logdir/$name.%p.vg" "$bin" >"$log" 2>&1 </dev/null
 	rc=$?
 	secs=$(( $(date +%s) - start ))

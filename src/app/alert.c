@@ -9,7 +9,7 @@
 #include "app/alert.h"
 
 static const char *const kind_names[ALERT_KINDS] = {
-	"down", "up", "fatal", "budget", "ban", "script"
+	"down", "up", "fatal", "budget", "ban", "script", "cluster"
 };
 
 const char *
@@ -150,6 +150,11 @@ edges(struct alerts *al, const struct alert_view *v, struct vtime now)
 		snprintf(text, sizeof(text), "shard %d waiting for session starts (budget down to "
 		    "the reserve or spent)", v->shard);
 		alerts_raise(al, ALERT_BUDGET, now, st, v->shard, text, "session starts");
+	}
+	if (v->cluster_wait && !(al->seen && o->cluster_wait)) {
+		snprintf(text, sizeof(text), "shard %d needs a new session and the cluster store "
+		    "is unreachable: no IDENTIFY without the shared budget", v->shard);
+		alerts_raise(al, ALERT_CLUSTER, now, st, v->shard, text, "cluster store unreachable");
 	}
 	if (v->banned && !(al->seen && o->banned))
 		alerts_raise(al, ALERT_BAN, now, st, v->shard,

@@ -26,6 +26,7 @@ enum alert_kind {
 	ALERT_BUDGET,           /* waiting for session starts */
 	ALERT_BAN,              /* REST frozen by a Cloudflare ban */
 	ALERT_SCRIPT,           /* a bot script disabled */
+	ALERT_CLUSTER,          /* the cluster store unreachable: a shard cannot identify */
 	ALERT_KINDS
 };
 
@@ -46,6 +47,7 @@ struct alert_view {
 	bool stopped, operator_stop;    /* PHASE_STOPPED, and by the operator */
 	char stop_reason[BOT_REASON_MAX];
 	bool budget_wait;
+	bool cluster_wait;              /* no IDENTIFY: the cluster store unreachable */
 	bool banned, unauthorized;
 	bool resumed;                   /* the last Connected came from RESUMED */
 	int shard;
@@ -78,7 +80,7 @@ int64_t alerts_deadline(const struct alerts *al);
 /* The oldest queued alert, or NULL; alerts_pop removes it. */
 const struct alert_msg *alerts_peek(const struct alerts *al);
 void alerts_pop(struct alerts *al);
-/* "down", "up", "fatal", "budget", "ban", "script". */
+/* "down", "up", "fatal", "budget", "ban", "script", "cluster". */
 const char *alert_kind_name(enum alert_kind k);
 
 #endif

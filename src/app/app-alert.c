@@ -85,6 +85,7 @@ fill_view(struct app *a, struct alert_view *v, struct vtime now)
 	v->operator_stop = a->quitting;
 	snprintf(v->stop_reason, sizeof(v->stop_reason), "%s", b->stop_reason);
 	v->budget_wait = b->wait == WAIT_BUDGET;
+	v->cluster_wait = b->wait == WAIT_CLUSTER;
 	rlq_global_view(b->rest, now, &g);
 	v->banned = g.banned;
 	v->unauthorized = g.unauthorized;

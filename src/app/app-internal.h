@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "app/app.h"
+#include "app/cluster.h"
 #include "app/embed.h"
 #include "net/ctlsock.h"
 #include "net/gateway.h"
@@ -21,6 +22,17 @@
 #include "net/sdnotify.h"
 #include "net/statefile.h"
 #include "script/script-host.h"
+
+/* REST requests held for the cluster's shared 50/s; past this many, they
+ * go on the local limit alone. The strings are the core's (borrowed until
+ * bot_on_http). */
+#define APP_HTTP_WAIT 256
+
+struct app_http_wait {
+	uint64_t id;
+	const char *method, *path, *body;
+	size_t body_len;
+};
 
 /* One shard: its session machine. */
 struct app_shard {
@@ -91,6 +103,18 @@ struct app {
 	int64_t ui_deadline, quit_started, quit_deadline, logout_deadline;
 	int64_t start_mono, start_wall_ms;      /* for uptime, process_start_time_seconds */
 	uint64_t persist_failures;
+	/* the cluster (app-cluster.c); cluster is NULL without `cluster` */
+	struct cluster *cluster;
+	bool cluster_started;           /* bot_start ran (the lease was ours) */
+	bool cluster_lease_lost;
+	char cluster_published[48];     /* the state last published */
+	int64_t cluster_reading_wall;   /* Discord's reading last shared */
+	struct app_http_wait http_wait[APP_HTTP_WAIT];
+	int http_head, http_count;
+	bool http_asking;
+	int cluster_release;            /* 0 not asked, 1 asked, 2 answered */
+	char cluster_name[CLUSTER_NAME_MAX];
+	lws_sorted_usec_list_t http_timer;
 };
 
 /* app-scripts.c: the scripts' driver (clock, files, stores). */
@@ -106,6 +130,27 @@ void app_persist(struct app *a);
 /* The loop's time, stamped on the log for lines the app writes itself. */
 struct logring *app_log(struct app *a);
 void app_flush_logs(struct app *a);
+/* app-cluster.c: the app's side of the cluster (docs/cluster.md). Each does
+ * nothing without `cluster`. */
+int app_cluster_new(struct app *a, char *err, size_t errlen);
+void app_cluster_free(struct app *a);
+/* Instead of bot_start: claims the shard and starts once its lease is ours
+ * (taking over a session another process left). False without a cluster. */
+bool app_cluster_begin(struct app *a);
+void app_cluster_permit(struct app *a, const struct action *act);
+/* After an IDENTIFY's ACT_SEND: its key rests 5 s from now. */
+void app_cluster_sent(struct app *a, const struct action *act);
+/* After ACT_PERSIST: the session goes to the store too. */
+void app_cluster_persisted(struct app *a);
+/* ACT_HTTP: true when held for the shared limit (it is sent later). */
+bool app_cluster_http(struct app *a, const struct action *act);
+/* A REST answer: a global 429 pauses the whole cluster. */
+void app_cluster_http_done(struct app *a, int status, const struct rlq_headers *h);
+/* Quitting, once the gateway is closed: true when the leases are released
+ * (or there is nothing to release or nobody to tell). */
+bool app_cluster_released(struct app *a);
+/* Once per loop turn: publishes the shard's state when it changed. */
+void app_cluster_turn(struct app *a);
 /* app-shards.c: the fleet and this process's shards from the config (shards,
  * shard_ids; `auto` asks GET /gateway/bot). 0, or -1 with a message naming
  * the key at fault. */

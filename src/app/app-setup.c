@@ -172,6 +172,7 @@ rest_done(void *ud, uint64_t id, int status, const struct rlq_headers *h, const 
 		rlq_headers_init(&none);
 		h = &none;
 	}
+	app_cluster_http_done(a, status, h);
 	metrics_rest_done(&a->metrics, id, status, h->scope[0] != '\0' ? h->scope : NULL);
 	fleet_on_http(&a->fleet, loop_now(), id, status, h, body, len, err);
 	app_kick(a);
@@ -394,7 +395,7 @@ start_parts(struct app *a, char *err, size_t errlen)
 	if (a->rest == NULL)
 		return -1;
 	rest_set_ca_file(a->rest, a->cfg.ca_file);
-	return 0;
+	return app_cluster_new(a, err, errlen);
 }
 
 struct app *
@@ -407,6 +408,7 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	a->cfg = *cfg;
+	a->cfg.bot.cluster_permits = a->cfg.cluster[0] != '\0';
 	a->ui_deadline = VTIME_NEVER;
 	a->watchdog_next = VTIME_NEVER;
 	a->notify.fd = -1;
@@ -422,6 +424,8 @@ app_new(const struct app_config *cfg, char *err, size_t errlen)
 		app_free(a);
 		return NULL;
 	}
+	if (a->cfg.redis_password[0] != '\0')
+		logring_set_secret_slot(&a->fleet.log, LOG_SECRET_REDIS, a->cfg.redis_password);
 	metrics_init(&a->metrics, app_worst(a)->state, loop_now().mono_ms);
 	if (open_log_file(a, err, errlen) < 0 || start_parts(a, err, errlen) < 0)
 		goto fail;
@@ -451,6 +455,7 @@ app_free(struct app *a)
 	app_flush_logs(a);
 	/* Transports first (they close their wsi and curl's sockets), then
 	 * the emulator, then the context, then the core. */
+	app_cluster_free(a);
 	app_scripts_stop(a);
 	ctlsock_free(a->ctl);
 	httpd_free(a->http);
@@ -471,6 +476,7 @@ app_free(struct app *a)
 	sdnotify_close(&a->notify);
 	curl_global_cleanup();
 	explicit_bzero(a->cfg.bot.token, sizeof(a->cfg.bot.token));
+	explicit_bzero(a->cfg.redis_password, sizeof(a->cfg.redis_password));
 	explicit_bzero(a->cfg.alert_webhook, sizeof(a->cfg.alert_webhook));
 	free(a);
 }

@@ -153,16 +153,23 @@ perform(struct app *a, int idx, struct action *act)
 	case ACT_SEND:
 		gateway_send(a->gw, app_gw_conn(idx, act->conn), act->payload, act->payload_len);
 		act->payload = NULL;
+		app_cluster_sent(a, act);
 		break;
 	case ACT_CLOSE:
 		gateway_close(a->gw, app_gw_conn(idx, act->conn), act->close_code, act->text);
 		break;
 	case ACT_HTTP:
 		metrics_rest_start(&a->metrics, act->http_id, act->method, act->path);
-		rest_perform(a->rest, act->http_id, act->method, act->path, act->body, act->body_len);
+		if (!app_cluster_http(a, act))
+			rest_perform(a->rest, act->http_id, act->method, act->path, act->body,
+			    act->body_len);
 		break;
 	case ACT_PERSIST:
 		app_persist(a);
+		app_cluster_persisted(a);
+		break;
+	case ACT_PERMIT:
+		app_cluster_permit(a, act);
 		break;
 	case ACT_ALERT:
 		if (a->ui.on_alert != NULL)
@@ -226,7 +233,7 @@ app_quit(struct app *a, bool logout)
 
 /* True once nothing of the gateway is left alive. */
 static bool
-quit_done(const struct app *a, struct vtime now)
+quit_done(struct app *a, struct vtime now)
 {
 	if (now.mono_ms >= a->quit_deadline)
 		return true;
@@ -238,7 +245,7 @@ quit_done(const struct app *a, struct vtime now)
 		if (sh->bot.conn_open || sh->bot.conn_pending)
 			return false;
 	}
-	return true;
+	return app_cluster_released(a);
 }
 
 static bool
@@ -295,10 +302,12 @@ turn_end(struct app *a)
 		if (a->ui.next_deadline != NULL)
 			a->ui_deadline = a->ui.next_deadline(a->ui.ud, now);
 	}
+	app_cluster_turn(a);
 	if (a->cfg.logout)
 		logout_step(a, now);
-	if (!a->quitting && a->cfg.headless && all_stopped(a)) {
-		/* Nothing can restart a stopped bot without a console. */
+	if (!a->quitting && a->cfg.headless && all_stopped(a) && !a->cluster_lease_lost) {
+		/* Nothing can restart a stopped bot without a console (but a
+		 * shard stopped for its lease restarts when the lease is back). */
 		a->status = 1;
 		app_quit(a, false);
 	}
@@ -369,8 +378,10 @@ app_run(struct app *a)
 	a->logout_deadline = now.mono_ms + 30 * MS_PER_S;
 	if (logout_needed(a)) {
 		/* In shard order: the identify queue serves them so. */
-		for (int i = 0; i < a->nshards; i++)
-			bot_start(&a->shards[i].bot, now);
+		if (!app_cluster_begin(a)) {
+			for (int i = 0; i < a->nshards; i++)
+				bot_start(&a->shards[i].bot, now);
+		}
 		app_kick(a);
 	} else {
 		a->done = true;

@@ -54,6 +54,12 @@ struct app_config {
 	/* A PEM file of CAs to trust for wss:// and https:// instead of the
 	 * system store; "" = the system store. Verification is always on. */
 	char ca_file[PATH_MAX];
+	/* The cluster (docs/cluster.md): "" = none, one process on its own. */
+	char cluster[APP_URL_MAX];      /* redis://HOST:PORT/DB or unix:///PATH */
+	char cluster_name[64];          /* "" = the bot's user id, once known */
+	char redis_password[256];       /* a secret, like the token */
+	int64_t cluster_lease_ms;       /* 0 = 15 s */
+	bool cluster_fence;             /* give shards up when leases cannot be renewed */
 };
 
 /* What the console gives the loop. Every hook may be NULL. */
@@ -125,6 +131,14 @@ bool app_has_sim(const struct app *a);
 int app_sim_request(struct app *a, const char *method, const char *ctl_path, const char *json,
     void (*done)(void *ud, int status, const char *body, size_t len), void *ud,
     char *err, size_t errlen);
+/* The cluster as the store sees it, for the console (docs/cluster.md):
+ * done is called once, on the loop, with a few lines of text (the store,
+ * the shared budget, each shard's owner and state, lapsed owners marked),
+ * or with err. 0, or -1 with a message (no cluster configured). */
+typedef void (*app_cluster_report_fn)(void *ud, const char *const *lines, int n,
+    const char *err);
+int app_cluster_report(struct app *a, app_cluster_report_fn done, void *ud, char *err,
+    size_t errlen);
 /* The state directory in use (for the console's history file). */
 const char *app_state_dir(const struct app *a);
 

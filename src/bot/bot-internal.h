@@ -16,6 +16,9 @@ void act_send(struct bot *b, char *payload, size_t len);
 void act_close(struct bot *b, int code, const char *reason);
 void act_persist(struct bot *b);
 void act_alert(struct bot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void act_permit(struct bot *b, uint64_t id, int shard, int key);
+/* Marks the SEND just queued as the IDENTIFY (for the cluster's key). */
+void act_mark_identify(struct bot *b);
 /* Sends a payload on the current connection under the send limit.
  * Takes ownership of text. 0, or -1 (refused and logged). */
 int bot_send_now(struct bot *b, struct vtime now, char *text, size_t len, bool priority);
@@ -41,6 +44,17 @@ int session_cmd_reconnect(struct bot *b, struct vtime now, char *err, size_t err
 int session_cmd_stop(struct bot *b, struct vtime now, char *err, size_t errlen);
 int session_cmd_logout(struct bot *b, struct vtime now, char *err, size_t errlen);
 bool session_has(const struct bot *b);
+/* Opens the connection that will IDENTIFY (session.c). */
+void session_open_for_identify(struct bot *b, struct vtime now);
+void session_wait(struct bot *b, struct vtime now, enum bot_wait why, int64_t ms);
+
+/* permit.c: the cluster's identify permit. */
+/* Asks the cluster when the bot is in one, else opens at once. */
+void permit_then_open(struct bot *b, struct vtime now);
+/* PHASE_PERMIT's deadline passed: as an unreachable store. */
+void permit_timed_out(struct bot *b, struct vtime now);
+void permit_answer(struct bot *b, struct vtime now, uint64_t permit_id,
+    const struct bot_permit *p);
 
 /* payload.c: outbound gateway payloads (malloc'd JSON text, or NULL). */
 char *payload_identify(const struct bot *b, size_t *len);

@@ -32,6 +32,7 @@ bot_config_defaults(struct bot_config *cfg)
 	cfg->log_capacity = LOG_RING_DEFAULT;
 	cfg->log_capture = LOG_DEBUG;
 	cache_limits_default(&cfg->cache);
+	cfg->permit_retry_ms = 2 * MS_PER_S;
 }
 
 static void
@@ -253,6 +254,34 @@ act_persist(struct bot *b)
 }
 
 void
+act_permit(struct bot *b, uint64_t id, int shard, int key)
+{
+	struct action *a = push(b, ACT_PERMIT);
+
+	if (a == NULL)
+		return;
+	a->permit_id = id;
+	a->shard = shard;
+	a->key = key;
+}
+
+void
+act_mark_identify(struct bot *b)
+{
+	struct action *a;
+	int mc = b->budget->d_max_concurrency > 0 ? b->budget->d_max_concurrency : 1;
+
+	if (b->act_count == 0)
+		return;
+	a = &b->actions[(b->act_head + b->act_count - 1) % b->act_cap];
+	if (a->kind != ACT_SEND)
+		return;
+	a->identify = true;
+	a->shard = b->cfg.shard_id;
+	a->key = b->cfg.shard_id % mc;
+}
+
+void
 act_alert(struct bot *b, const char *fmt, ...)
 {
 	struct action *a = push(b, ACT_ALERT);
@@ -458,6 +487,14 @@ bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
     const struct rlq_headers *h, const char *body, size_t len, const char *err)
 {
 	fleet_on_http(b->fleet, now, http_id, status, h, body, len, err);
+}
+
+void
+bot_on_permit(struct bot *b, struct vtime now, uint64_t permit_id, const struct bot_permit *p)
+{
+	enter(b, now);
+	permit_answer(b, now, permit_id, p);
+	bot_pump(b, now);
 }
 
 void

@@ -46,6 +46,7 @@ enum bot_phase {
 	PHASE_IDLE,             /* before bot_start */
 	PHASE_WAIT,             /* waiting before the next attempt (see wait_reason) */
 	PHASE_FETCH,            /* GET /gateway/bot before an IDENTIFY */
+	PHASE_PERMIT,           /* ACT_PERMIT sent: waiting for the cluster's answer */
 	PHASE_CONNECTING,       /* ACT_OPEN sent, transport not open yet */
 	PHASE_HELLO,            /* open, waiting for HELLO */
 	PHASE_IDENTIFYING,      /* IDENTIFY sent, waiting for READY */
@@ -61,6 +62,7 @@ enum bot_wait {
 	WAIT_INVALID_SESSION,   /* a random 1-5 s after op 9 */
 	WAIT_BUDGET,            /* no session start left (or only the reserve) */
 	WAIT_SPACING,           /* identify concurrency: 5 s per bucket */
+	WAIT_CLUSTER,           /* the cluster store cannot answer: no IDENTIFY without it */
 	WAIT_QUEUE,             /* the identify queue: another shard of the key goes first */
 };
 
@@ -89,6 +91,8 @@ enum action_kind {
 	ACT_HTTP,               /* perform REST request http_id */
 	ACT_PERSIST,            /* write bot_save_state() to the state file now */
 	ACT_ALERT,              /* tell the operator (bell, pane title): text says why */
+	ACT_PERMIT,             /* ask the cluster for an identify permit (permit_id,
+	                         * shard, key); answer with bot_on_permit */
 };
 
 struct action {
@@ -103,6 +107,25 @@ struct action {
 	const char *path;               /*   bot_on_http(http_id) */
 	const char *body;
 	size_t body_len;
+	uint64_t permit_id;             /* PERMIT: the request, and for which */
+	int shard, key;                 /*   shard and concurrency key (also on an
+	                                 *   IDENTIFY's SEND) */
+	bool identify;                  /* SEND: the IDENTIFY; in a cluster its key rests
+	                                 * 5 s from now (cluster_identified) */
+};
+
+/* The cluster's answer to ACT_PERMIT (docs/cluster.md "The seam"). */
+enum bot_permit_status {
+	BOT_PERMIT_GRANTED,             /* a start and the key's 5 s are ours: identify */
+	BOT_PERMIT_KEY_HELD,            /* another shard has the key: wait wait_ms */
+	BOT_PERMIT_BUDGET,              /* no start left cluster-wide: wait wait_ms */
+	BOT_PERMIT_UNREACHABLE,         /* no answer from the store: no IDENTIFY */
+};
+
+struct bot_permit {
+	enum bot_permit_status status;
+	int64_t wait_ms;
+	char why[BOT_REASON_MAX];       /* for the log: who holds the key, what failed */
 };
 
 struct bot_config {
@@ -120,6 +143,8 @@ struct bot_config {
 	struct cache_limits cache;
 	uint64_t seed;
 	char formula[DELAY_EXPR_MAX];   /* "" = the default formula */
+	bool cluster_permits;           /* every IDENTIFY asks the cluster first (ACT_PERMIT) */
+	int64_t permit_retry_ms;        /* after an unreachable store (default 2 s) */
 };
 
 struct bot_transition {
@@ -251,6 +276,11 @@ struct bot {
 	struct bot_send sendq[BOT_SEND_QUEUE];
 	int sendq_head, sendq_count;
 
+	/* the cluster's permits (permit.c) */
+	uint64_t permit_id;             /* the request awaited in PHASE_PERMIT */
+	bool permit_local_once;         /* the operator's `reconnect -f --local` */
+	bool cluster_unreachable;       /* said once per outage */
+
 	/* persistence */
 	int64_t persist_at;             /* throttled persist of seq; VTIME_NEVER when clean */
 
@@ -283,6 +313,11 @@ int bot_load_state(struct bot *b, const char *json, size_t len, struct vtime now
  * gone, e.g. an emulator that died with the last run): the next start
  * identifies. True when there was one. */
 bool bot_forget_session(struct bot *b);
+/* Takes a session another process left in the cluster store (a shard
+ * that moved), before bot_start: the start then RESUMES it. Only when no
+ * session is held already; true when taken. */
+bool bot_adopt_session(struct bot *b, struct vtime now, const char *id, int64_t seq,
+    const char *url);
 /* The state file's text (malloc'd), or NULL when out of memory. */
 char *bot_save_state(const struct bot *b, struct vtime now);
 
@@ -300,6 +335,10 @@ void bot_on_frame(struct bot *b, struct vtime now, uint32_t conn, const char *bu
  * asked (fleet_on_http). */
 void bot_on_http(struct bot *b, struct vtime now, uint64_t http_id, int status,
     const struct rlq_headers *h, const char *body, size_t len, const char *err);
+/* The cluster's answer to ACT_PERMIT permit_id (answers to older requests
+ * are ignored). */
+void bot_on_permit(struct bot *b, struct vtime now, uint64_t permit_id,
+    const struct bot_permit *p);
 /* Call when now >= bot_next_deadline (calling earlier is harmless). */
 void bot_tick(struct bot *b, struct vtime now);
 /* Mono ms of the next thing the core must do, or VTIME_NEVER. */
@@ -313,6 +352,9 @@ void action_release(struct action *a);
 /* Operator commands: 0, or -1 with a message (nothing changed). */
 int bot_cmd_resume(struct bot *b, struct vtime now, char *err, size_t errlen);
 int bot_cmd_reconnect(struct bot *b, struct vtime now, char *err, size_t errlen);
+/* The operator's override (`reconnect -f --local`): the next IDENTIFY
+ * goes without the cluster's permit, on their responsibility. */
+void bot_permit_override(struct bot *b);
 /* Stops connecting; the session stays resumable (close 4900, persisted). */
 int bot_cmd_stop(struct bot *b, struct vtime now, char *err, size_t errlen);
 /* Ends the session for good (close 1000) and forgets it. */

@@ -56,22 +56,30 @@ logring_set_time(struct logring *r, struct vtime now)
 }
 
 int
-logring_set_secret(struct logring *r, const char *secret)
+logring_set_secret_slot(struct logring *r, int slot, const char *secret)
 {
 	size_t n;
 
+	if (slot < 0 || slot >= LOG_SECRETS)
+		return -1;
 	if (secret == NULL || secret[0] == '\0') {
-		memset(r->secret, 0, sizeof(r->secret));
-		r->secret_len = 0;
+		memset(r->secret[slot], 0, sizeof(r->secret[slot]));
+		r->secret_len[slot] = 0;
 		return 0;
 	}
 	n = strlen(secret);
-	if (n < LOG_PARTIAL_MIN || n >= sizeof(r->secret))
+	if (n < LOG_PARTIAL_MIN || n >= sizeof(r->secret[slot]))
 		return -1;
-	memset(r->secret, 0, sizeof(r->secret));
-	memcpy(r->secret, secret, n);
-	r->secret_len = n;
+	memset(r->secret[slot], 0, sizeof(r->secret[slot]));
+	memcpy(r->secret[slot], secret, n);
+	r->secret_len[slot] = n;
 	return 0;
+}
+
+int
+logring_set_secret(struct logring *r, const char *secret)
+{
+	return logring_set_secret_slot(r, LOG_SECRET_TOKEN, secret);
 }
 
 /* Length of s[0..n) without a trailing incomplete UTF-8 sequence, so a cut
@@ -97,12 +105,12 @@ utf8_trim(const char *s, size_t n)
 /* Length of the longest proper prefix of the secret (at least
  * LOG_PARTIAL_MIN bytes) that ends s[0..n); 0 when there is none. */
 static size_t
-partial_secret_tail(const struct logring *r, const char *s, size_t n)
+partial_secret_tail(const char *secret, size_t slen, const char *s, size_t n)
 {
 	size_t k;
 
-	for (k = r->secret_len - 1; k >= LOG_PARTIAL_MIN; k--) {
-		if (k <= n && memcmp(s + n - k, r->secret, k) == 0)
+	for (k = slen - 1; k >= LOG_PARTIAL_MIN; k--) {
+		if (k <= n && memcmp(s + n - k, secret, k) == 0)
 			return k;
 	}
 	return 0;
@@ -124,22 +132,21 @@ append(char *out, size_t *len, size_t cap, const char *src, size_t n)
  * by LOG_REDACTED; when `cut` says the format buffer truncated, a secret cut
  * short at the very end is replaced too. Returns the length written. */
 static size_t
-redact(const struct logring *r, const char *s, size_t n, bool cut, char *out,
+redact(const char *secret, size_t slen, const char *s, size_t n, bool cut, char *out,
     size_t cap)
 {
 	const char *hit;
 	size_t len = 0, tail = 0;
 
 	out[0] = '\0';
-	while (r->secret_len > 0 &&
-	    (hit = memmem(s, n, r->secret, r->secret_len)) != NULL) {
+	while (slen > 0 && (hit = memmem(s, n, secret, slen)) != NULL) {
 		append(out, &len, cap, s, (size_t)(hit - s));
 		append(out, &len, cap, LOG_REDACTED, strlen(LOG_REDACTED));
-		n -= (size_t)(hit - s) + r->secret_len;
-		s = hit + r->secret_len;
+		n -= (size_t)(hit - s) + slen;
+		s = hit + slen;
 	}
-	if (cut && r->secret_len > 0)
-		tail = partial_secret_tail(r, s, n);
+	if (cut && slen > 0)
+		tail = partial_secret_tail(secret, slen, s, n);
 	append(out, &len, cap, s, n - tail);
 	if (tail > 0)
 		append(out, &len, cap, LOG_REDACTED, strlen(LOG_REDACTED));
@@ -194,7 +201,12 @@ add_v(struct logring *r, enum log_level level, int from, int to,
 	}
 	rc += (int)pre;
 	n = (size_t)rc < sizeof(raw) ? (size_t)rc : utf8_trim(raw, sizeof(raw) - 1);
-	n = redact(r, raw, n, (size_t)rc >= sizeof(raw), clean, sizeof(clean));
+	/* Each secret in turn; raw and clean swap roles. */
+	n = redact(r->secret[LOG_SECRET_TOKEN], r->secret_len[LOG_SECRET_TOKEN], raw, n,
+	    (size_t)rc >= sizeof(raw), clean, sizeof(clean));
+	n = redact(r->secret[LOG_SECRET_REDIS], r->secret_len[LOG_SECRET_REDIS], clean, n,
+	    (size_t)rc >= sizeof(raw), raw, sizeof(raw));
+	memcpy(clean, raw, n + 1);
 	if (n > LOG_TEXT_MAX - 1)
 		n = utf8_trim(clean, LOG_TEXT_MAX - 1);
 

@@ -24,6 +24,9 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_LEVEL_COUNT };
 #define LOG_TEXT_MAX     256
 #define LOG_SOURCE_MAX   12
 #define LOG_SECRET_MAX   256
+#define LOG_SECRETS      2
+#define LOG_SECRET_TOKEN 0
+#define LOG_SECRET_REDIS 1
 #define LOG_RING_DEFAULT 4096
 /* What replaces a secret in an entry. */
 #define LOG_REDACTED     "[redacted]"
@@ -50,8 +53,9 @@ struct logring {
 	struct vtime now;              /* stamped on each entry; set by the owner */
 	int shard;                     /* the shard writing now, -1 none; set by the owner */
 	bool tag_shards;               /* several shards: lines name theirs */
-	char secret[LOG_SECRET_MAX];
-	size_t secret_len;
+	/* The secrets to redact: the bot token, the cluster's Redis password. */
+	char secret[LOG_SECRETS][LOG_SECRET_MAX];
+	size_t secret_len[LOG_SECRETS];
 };
 
 /* Allocates `cap` slots (LOG_RING_DEFAULT when 0); capture starts at
@@ -63,7 +67,11 @@ void logring_set_time(struct logring *r, struct vtime now);
 /* The shard that writes the next lines (-1: none); named in each line when
  * tag_shards is set. */
 void logring_set_shard(struct logring *r, int shard);
-/* Registers the one secret (the token) to redact; NULL or "" clears it.
+/* Registers a secret to redact in slot LOG_SECRET_TOKEN or
+ * LOG_SECRET_REDIS; NULL or "" clears it. Secrets shorter than 6 bytes are
+ * refused (-1). */
+int logring_set_secret_slot(struct logring *r, int slot, const char *secret);
+/* Registers the token (slot LOG_SECRET_TOKEN) to redact; NULL or "" clears it.
  * Secrets shorter than 6 bytes are refused (-1): redacting them would mangle
  * ordinary words. */
 int logring_set_secret(struct logring *r, const char *secret);

@@ -79,6 +79,25 @@ bot_forget_session(struct bot *b)
 	return had;
 }
 
+bool
+bot_adopt_session(struct bot *b, struct vtime now, const char *id, int64_t seq, const char *url)
+{
+	if (session_has(b) || id == NULL || id[0] == '\0' || url == NULL || url[0] == '\0' ||
+	    strlen(id) >= sizeof(b->session_id) || strlen(url) >= sizeof(b->resume_url) ||
+	    seq < 0)
+		return false;
+	memcpy(b->session_id, id, strlen(id) + 1);
+	memcpy(b->resume_url, url, strlen(url) + 1);
+	b->seq = seq;
+	/* The store keeps a session only for the resume window after its last
+	 * write, so it is fresh enough to try; a failed resume falls back to
+	 * a new session as always. */
+	b->last_seen_wall = now.wall_ms;
+	LOGF(b->log, LOG_INFO, "session", "took over session %.12s... at seq %lld from the "
+	    "cluster store", id, (long long)seq);
+	return true;
+}
+
 static int
 copy_str(const json_t *j, const char *key, char *out, size_t outlen, char *err, size_t errlen)
 {

@@ -87,8 +87,8 @@ leave_queue(struct bot *b, struct vtime now)
 		fleet_wake_queue(b->fleet, now);
 }
 
-static void
-wait_then(struct bot *b, struct vtime now, enum bot_wait why, int64_t ms)
+void
+session_wait(struct bot *b, struct vtime now, enum bot_wait why, int64_t ms)
 {
 	if (why != WAIT_QUEUE && why != WAIT_SPACING)
 		leave_queue(b, now);
@@ -152,7 +152,7 @@ fetch_failed(struct bot *b, struct vtime now, const char *why, int64_t min_ms)
 		LOGF(b->log, LOG_WARN, "session",
 		    "GET /gateway/bot failed %d times (%s); using the cached gateway URL",
 		    b->fetch_failures, why);
-		open_conn(b, now, b->gateway_url);
+		permit_then_open(b, now);
 		return;
 	}
 	b->failures++;
@@ -161,7 +161,7 @@ fetch_failed(struct bot *b, struct vtime now, const char *why, int64_t min_ms)
 		ms = min_ms;
 	LOGF(b->log, LOG_WARN, "session", "GET /gateway/bot failed: %s; next attempt in %lld ms",
 	    why, (long long)ms);
-	wait_then(b, now, WAIT_BACKOFF, ms);
+	session_wait(b, now, WAIT_BACKOFF, ms);
 }
 
 static void
@@ -204,20 +204,20 @@ budget_allows(struct bot *b, struct vtime now)
 		LOGF(b->log, LOG_WARN, "budget",
 		    "%d session starts left (reserve %d): waiting %lld s for a free slot",
 		    left, b->budget->reserve, (long long)(ms / MS_PER_S));
-		wait_then(b, now, WAIT_BUDGET, ms);
+		session_wait(b, now, WAIT_BUDGET, ms);
 		return false;
 	}
 	if (!identq_take(&b->fleet->idq, b->cfg.shard_id, budget_max_concurrency(b->budget))) {
 		LOGF(b->log, LOG_DEBUG, "budget", "identify queue: shard %d of the key goes first",
 		    identq_holder(&b->fleet->idq, b->cfg.shard_id % budget_max_concurrency(b->budget),
 		    budget_max_concurrency(b->budget)));
-		wait_then(b, now, WAIT_QUEUE, ms > IDQ_RECHECK_MS ? ms : IDQ_RECHECK_MS);
+		session_wait(b, now, WAIT_QUEUE, ms > IDQ_RECHECK_MS ? ms : IDQ_RECHECK_MS);
 		return false;
 	}
 	if (ms <= 0)
 		return true;
 	LOGF(b->log, LOG_DEBUG, "budget", "identify spacing: waiting %lld ms", (long long)ms);
-	wait_then(b, now, WAIT_SPACING, ms);
+	session_wait(b, now, WAIT_SPACING, ms);
 	return false;
 }
 
@@ -254,7 +254,7 @@ attempt(struct bot *b, struct vtime now)
 	if (b->fleet->nbots > 1 && b->fleet->gateway_url[0] != '\0' &&
 	    now.wall_ms - b->fleet->gateway_read_wall < FLEET_READING_FRESH_MS) {
 		snprintf(b->gateway_url, sizeof(b->gateway_url), "%s", b->fleet->gateway_url);
-		open_conn(b, now, b->gateway_url);
+		permit_then_open(b, now);
 		return;
 	}
 	fetch_gateway(b, now);
@@ -273,7 +273,7 @@ proceed(struct bot *b, struct vtime now)
 	if (b->next.wait_ms > 0) {
 		LOGF(b->log, LOG_INFO, "session", "next attempt (%d) in %lld ms: %s",
 		    b->failures + 1, (long long)b->next.wait_ms, bot_wait_name(b->next.wait));
-		wait_then(b, now, b->next.wait, b->next.wait_ms);
+		session_wait(b, now, b->next.wait, b->next.wait_ms);
 		return;
 	}
 	attempt(b, now);
@@ -480,7 +480,8 @@ send_identify(struct bot *b, struct vtime now)
 	b->deadline = now.mono_ms + b->cfg.ready_timeout_ms;
 	LOGF(b->log, LOG_INFO, "session", "IDENTIFY (session start %d of %d in 24 h)",
 	    budget_used(b->budget, now), budget_limit(b->budget));
-	bot_send_now(b, now, text, len, true);
+	if (bot_send_now(b, now, text, len, true) == 0)
+		act_mark_identify(b);
 }
 
 static void
@@ -724,7 +725,13 @@ session_fetched(struct bot *b, struct vtime now, const struct rlq_done *done, co
 	LOGF(b->log, LOG_DEBUG, "budget", "Discord: %d of %d session starts remaining",
 	    b->budget->d_remaining, b->budget->d_total);
 	if (budget_allows(b, now))
-		open_conn(b, now, b->gateway_url);
+		permit_then_open(b, now);
+}
+
+void
+session_open_for_identify(struct bot *b, struct vtime now)
+{
+	open_conn(b, now, b->gateway_url);
 }
 
 static void
@@ -762,6 +769,9 @@ session_tick(struct bot *b, struct vtime now)
 		break;
 	case PHASE_FETCH:
 		fetch_failed(b, now, "timed out", 0);
+		break;
+	case PHASE_PERMIT:
+		permit_timed_out(b, now);
 		break;
 	case PHASE_CONNECTING:
 	case PHASE_HELLO:
@@ -808,7 +818,7 @@ bot_queued(const struct bot *b)
 static bool
 attempt_in_flight(const struct bot *b)
 {
-	return b->phase == PHASE_FETCH || b->phase == PHASE_CLOSING ||
+	return b->phase == PHASE_FETCH || b->phase == PHASE_PERMIT || b->phase == PHASE_CLOSING ||
 	    (b->phase >= PHASE_CONNECTING && b->phase < PHASE_CONNECTED);
 }
 

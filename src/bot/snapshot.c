@@ -20,7 +20,8 @@ const char *
 bot_phase_name(enum bot_phase p)
 {
 	static const char *const names[] = {
-		"idle", "waiting", "fetching /gateway/bot", "connecting", "waiting for HELLO",
+		"idle", "waiting", "fetching /gateway/bot", "waiting for the cluster's permit",
+		"connecting", "waiting for HELLO",
 		"identifying", "resuming", "connected", "closing", "stopped",
 	};
 
@@ -32,10 +33,10 @@ bot_wait_name(enum bot_wait w)
 {
 	static const char *const names[] = {
 		"none", "backoff (delay formula)", "invalid session (random 1-5 s)",
-		"session-start budget", "identify spacing (5 s)",
+		"session-start budget", "identify spacing (5 s)", "cluster store unreachable",
 	};
 
-	return (unsigned)w <= WAIT_SPACING ? names[w] : "?";
+	return (unsigned)w <= WAIT_CLUSTER ? names[w] : "?";
 }
 
 static void

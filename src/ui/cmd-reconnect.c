@@ -1,9 +1,12 @@
 /*
- * reconnect [-f] [SHARDS]: force a new session (IDENTIFY). It costs one of
- * the 24 h session starts per shard and wipes the shard's guilds from the
- * cache, so when the budget is low the console asks first; `-f` does not
- * ask. Connected shards keep their session until their turn in the
- * identify queue (a rolling restart: `reconnect all`).
+ * reconnect [-f [--local]] [SHARDS]: force a new session (IDENTIFY). It
+ * costs one of the 24 h session starts per shard and wipes the shard's guilds
+ * from the cache, so when the budget is low the console asks first; `-f` does
+ * not ask. Connected shards keep their session until their turn in the
+ * identify queue (a rolling restart: `reconnect all`). In a cluster,
+ * `reconnect -f --local` identifies without the cluster's permit once, for
+ * when the cluster store is down and the operator takes the budget on
+ * themselves (docs/cluster.md "When Redis fails").
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,18 +66,25 @@ static enum cmd_retval
 cmd_reconnect_exec(struct ui *ui, int argc, char **argv)
 {
 	bool force = argc > 1 && strcmp(argv[1], "-f") == 0;
-	const char *shards = argc > 1 + force ? argv[1 + force] : NULL;
+	bool local = force && argc > 2 && strcmp(argv[2], "--local") == 0;
+	const char *shards = argc > 1 + force + local ? argv[1 + force + local] : NULL;
 	int n;
 	char q[160];
 	int left;
 
-	if (argc > 2 + force) {
+	if (argc > 2 + force + local) {
 		cmd_usage_error(ui, &cmd_reconnect_entry, "unknown flag");
 		return CMD_ERROR;
 	}
 	if (cmd_shard_targets(ui, "reconnect", shards, &ui->confirm_shards) < 0)
 		return CMD_ERROR;
 	n = ui->confirm_shards.n;
+	if (local) {
+		for (int i = 0; i < n; i++)
+			bot_permit_override(app_shard(ui->app, ui->confirm_shards.ids[i]));
+		ui_msg(ui, LOG_WARN, "reconnect: the next IDENTIFY goes without the cluster's "
+		    "permit, on your responsibility");
+	}
 	if (!force && budget_low(ui->bot, app_now(ui->app), n, &left)) {
 		if (n == 1)
 			snprintf(q, sizeof(q), "only %d session starts left (reserve %d): start a new session?",
@@ -89,12 +99,13 @@ cmd_reconnect_exec(struct ui *ui, int argc, char **argv)
 
 const struct cmd_entry cmd_reconnect_entry = {
 	.name = "reconnect",
-	.usage = "[-f] [SHARDS]",
+	.usage = "[-f [--local]] [SHARDS]",
 	.help = "force a new session (costs a session start, wipes the cache)",
-	.details = "asks first when the 24 h budget is low; -f does not ask\n"
+	.details = "asks first when the 24 h budget is low; -f does not ask; "
+	    "-f --local identifies once without the cluster's permit\n"
 	    "SHARDS: 3, 0-7, 3,5 or all (a rolling restart); the shard shown by default",
 	.min_args = 0,
-	.max_args = 2,
-	.complete = "-f",
+	.max_args = 3,
+	.complete = "-f --local",
 	.exec = cmd_reconnect_exec,
 };

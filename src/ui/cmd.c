@@ -21,6 +21,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_bot_entry,
 	&cmd_budget_entry,
 	&cmd_cache_entry,
+	&cmd_cluster_entry,
 	&cmd_delay_entry,
 	&cmd_help_entry,
 	&cmd_log_entry,

@@ -40,6 +40,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_bot_entry;
 extern const struct cmd_entry cmd_budget_entry;
 extern const struct cmd_entry cmd_cache_entry;
+extern const struct cmd_entry cmd_cluster_entry;
 extern const struct cmd_entry cmd_delay_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_log_entry;

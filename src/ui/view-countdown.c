@@ -43,6 +43,8 @@ wait_label(enum bot_wait w, bool brief)
 		return brief ? "no start left" : "no session start left: waiting for a free slot";
 	case WAIT_SPACING:
 		return brief ? "spacing 5 s" : "identify spacing, 5 s";
+	case WAIT_CLUSTER:
+		return brief ? "cluster down" : "cluster store unreachable";
 	default:
 		return "";
 	}

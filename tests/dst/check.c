@@ -110,6 +110,10 @@ check_action(struct world *w, const struct action *a)
 		dst_trace(w, "bot: alert %s", a->text);
 		check_token_free(w, "an alert", a->text, strlen(a->text));
 		break;
+	case ACT_PERMIT:
+		dst_trace(w, "bot: permit %llu shard %d key %d", (unsigned long long)a->permit_id,
+		    a->shard, a->key);
+		break;
 	}
 }
 

@@ -303,6 +303,7 @@ fw_drain_bots(struct fw *w)
 				persist(w);
 				break;
 			case ACT_ALERT:
+			case ACT_PERMIT:        /* only with cfg.cluster_permits, which the fleet leaves off */
 				break;
 			}
 			action_release(&a);

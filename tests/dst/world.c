@@ -82,6 +82,7 @@ bot_action(struct world *w, struct action *a)
 		boot_persist(w);
 		break;
 	case ACT_ALERT:
+	case ACT_PERMIT:        /* only with cfg.cluster_permits, which the world leaves off */
 		break;
 	}
 }

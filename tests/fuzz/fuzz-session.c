@@ -12,7 +12,10 @@
  *  - the token is in no payload but IDENTIFY and RESUME (the protocol
  *    needs it there), in no URL, alert or log line (invariant 8);
  *  - the core never asks to be woken at a time it keeps not handling (a
- *    deadline at or before now after a tick would spin the driver).
+ *    deadline at or before now after a tick would spin the driver);
+ *  - in a cluster (half the inputs), no IDENTIFY without a granted permit
+ *    for the latest ACT_PERMIT, or the operator's --local override
+ *    (docs/cluster.md "The seam").
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,6 +40,8 @@ struct drv {
 	bool http_gateway[MAX_HTTP];
 	int nhttp;
 	int64_t seq;                   /* the fake gateway's sequence */
+	uint64_t permit;               /* the latest ACT_PERMIT, 0 none */
+	bool granted, local;           /* it was granted; --local was given */
 };
 
 static uint8_t
@@ -76,6 +81,13 @@ on_action(struct drv *d, struct action *a)
 		FUZZ_CHECK(a->payload != NULL, "a send without a payload");
 		if (strstr(a->payload, "\"op\":2,") == NULL && strstr(a->payload, "\"op\":6,") == NULL)
 			check_text("payload", a->payload);
+		if (strstr(a->payload, "\"op\":2,") != NULL) {
+			FUZZ_CHECK(a->identify, "an IDENTIFY not marked as one");
+			FUZZ_CHECK(!d->b->cfg.cluster_permits || d->granted || d->local,
+			    "an IDENTIFY without the cluster's permit (latest %llu)",
+			    (unsigned long long)d->permit);
+			d->granted = d->local = false;
+		}
 		break;
 	case ACT_CLOSE:
 		FUZZ_CHECK(a->conn == d->conn && d->pending, "close of %u (current %u)", a->conn,
@@ -95,6 +107,13 @@ on_action(struct drv *d, struct action *a)
 		break;
 	case ACT_ALERT:
 		check_text("alert", a->text);
+		break;
+	case ACT_PERMIT:
+		FUZZ_CHECK(d->b->cfg.cluster_permits, "a permit asked with no cluster");
+		FUZZ_CHECK(a->permit_id > d->permit, "permit %llu after %llu",
+		    (unsigned long long)a->permit_id, (unsigned long long)d->permit);
+		d->permit = a->permit_id;
+		d->granted = false;
 		break;
 	case ACT_PERSIST:
 		break;
@@ -239,6 +258,26 @@ transport_close(struct drv *d)
 		    "close %d: phase %s", code, bot_phase_name(d->b->phase));
 }
 
+/* The cluster answers the latest permit (or a stale one, ignored). */
+static void
+permit_answer(struct drv *d)
+{
+	struct bot_permit p;
+	uint64_t id = d->permit - (byte(d) % 4 == 0 ? 1 : 0);
+
+	if (d->permit == 0)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.status = (enum bot_permit_status)(byte(d) % 4);
+	p.wait_ms = (int64_t)byte(d) * 100;
+	snprintf(p.why, sizeof(p.why), "fuzz");
+	if (id == d->permit && p.status == BOT_PERMIT_GRANTED &&
+	    d->b->phase == PHASE_PERMIT)
+		d->granted = true;
+	bot_on_permit(d->b, now_of(d), id, &p);
+	drain(d);
+}
+
 static void
 http_answer(struct drv *d)
 {
@@ -278,7 +317,12 @@ operator(struct drv *d)
 	struct delay_formula f;
 	char err[160];
 
-	switch (byte(d) % 8) {
+	switch (byte(d) % 9) {
+	case 8:
+		bot_permit_override(d->b);
+		d->local = true;
+		bot_cmd_reconnect(d->b, now_of(d), err, sizeof(err));
+		break;
 	case 0: bot_cmd_resume(d->b, now_of(d), err, sizeof(err)); break;
 	case 1: bot_cmd_reconnect(d->b, now_of(d), err, sizeof(err)); break;
 	case 2: bot_cmd_stop(d->b, now_of(d), err, sizeof(err)); break;
@@ -318,7 +362,7 @@ step(struct drv *d)
 {
 	uint8_t a = byte(d), b;
 
-	switch (a % 9) {
+	switch (a % 10) {
 	case 0:
 		b = byte(d);
 		advance(d, (int64_t)b * b * 4);
@@ -336,6 +380,7 @@ step(struct drv *d)
 	case 5: http_answer(d); break;
 	case 6: operator(d); break;
 	case 7: stale_event(d); break;
+	case 8: permit_answer(d); break;
 	default: advance(d, 1 + byte(d) * 40); break;
 	}
 }
@@ -368,6 +413,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(cfg.token, sizeof(cfg.token), "%s", TOKEN);
 	cfg.log_capacity = 256;
 	cfg.seed = size;
+	cfg.cluster_permits = size % 2 == 1;
 	/* Heap: struct bot is 420 KB. */
 	d.b = malloc(sizeof(*d.b));
 	FUZZ_CHECK(d.b != NULL && bot_init(d.b, &cfg, now_of(&d), err, sizeof(err)) == 0,

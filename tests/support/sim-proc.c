@@ -13,49 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "sim-proc.h"
 
 #define START_MS    5000
 #define STOP_MS     3000
 #define ARGS_MAX    48
-#define CHILDREN    16
-
-/* Children alive, so a failing test still kills them at exit. */
-static pid_t children[CHILDREN];
-
-static void
-kill_children(void)
-{
-	int i;
-
-	for (i = 0; i < CHILDREN; i++) {
-		if (children[i] > 0) {
-			kill(children[i], SIGKILL);
-			waitpid(children[i], NULL, 0);
-			children[i] = 0;
-		}
-	}
-}
-
-static void
-remember(pid_t pid, bool add)
-{
-	static bool registered;
-	int i;
-
-	if (!registered) {
-		atexit(kill_children);
-		registered = true;
-	}
-	for (i = 0; i < CHILDREN; i++) {
-		if (add && children[i] == 0) {
-			children[i] = pid;
-			return;
-		}
-		if (!add && children[i] == pid)
-			children[i] = 0;
-	}
-}
 
 static void
 exec_child(int out, const char *const *args)
@@ -122,7 +85,7 @@ simproc_start(struct simproc *sp, const char *const *args)
 		exec_child(fds[1], args);
 	}
 	close(fds[1]);
-	remember(sp->pid, true);
+	children_remember(sp->pid, true);
 	if (read_line(fds[0], line, sizeof(line)) != 0 ||
 	    (j = json_loads(line, 0, NULL)) == NULL) {
 		close(fds[0]);
@@ -163,7 +126,7 @@ simproc_signal(struct simproc *sp, int sig)
 		kill(sp->pid, SIGKILL);
 		waitpid(sp->pid, &status, 0);
 	}
-	remember(sp->pid, false);
+	children_remember(sp->pid, false);
 	sp->pid = 0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -124,6 +124,9 @@ test_edges(void **state)
 	alerts_observe(al, &v, at(30));
 	v.unauthorized = true;
 	alerts_observe(al, &v, at(40));
+	v.cluster_wait = true;
+	alerts_observe(al, &v, at(45));
+	alerts_observe(al, &v, at(46));         /* still waiting: no second */
 	alerts_raise(al, ALERT_SCRIPT, at(50), "Connected", 0, "bot greeter disabled", "greeter");
 	while (alerts_peek(al) != NULL) {
 		kinds[alerts_peek(al)->kind]++;
@@ -133,6 +136,7 @@ test_edges(void **state)
 	assert_int_equal(kinds[ALERT_BUDGET], 1);
 	assert_int_equal(kinds[ALERT_FATAL], 1);
 	assert_int_equal(kinds[ALERT_SCRIPT], 1);
+	assert_int_equal(kinds[ALERT_CLUSTER], 1);
 	free(al);
 }
 

@@ -181,6 +181,23 @@ test_secret_redacted(void **state)
 	assert_string_equal(last_text(r), TOKEN);
 }
 
+/* The cluster's Redis password is a second secret, redacted alongside. */
+static void
+test_two_secrets_redacted(void **state)
+{
+	struct logring *r = *state;
+
+	assert_int_equal(logring_set_secret_slot(r, LOG_SECRETS, "whatever-secret"), -1);
+	assert_int_equal(logring_set_secret(r, TOKEN), 0);
+	assert_int_equal(logring_set_secret_slot(r, LOG_SECRET_REDIS, "redis-pw-123"), 0);
+	logring_add(r, LOG_INFO, "cluster", "AUTH redis-pw-123 with %s and redis-pw-123", TOKEN);
+	assert_string_equal(last_text(r), "AUTH " LOG_REDACTED " with " LOG_REDACTED " and "
+	    LOG_REDACTED);
+	assert_int_equal(logring_set_secret_slot(r, LOG_SECRET_REDIS, NULL), 0);
+	logring_add(r, LOG_INFO, "cluster", "redis-pw-123");
+	assert_string_equal(last_text(r), "redis-pw-123");
+}
+
 /* A token straddling the entry's 255-byte cut is replaced before the cut, so
  * no part of it reaches the entry. */
 static void
@@ -278,6 +295,7 @@ main(void)
 		RING_TEST(test_entry_fields),
 		RING_TEST(test_clear),
 		RING_TEST(test_secret_redacted),
+		RING_TEST(test_two_secrets_redacted),
 		RING_TEST(test_secret_at_entry_cut),
 		RING_TEST(test_secret_split_by_format_buffer),
 		RING_TEST(test_utf8_cut),

@@ -225,6 +225,47 @@ derived(void **state)
 	assert_non_null(strstr(err, "cannot read"));
 }
 
+/* The cluster's settings; the Redis password is a secret like the token. */
+static void
+cluster_settings(void **state)
+{
+	struct vigil_options o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o, "cluster = redis://10.0.0.5:6380/2\ncluster_name = mybot\n"
+	    "redis_password = \"pw-on-file\"\ncluster_lease = 9s\ncluster_fence = on\n", err,
+	    sizeof(err)), 0);
+	assert_true(o.app.cluster_fence);
+	assert_string_equal(o.app.cluster, "redis://10.0.0.5:6380/2");
+	assert_string_equal(o.app.cluster_name, "mybot");
+	assert_string_equal(o.app.redis_password, "pw-on-file");
+	assert_int_equal(o.app.cluster_lease_ms, 9000);
+	expect_error("cluster = redis://h:99999\n", "cfg:1: cluster: the port must be");
+	expect_error("cluster = http://h\n", "cfg:1: cluster: want redis://");
+	expect_error("cluster = redis://:pw-in-url@h\n", "cluster: no password in the URL");
+	expect_error("cluster_name = a:b\n", "cluster_name: a name without");
+	expect_error("cluster_lease = 1s\n", "cluster_lease: at least 2 s");
+	assert_int_equal(parse(&o, "redis_password = tiny\n", err, sizeof(err)), -1);
+	assert_null(strstr(err, "tiny"));
+	assert_int_equal(parse(&o, "cluster = redis://:pw-in-url@h\n", err, sizeof(err)), -1);
+	assert_null(strstr(err, "pw-in-url"));
+	assert_int_equal(args(&o, err, sizeof(err), 3, "--redis-password", "abcdefgh"), -1);
+	assert_non_null(strstr(err, "VIGIL_REDIS_PASSWORD"));
+	assert_null(strstr(err, "abcdefgh"));
+	assert_int_equal(args(&o, err, sizeof(err), 3, "--cluster", "unix:///run/r.sock"), 0);
+	assert_string_equal(o.app.cluster, "unix:///run/r.sock");
+	setenv("VIGIL_REDIS_PASSWORD", "pw-from-env", 1);
+	config_defaults(&o);
+	assert_int_equal(config_env(&o, err, sizeof(err)), 0);
+	assert_string_equal(o.app.redis_password, "pw-from-env");
+	setenv("VIGIL_REDIS_PASSWORD", "abc", 1);
+	assert_int_equal(config_env(&o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "VIGIL_REDIS_PASSWORD"));
+	assert_null(strstr(err, "abc:"));
+	unsetenv("VIGIL_REDIS_PASSWORD");
+}
+
 /* compress: zlib-stream, zstd-stream, off, and the old booleans. */
 static void
 compress_values(void **state)
@@ -260,6 +301,7 @@ main(void)
 		cmocka_unit_test(hostile_bytes),
 		cmocka_unit_test(flags),
 		cmocka_unit_test(derived),
+		cmocka_unit_test(cluster_settings),
 		cmocka_unit_test(compress_values),
 	};
 

@@ -965,6 +965,166 @@ projection_follows_the_formula(void **state)
 	rig_free(&r);
 }
 
+/* --- the cluster's identify permit (src/bot/permit.c) --- */
+
+static const struct action *
+permit_asked(struct rig *r)
+{
+	const struct action *a = next_of(r, ACT_PERMIT);
+
+	assert_non_null(a);
+	assert_int_equal(r->b->phase, PHASE_PERMIT);
+	return a;
+}
+
+static void
+answer_permit(struct rig *r, const struct action *a, enum bot_permit_status st, int64_t wait)
+{
+	struct bot_permit p;
+
+	memset(&p, 0, sizeof(p));
+	p.status = st;
+	p.wait_ms = wait;
+	snprintf(p.why, sizeof(p.why), "test");
+	bot_on_permit(r->b, now_of(r), a->permit_id, &p);
+	drain(r);
+}
+
+static void
+cluster_rig(struct rig *r)
+{
+	struct bot_config cfg;
+
+	rig_config(&cfg);
+	cfg.cluster_permits = true;
+	rig_init(r, &cfg);
+	bot_start(r->b, now_of(r));
+	drain(r);
+	answer_gateway_bot(r, 1000);
+}
+
+static void
+permit_granted_then_identify(void **state)
+{
+	struct rig r;
+	const struct action *a;
+
+	(void)state;
+	cluster_rig(&r);
+	assert_int_equal(r.opens, 0);
+	a = permit_asked(&r);
+	assert_int_equal(a->shard, 0);
+	assert_int_equal(a->key, 0);
+	answer_permit(&r, a, BOT_PERMIT_GRANTED, 0);
+	assert_int_equal(r.opens, 1);
+	transport_open(&r);
+	hello(&r, 1000);
+	ready(&r);
+	assert_int_equal(r.b->state, BOT_CONNECTED);
+	rig_free(&r);
+}
+
+static void
+permit_refusals_wait_and_ask_again(void **state)
+{
+	struct rig r;
+	const struct action *a;
+	uint64_t old;
+
+	(void)state;
+	cluster_rig(&r);
+	a = permit_asked(&r);
+	old = a->permit_id;
+	answer_permit(&r, a, BOT_PERMIT_KEY_HELD, 3000);
+	assert_int_equal(r.b->wait, WAIT_SPACING);
+	assert_int_equal(r.opens, 0);
+	/* A late duplicate of the answer changes nothing. */
+	{
+		struct action stale = { .permit_id = old };
+		answer_permit(&r, &stale, BOT_PERMIT_GRANTED, 0);
+		assert_int_equal(r.opens, 0);
+	}
+	advance_to(&r, r.t + 3000);
+	answer_gateway_bot(&r, 1000);
+	a = permit_asked(&r);
+	assert_true(a->permit_id != old);
+	answer_permit(&r, a, BOT_PERMIT_BUDGET, 3600000);
+	assert_int_equal(r.b->wait, WAIT_BUDGET);
+	assert_int_equal(r.opens, 0);
+	rig_free(&r);
+}
+
+/* Redis down: no IDENTIFY, said once, asked again every permit_retry_ms;
+ * the operator's --local override identifies once without it. */
+static void
+unreachable_store_means_no_identify(void **state)
+{
+	struct rig r;
+	const struct action *a;
+	char err[128];
+	int alerts;
+
+	(void)state;
+	cluster_rig(&r);
+	a = permit_asked(&r);
+	answer_permit(&r, a, BOT_PERMIT_UNREACHABLE, 0);
+	assert_int_equal(r.b->wait, WAIT_CLUSTER);
+	alerts = r.alerts;
+	assert_true(alerts >= 1);
+	for (int i = 0; i < 5; i++) {
+		advance_to(&r, r.t + r.b->cfg.permit_retry_ms);
+		answer_gateway_bot(&r, 1000);
+		a = permit_asked(&r);
+		answer_permit(&r, a, BOT_PERMIT_UNREACHABLE, 0);
+	}
+	/* And a store that never answers is the same. */
+	advance_to(&r, r.t + r.b->cfg.permit_retry_ms);
+	answer_gateway_bot(&r, 1000);
+	permit_asked(&r);
+	advance_to(&r, r.t + r.b->cfg.fetch_timeout_ms);
+	assert_int_equal(r.b->wait, WAIT_CLUSTER);
+	assert_int_equal(r.opens, 0);
+	assert_int_equal(r.alerts, alerts);
+	assert_int_equal(budget_used(r.b->budget, now_of(&r)), 0);
+	bot_permit_override(r.b);
+	assert_int_equal(bot_cmd_reconnect(r.b, now_of(&r), err, sizeof(err)), 0);
+	drain(&r);
+	answer_gateway_bot(&r, 1000);
+	assert_null(next_of(&r, ACT_PERMIT));
+	assert_int_equal(r.opens, 1);
+	rig_free(&r);
+}
+
+/* A shard that moved: the session from the store is resumed, no permit. */
+static void
+adopted_session_resumes_without_a_permit(void **state)
+{
+	struct bot_config cfg;
+	struct rig r;
+	const struct action *a;
+
+	(void)state;
+	rig_config(&cfg);
+	cfg.cluster_permits = true;
+	rig_init(&r, &cfg);
+	assert_true(bot_adopt_session(r.b, now_of(&r), "sess-moved", 77, "ws://resume.test"));
+	assert_false(bot_adopt_session(r.b, now_of(&r), "sess-other", 1, "ws://x"));
+	bot_start(r.b, now_of(&r));
+	drain(&r);
+	a = next_of(&r, ACT_OPEN);
+	assert_non_null(a);
+	assert_non_null(strstr(a->text, "ws://resume.test"));
+	r.cursor = 0;
+	assert_null(next_of(&r, ACT_PERMIT));
+	transport_open(&r);
+	hello(&r, 1000);
+	a = &r.seen[r.nseen - 1];
+	assert_true(payload_has(a, "\"op\":6"));
+	assert_true(payload_has(a, "sess-moved"));
+	assert_true(payload_has(a, "\"seq\":77"));
+	rig_free(&r);
+}
+
 int
 main(void)
 {
@@ -995,6 +1155,10 @@ main(void)
 		cmocka_unit_test(late_401_to_a_timed_out_fetch_stops),
 		cmocka_unit_test(refused_fetch_waits_a_second),
 		cmocka_unit_test(projection_follows_the_formula),
+		cmocka_unit_test(permit_granted_then_identify),
+		cmocka_unit_test(permit_refusals_wait_and_ask_again),
+		cmocka_unit_test(unreachable_store_means_no_identify),
+		cmocka_unit_test(adopted_session_resumes_without_a_permit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
