@@ -2,7 +2,7 @@
  * The HTTP vhost. A request is answered in its LWS_CALLBACK_HTTP (the
  * owner's answer is synchronous), then written in two writable turns:
  * headers, then the body. The struct lives until lws finalizes the vhost,
- * which may be after httpd_free (EVENT-LOOP.md's teardown order).
+ * which may be after httpd_free (docs/design.md "The loop": the teardown order).
  */
 #include <stdio.h>
 #include <stdlib.h>

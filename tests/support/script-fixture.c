@@ -262,3 +262,20 @@ sfx_persist(struct sfx *f)
 		f->store = json;
 	}
 }
+
+const char *
+sfx_shipped(const char *path)
+{
+	static char buf[16384];
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+
+	if (fp == NULL) {
+		fprintf(stderr, "sfx_shipped: cannot open %s\n", path);
+		abort();
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	return buf;
+}

@@ -67,5 +67,8 @@ int sfx_logged(const struct sfx *f, enum log_level level, const char *text);
 struct vtime now_of_fixture(const struct sfx *f);
 /* Takes the dirty store into f->store. */
 void sfx_persist(struct sfx *f);
+/* A shipped file's text (bots/NAME.lua, read from the source tree), in a
+ * static buffer that the next call reuses; aborts when it cannot be read. */
+const char *sfx_shipped(const char *path);
 
 #endif

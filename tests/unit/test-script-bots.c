@@ -17,20 +17,6 @@
 
 #include "../support/script-fixture.h"
 
-static char *
-shipped(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	static char buf[16384];
-	size_t n;
-
-	assert_non_null(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	return buf;
-}
-
 static void
 message(struct sfx *f, const char *channel, const char *id, const char *content)
 {
@@ -48,7 +34,7 @@ uptime(void **state)
 	struct sfx *f = sfx_new(NULL);
 
 	(void)state;
-	assert_int_equal(sfx_load(f, "bots/uptime.lua", shipped("bots/uptime.lua")), 0);
+	assert_int_equal(sfx_load(f, "bots/uptime.lua", sfx_shipped("bots/uptime.lua")), 0);
 	sfx_advance(f, 3 * 60 * 1000 + 5000);
 	message(f, "42", "100", "!uptime");
 	assert_int_equal(f->nhttp, 1);
@@ -56,7 +42,7 @@ uptime(void **state)
 	assert_non_null(strstr(f->http[0].body, "run 3 min in all"));
 	sfx_restart(f);
 	assert_string_equal(f->store, "{\"minutes\":3}");
-	assert_int_equal(sfx_load(f, "bots/uptime.lua", shipped("bots/uptime.lua")), 0);
+	assert_int_equal(sfx_load(f, "bots/uptime.lua", sfx_shipped("bots/uptime.lua")), 0);
 	sfx_advance(f, 60 * 1000);
 	sfx_persist(f);
 	assert_string_equal(f->store, "{\"minutes\":4}");
@@ -69,7 +55,7 @@ missed(void **state)
 	struct sfx *f = sfx_new(NULL);
 
 	(void)state;
-	assert_int_equal(sfx_load(f, "bots/missed.lua", shipped("bots/missed.lua")), 0);
+	assert_int_equal(sfx_load(f, "bots/missed.lua", sfx_shipped("bots/missed.lua")), 0);
 	message(f, "42", "100", "a");
 	message(f, "42", "101", "b");
 	sfx_lifecycle(f, EVENT_RECONNECT, "new session");

@@ -23,27 +23,13 @@
 #define BOT_PING "{\"op\":0,\"s\":2,\"t\":\"MESSAGE_CREATE\",\"d\":{\"id\":\"6\",\"content\":\"!ping\"," \
     "\"channel_id\":\"42\",\"author\":{\"id\":\"8\",\"bot\":true}}}"
 
-static char *
-shipped(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	static char buf[8192];
-	size_t n;
-
-	assert_non_null(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	return buf;
-}
-
 static void
 ping_answers(void **state)
 {
 	struct sfx *f = sfx_new(NULL);
 
 	(void)state;
-	assert_int_equal(sfx_load(f, "bots/ping.lua", shipped("bots/ping.lua")), 0);
+	assert_int_equal(sfx_load(f, "bots/ping.lua", sfx_shipped("bots/ping.lua")), 0);
 	sfx_dispatch(f, PING);
 	assert_int_equal(f->nhttp, 1);
 	assert_string_equal(f->http[0].method, "POST");
@@ -99,7 +85,7 @@ errors_isolated_and_breaker(void **state)
 	    "  return x.field\n"
 	    "end)\n"
 	    "vigil.on('MESSAGE_CREATE', function(m) vigil.log.info('second ran') end)\n"), 0);
-	assert_int_equal(sfx_load(f, "b/ping.lua", shipped("bots/ping.lua")), 0);
+	assert_int_equal(sfx_load(f, "b/ping.lua", sfx_shipped("bots/ping.lua")), 0);
 	sfx_dispatch(f, PING);
 	/* Logged at ERROR with script:line; the other listeners ran. */
 	assert_int_equal(sfx_logged(f, LOG_ERROR, "bad.lua:3:"), 1);
