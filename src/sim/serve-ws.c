@@ -1,9 +1,11 @@
 /*
  * The gateway websocket on lws: new TCP connections (held while the stall
  * fault runs), the upgrade (refused when the core says so), reassembly of
- * client messages, an outbound queue drained on WRITEABLE (compressed per
- * connection for zlib-stream), and the four ways the core ends a
- * connection: a close frame, a drop, a black hole, or the client's close.
+ * client messages, an outbound queue of frames ready for the wire
+ * (compressed per connection for zlib-stream and zstd-stream), written many
+ * at a time on WRITEABLE (docs/emulator.md "Sending"), and the four ways the
+ * core ends a connection: a close frame, a drop, a black hole, or the
+ * client's close.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -19,12 +21,15 @@
 /* Bytes one WRITEABLE writes at most before giving the loop back, so the
  * other connections and this one's heartbeats are read meanwhile. */
 #define TURN_MAX   (1u << 20)
+/* What an empty queue keeps of its buffer: a burst batch's worth, and
+ * more. */
+#define QUEUE_KEEP (1u << 20)
 
 static void
-queue_free(struct gw_pss *pss)
+queue_free(struct outq *q)
 {
-	free(pss->q.buf);
-	memset(&pss->q, 0, sizeof(pss->q));
+	free(q->buf);
+	memset(q, 0, sizeof(*q));
 }
 
 /* Room for need more bytes at the tail: 0, or -1. */
@@ -118,6 +123,9 @@ queue_consume(struct outq *q, size_t n)
 	q->len -= n;
 	if (q->len == 0)
 		q->head = 0;
+	/* Empty: give back what a slow reader grew it to. */
+	if (q->len == 0 && q->cap > QUEUE_KEEP)
+		queue_free(q);
 }
 
 /* The message itself, or compressed into pss->zbuf: NULL on failure. */
@@ -189,7 +197,7 @@ sim_ws_drop(struct gw_pss *pss, bool rst)
 {
 	struct linger lg = { 1, 0 };
 
-	queue_free(pss);
+	queue_free(&pss->q);
 	detach(pss);
 	if (rst)
 		setsockopt(lws_get_socket_fd(pss->wsi), SOL_SOCKET, SO_LINGER,
@@ -205,7 +213,7 @@ sim_ws_blackhole(struct gw_pss *pss)
 	/* Frames stay whole on the wire: a short write's rest still goes. */
 	pss->q.len = pss->q.cut;
 	if (pss->q.len == 0)
-		queue_free(pss);
+		queue_free(&pss->q);
 	else if (pss->established)
 		lws_callback_on_writable(pss->wsi);
 	lws_rx_flow_control(pss->wsi, 0);
@@ -367,7 +375,7 @@ on_closed(struct gw_pss *pss)
 	if (pss->conn != 0 && !srv->stopping)
 		sim_conn_closed(srv->sim, sim_srv_now(), pss->conn, pss->peer_code);
 	detach(pss);
-	queue_free(pss);
+	queue_free(&pss->q);
 	free(pss->zbuf);
 	pss->zbuf = NULL;
 	if (pss->zlib)
