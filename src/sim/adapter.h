@@ -30,8 +30,7 @@
  * many with one call (docs/emulator.md "Sending"). */
 struct outq {
 	unsigned char *buf;           /* cap bytes; the data at [head, head+len) */
-	size_t head, len, cap;
-	size_t cut;                   /* what a short write left of the frame at head */
+	size_t head, len, cap;        /* head is always at a frame's start */
 };
 
 struct gw_pss {

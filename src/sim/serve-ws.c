@@ -96,29 +96,27 @@ frame_len(const unsigned char *h)
 	return 10 + len;
 }
 
-/* n bytes from the head are out: where that leaves a frame cut short. */
+/* What of a frame the first n bytes of the queue end inside: 0 when they
+ * end at a frame's end. The head is at a frame's start. */
+static size_t
+frame_rest(const struct outq *q, size_t n)
+{
+	size_t at = q->head, left = n;
+
+	while (left > 0) {
+		size_t flen = frame_len(q->buf + at);
+
+		if (left < flen)
+			return flen - left;
+		left -= flen;
+		at += flen;
+	}
+	return 0;
+}
+
 static void
 queue_consume(struct outq *q, size_t n)
 {
-	size_t left = n, at;
-
-	if (left < q->cut) {
-		q->cut -= left;
-	} else {
-		left -= q->cut;
-		at = q->head + q->cut;
-		q->cut = 0;
-		while (left > 0) {
-			size_t flen = frame_len(q->buf + at);
-
-			if (left < flen) {
-				q->cut = flen - left;
-				break;
-			}
-			left -= flen;
-			at += flen;
-		}
-	}
 	q->head += n;
 	q->len -= n;
 	if (q->len == 0)
@@ -210,12 +208,8 @@ void
 sim_ws_blackhole(struct gw_pss *pss)
 {
 	pss->blackholed = true;
-	/* Frames stay whole on the wire: a short write's rest still goes. */
-	pss->q.len = pss->q.cut;
-	if (pss->q.len == 0)
-		queue_free(&pss->q);
-	else if (pss->established)
-		lws_callback_on_writable(pss->wsi);
+	/* A frame cut short is lws's by now: it still goes out whole. */
+	queue_free(&pss->q);
 	lws_rx_flow_control(pss->wsi, 0);
 }
 
@@ -307,18 +301,36 @@ send_some(struct gw_pss *pss, unsigned char *buf, size_t len)
 	return n;
 }
 
-/* Writes what the socket takes of the queue: how many bytes, or -1. */
-static ssize_t
-write_queue(struct gw_pss *pss)
+/*
+ * Writes what the socket takes of the queue, adding to *sent: -1 on error,
+ * else 1 if all of it went straight in (the socket may take more now). A
+ * frame a short write cut goes to lws whole, which sends what it holds
+ * before anything of its own (a pong, the echo of a client's close frame)
+ * and before the next WRITEABLE: so those never land inside a frame.
+ */
+static int
+write_queue(struct gw_pss *pss, size_t *sent)
 {
 	struct outq *q = &pss->q;
+	size_t want = q->len, rest;
 	ssize_t n;
 
-	if (q->len == 0)
+	if (want == 0)
+		return 1;
+	if ((n = send_some(pss, q->buf + q->head, want)) < 0)
+		return -1;
+	rest = frame_rest(q, (size_t)n);
+	queue_consume(q, (size_t)n);
+	*sent += (size_t)n;
+	if (rest > 0) {
+		if (lws_write(pss->wsi, q->buf + q->head, rest, LWS_WRITE_RAW) <
+		    (int)rest)
+			return -1;
+		queue_consume(q, rest);
+		*sent += rest;
 		return 0;
-	if ((n = send_some(pss, q->buf + q->head, q->len)) > 0)
-		queue_consume(q, (size_t)n);
-	return n;
+	}
+	return (size_t)n == want && !pss->srv->tls;
 }
 
 /*
@@ -330,22 +342,15 @@ static int
 on_writeable(struct gw_pss *pss)
 {
 	size_t turn = 0;
-	ssize_t n;
+	int more;
 
-	if (pss->blackholed) {
-		/* The rest of a frame cut short, then silence. */
-		if (write_queue(pss) < 0)
-			return -1;
-		if (pss->q.len > 0)
-			lws_callback_on_writable(pss->wsi);
+	if (pss->blackholed)
 		return 0;
-	}
 	for (;;) {
-		if ((n = write_queue(pss)) < 0)
+		if ((more = write_queue(pss, &turn)) < 0)
 			return -1;
-		turn += (size_t)n;
-		if (pss->q.len > 0 || pss->closing || pss->conn == 0 ||
-		    turn >= TURN_MAX || (pss->srv->tls && n > 0))
+		if (!more || pss->q.len > 0 || pss->closing || pss->conn == 0 ||
+		    turn >= TURN_MAX)
 			break;
 		sim_conn_drained(pss->srv->sim, sim_srv_now(), pss->conn);
 		sim_srv_drain(pss->srv);
