@@ -416,6 +416,27 @@ app_cluster_turn(struct app *a)
 	}
 }
 
+/* ---- the console's grid ---- */
+
+int
+app_cluster_shards(const struct app *a)
+{
+	return a->cluster != NULL ? a->fleet.shard_count : 0;
+}
+
+enum app_owner
+app_cluster_owner(const struct app *a, int shard)
+{
+	static const enum app_owner to_app[CO_COUNT] = {
+		[CO_UNKNOWN] = APP_OWNER_UNKNOWN, [CO_HERE] = APP_OWNER_HERE,
+		[CO_ELSEWHERE] = APP_OWNER_ELSEWHERE, [CO_LAPSED] = APP_OWNER_LAPSED,
+		[CO_NOBODY] = APP_OWNER_NOBODY,
+	};
+
+	return a->cluster != NULL ? to_app[cluster_shard_owner(a->cluster, shard)]
+	    : APP_OWNER_UNKNOWN;
+}
+
 /* ---- the console's report ---- */
 
 #define REPORT_LINES (CLUSTER_SHARDS_MAX + 2)
@@ -647,6 +668,7 @@ app_cluster_new(struct app *a, char *err, size_t errlen)
 	cc.lease_ttl_ms = (int)a->cfg.cluster_lease_ms;
 	cc.connect_ms = (int)a->cfg.bot.hello_timeout_ms;
 	cc.fence = a->cfg.cluster_fence;
+	cc.view_shards = a->cfg.bot.shard_count;
 	snprintf(a->cluster_name, sizeof(a->cluster_name), "%s", cc.name);
 	load_epoch(a, cc.name, cc.epoch, sizeof(cc.epoch));
 	h.ud = a;

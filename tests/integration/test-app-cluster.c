@@ -79,6 +79,7 @@ client(int i, int limit, int reserve, int lease_ttl_ms)
 	cfg.assume_on_loss = 50;
 	cfg.lease_ttl_ms = lease_ttl_ms;
 	cfg.connect_ms = 10000;
+	cfg.view_shards = 3;
 	h.ud = k;
 	h.local_used = local_used;
 	h.on_lease = on_lease;
@@ -533,8 +534,10 @@ static void
 the_cluster_view_marks_lapsed_owners(void **state)
 {
 	struct client *a = client(0, 1000, 10, 1000), *b = client(1, 1000, 10, 1000);
-	char err[200];
+	char err[200], *text = NULL;
+	size_t len = 0;
 	int s0 = 0, s1 = 1;
+	FILE *f;
 
 	(void)state;
 	assert_true(tloop_until(&fx.t, all_up, NULL, 5000));
@@ -555,6 +558,8 @@ the_cluster_view_marks_lapsed_owners(void **state)
 	assert_string_equal(view[1].state, "Resuming");
 	assert_string_equal(view[2].owner, "");
 	assert_string_equal(view[2].state, "");
+	tloop_run(&fx.t, 400);
+	assert_int_equal(cluster_shard_owner(b->c, 0), CO_ELSEWHERE);
 	cluster_free(a->c);
 	a->c = NULL;
 	tloop_run(&fx.t, 1300);
@@ -563,6 +568,18 @@ the_cluster_view_marks_lapsed_owners(void **state)
 	assert_true(view[0].lapsed);
 	assert_string_equal(view[0].published_by, "proc0");
 	assert_false(view[1].lapsed);
+	/* The view b reads after each renewal, for its grid and /metrics. */
+	assert_int_equal(cluster_shard_owner(b->c, 0), CO_LAPSED);
+	assert_int_equal(cluster_shard_owner(b->c, 1), CO_HERE);
+	assert_int_equal(cluster_shard_owner(b->c, 2), CO_NOBODY);
+	f = open_memstream(&text, &len);
+	cluster_metrics(b->c, f);
+	fclose(f);
+	assert_non_null(strstr(text, "vigil_cluster_shards{owner=\"here\"} 1\n"));
+	assert_non_null(strstr(text, "vigil_cluster_shards{owner=\"elsewhere\"} 0\n"));
+	assert_non_null(strstr(text, "vigil_cluster_shards{owner=\"lapsed\"} 1\n"));
+	assert_non_null(strstr(text, "vigil_cluster_shards{owner=\"nobody\"} 1\n"));
+	free(text);
 }
 
 static bool
