@@ -159,9 +159,12 @@ app_cluster_persisted(struct app *a)
 
 /* ---- starting once the lease is ours ---- */
 
+/* Quitting, a lease or a session that comes now starts nothing. */
 static void
 start_bot(struct app_shard *sh)
 {
+	if (sh->app->quitting)
+		return;
 	sh->started = true;
 	bot_start(&sh->bot, app_now(sh->app));
 	app_kick(sh->app);
@@ -192,6 +195,8 @@ session_again(void *ud, const struct cluster_session *s, const char *err)
 	char why[160];
 	int rc;
 
+	if (a->quitting)
+		return;
 	if (err == NULL && s->found) {
 		bot_forget_session(&sh->bot);
 		bot_adopt_session(&sh->bot, now, s->id, s->seq, s->url);
@@ -232,7 +237,7 @@ on_lease(void *ud, const struct cluster_lease *l)
 	struct app_shard *sh = shard_of(a, l->shard);
 	char err[160];
 
-	if (sh == NULL)
+	if (sh == NULL || a->quitting)
 		return;
 	if (l->ours) {
 		lease_ours(a, sh);
