@@ -191,8 +191,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_prestate_setup_teardown(three_processes_then_an_overlapping_fourth, setup,
-		    clfx_teardown, &fx),
+		cmocka_unit_test_prestate_setup_teardown(three_processes_then_an_overlapping_fourth,
+		    setup, clfx_teardown, &fx),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
