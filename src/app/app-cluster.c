@@ -195,8 +195,10 @@ session_again(void *ud, const struct cluster_session *s, const char *err)
 	char why[160];
 	int rc;
 
-	if (a->quitting)
+	/* Quitting, or the lease went again while the store answered. */
+	if (a->quitting || !cluster_owns(a->cluster, sh->bot.cfg.shard_id))
 		return;
+	sh->lease_lost = false;
 	if (err == NULL && s->found) {
 		bot_forget_session(&sh->bot);
 		bot_adopt_session(&sh->bot, now, s->id, s->seq, s->url);
@@ -214,8 +216,9 @@ lease_ours(struct app *a, struct app_shard *sh)
 	int shard = sh->bot.cfg.shard_id;
 	char err[200];
 
+	/* Still held back (a headless vigil with every shard stopped would
+	 * quit) until the store's session is here. */
 	if (sh->lease_lost) {
-		sh->lease_lost = false;
 		LOGF(app_log(a), LOG_WARN, "cluster", "shard %d is ours again: taking it up", shard);
 		if (cluster_session_get(a->cluster, shard, session_again, sh, err, sizeof(err)) < 0)
 			session_again(sh, NULL, err);
