@@ -30,17 +30,7 @@ struct fx {
 
 static struct fx fx;
 
-#define CHECK(cond) do {                                                 \
-	if (!(cond)) {                                                   \
-		for (int i_ = 0; i_ < 2; i_++) {                         \
-			if (fx.v[i_].dir[0] != '\0') {                   \
-				fprintf(stderr, "--- vigil %d\n", i_);   \
-				netv_dump(&fx.v[i_]);                    \
-			}                                                \
-		}                                                        \
-		fail_msg("%s:%d: %s", __FILE__, __LINE__, #cond);        \
-	}                                                                \
-} while (0)
+#define CHECK(cond) NETV_CHECK(fx.v, 2, cond)
 
 static int
 setup(void **state)
