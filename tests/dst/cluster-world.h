@@ -30,7 +30,8 @@ struct cw_opts {
 struct cw_stats {
 	uint64_t steps, identifies, resumes, kills, exits, redis_restarts, redis_outages, partitions,
 	    drops, op9, fenced,
-	    takeovers, permits_refused, permits_unreachable, double_excused, budget_held;
+	    takeovers, permits_refused, permits_unreachable, double_excused, budget_held,
+	    retaken, retake_deferred, granted_then_cut;
 };
 
 struct cworld;
