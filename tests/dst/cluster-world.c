@@ -437,6 +437,26 @@ permit_used(struct cworld *w, int p, int s)
 	sl->granted_id = 0;
 }
 
+/* The IDENTIFYs of the last 24 h are kept (older ones dropped when the
+ * table fills), so C3 holds over campaigns of many days. */
+static void
+record_start(struct cworld *w)
+{
+	int n = 0;
+
+	if (w->nident == IDENT_MAX) {
+		for (int i = 0; i < w->nident; i++) {
+			if (w->ident_wall[i] > vt(w).wall_ms - MS_PER_DAY)
+				w->ident_wall[n++] = w->ident_wall[i];
+		}
+		w->nident = n;
+	}
+	if (w->nident < IDENT_MAX)
+		w->ident_wall[w->nident++] = vt(w).wall_ms;
+	else
+		fail(w, "more than %d IDENTIFYs in 24 h: the table is full", IDENT_MAX);
+}
+
 static void
 identify(struct cworld *w, int p, int s, uint32_t conn, int shard)
 {
@@ -450,8 +470,7 @@ identify(struct cworld *w, int p, int s, uint32_t conn, int shard)
 		    (long long)(w->now - w->last_ident[k]), k);
 	w->last_ident[k] = w->now;
 	permit_used(w, p, s);
-	if (w->nident < IDENT_MAX)
-		w->ident_wall[w->nident++] = vt(w).wall_ms;
+	record_start(w);
 	if (starts_in_day(w) > w->limit)
 		fail(w, "C3: %d session starts in 24 h, the limit is %d", starts_in_day(w),
 		    w->limit);
