@@ -31,7 +31,7 @@ struct cw_stats {
 	uint64_t steps, identifies, resumes, kills, exits, redis_restarts, redis_outages, partitions,
 	    drops, op9, fenced,
 	    takeovers, permits_refused, permits_unreachable, double_excused, budget_held,
-	    retaken, retake_deferred, granted_then_cut;
+	    retaken, granted_then_cut;
 };
 
 struct cworld;
