@@ -8,7 +8,8 @@
  *      that holds one is cut off from Redis or has just come back
  *      (docs/cluster.md "When Redis fails": a partition);
  *  C2  never two IDENTIFYs in one concurrency key within 5 s;
- *  C3  the token's session starts in any 24 h stay within the limit.
+ *  C3  the token's session starts in any 24 h stay within the limit;
+ *  C4  an IDENTIFY goes only on the store's permit for it, within its hold.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,7 +59,6 @@ struct slot {
 	bool ours;
 	bool started;                   /* bot_start done */
 	bool lost;                      /* stopped because the lease went */
-	bool retake;                    /* regained while its stop still closed: take it up once stopped */
 	struct bot bot;
 	uint64_t granted_id;            /* the last permit the store granted it */
 	int64_t granted_at;
@@ -681,8 +681,9 @@ adopt_stored(struct cworld *w, int p, int s, bool replace)
 }
 
 /* app-cluster.c's session_again: the newest session there is, resumed,
- * else a new one. A resume refused because the stop's close is still
- * under way is tried again once the shard has stopped. */
+ * else a new one. Refused (a stop's close still under way), the shard
+ * would stay stopped for good, as app-cluster.c does not try again: a
+ * failure here. */
 static void
 retake(struct cworld *w, int p, int s)
 {
@@ -693,10 +694,9 @@ retake(struct cworld *w, int p, int s)
 	adopt_stored(w, p, s, true);
 	rc = sl->bot.session_id[0] != '\0' ? bot_cmd_resume(&sl->bot, vt(w), why, sizeof(why))
 	    : bot_cmd_reconnect(&sl->bot, vt(w), why, sizeof(why));
-	sl->retake = rc < 0;
 	if (rc < 0) {
-		w->st.retake_deferred++;
-		trace(w, "%s shard %d: taken up later (%s)", w->p[p].owner, sl->shard, why);
+		fail(w, "liveness: %s shard %d is ours again but stays stopped: %s", w->p[p].owner,
+		    sl->shard, why);
 		return;
 	}
 	w->st.retaken++;
@@ -736,7 +736,6 @@ stop_lost(struct cworld *w, int p)
 		if (sl->ours || !sl->started || sl->lost)
 			continue;
 		sl->lost = true;
-		sl->retake = false;
 		trace(w, "%s shard %d: stopped (lease lost)", w->p[p].owner, sl->shard);
 		bot_cmd_stop(&sl->bot, vt(w), err, sizeof(err));
 	}
@@ -791,20 +790,6 @@ renew(struct cworld *w, int p)
 			persist(w, p, i);
 		if (sl->ours)
 			lease_ours(w, p, i);
-	}
-}
-
-/* A shard regained while its stop was still closing is taken up once
- * stopped. */
-static void
-retake_stopped(struct cworld *w)
-{
-	for (int p = 0; p < PROCS; p++) {
-		for (int s = 0; s < w->p[p].nbots; s++) {
-			struct slot *sl = &w->p[p].sl[s];
-			if (sl->retake && sl->ours && sl->bot.phase == PHASE_STOPPED)
-				retake(w, p, s);
-		}
 	}
 }
 
@@ -1185,8 +1170,6 @@ step(struct cworld *w)
 		}
 	}
 	drain(w);
-	retake_stopped(w);
-	drain(w);
 	check(w);
 }
 
@@ -1250,7 +1233,7 @@ cw_summary(const struct cworld *w, FILE *f)
 	    "%llu resumes (%llu taken over), %llu kills, %llu clean exits, %llu Redis restarts, %llu outages, %llu partitions, "
 	    "%llu drops, %llu op 9, %llu permits refused, %llu unreachable, %llu shards fenced, %llu times a shard "
 	    "was connected twice while its holder was cut off, %llu shards held by the budget at the end, "
-	    "%llu shards taken up again after a lost lease (%llu once their stop had closed), "
+	    "%llu shards taken up again after a lost lease, "
 	    "%llu IDENTIFYs on a permit granted before the store went out of reach\n",
 	    (unsigned long long)w->o.seed,
 	    (double)w->end / MS_PER_DAY, w->mc, w->limit, w->fence ? ", fenced" : "",
@@ -1264,7 +1247,7 @@ cw_summary(const struct cworld *w, FILE *f)
 	    (unsigned long long)s->permits_refused, (unsigned long long)s->permits_unreachable,
 	    (unsigned long long)s->fenced,
 	    (unsigned long long)s->double_excused, (unsigned long long)s->budget_held,
-	    (unsigned long long)s->retaken, (unsigned long long)s->retake_deferred,
+	    (unsigned long long)s->retaken,
 	    (unsigned long long)s->granted_then_cut);
 }
 
