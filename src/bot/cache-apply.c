@@ -329,30 +329,36 @@ static const struct {
 	{ "MESSAGE_DELETE_BULK", apply_message_delete_bulk },
 };
 
+/* The handler of dispatch t, or -1. Every event asks (twice: the decoder's
+ * want and cache_apply), so names are told apart by their first byte
+ * before any strcmp. */
+static int
+handler_of(const char *t)
+{
+	for (size_t k = 0; k < sizeof(handlers) / sizeof(handlers[0]); k++) {
+		if (t[0] == handlers[k].t[0] && strcmp(t, handlers[k].t) == 0)
+			return (int)k;
+	}
+	return -1;
+}
+
 bool
 cache_reads(const char *t)
 {
-	for (size_t k = 0; k < sizeof(handlers) / sizeof(handlers[0]); k++) {
-		if (strcmp(t, handlers[k].t) == 0)
-			return true;
-	}
-	return false;
+	return handler_of(t) >= 0;
 }
 
 int
 cache_apply(struct cache *c, const struct frame *f)
 {
-	int rc;
+	int k = handler_of(f->t), rc;
 
-	for (size_t k = 0; k < sizeof(handlers) / sizeof(handlers[0]); k++) {
-		if (strcmp(f->t, handlers[k].t) != 0)
-			continue;
-		if (f->d < 0 || f->tok[f->d].type != JSMN_OBJECT)
-			return -1;
-		rc = handlers[k].fn(c, f, f->d);
-		if (rc > 0)
-			c->updates++;
-		return rc;
-	}
-	return 0;
+	if (k < 0)
+		return 0;
+	if (f->d < 0 || f->tok[f->d].type != JSMN_OBJECT)
+		return -1;
+	rc = handlers[k].fn(c, f, f->d);
+	if (rc > 0)
+		c->updates++;
+	return rc;
 }

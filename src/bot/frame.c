@@ -474,6 +474,19 @@ frame_copy_str(const struct frame *f, int i, char *out, size_t outlen)
 	if (i < 0 || i >= f->ntok || f->tok[i].type != JSMN_STRING || outlen == 0)
 		return -1;
 	frame_span(f, i, &s, &n);
+	/* Most strings have no escape: one copy, cut back to the start of
+	 * the character the bound falls in (the scan checked the UTF-8). */
+	if (memchr(s, '\\', n) == NULL) {
+		w = n;
+		if (w >= outlen) {
+			w = outlen - 1;
+			while (w > 0 && ((unsigned char)s[w] & 0xC0) == 0x80)
+				w--;
+		}
+		memcpy(out, s, w);
+		out[w] = '\0';
+		return (int)w;
+	}
 	while (k < n) {
 		if (s[k] == '\\') {
 			bn = (size_t)unescape(s + k, n - k, b, &used);
