@@ -5,6 +5,7 @@
  * type leaves the cached value alone; only a missing id makes an event
  * malformed (-1).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bot/cache-internal.h"
@@ -259,6 +260,49 @@ apply_user(struct cache *c, const struct frame *f, int d)
 	return put_user(c, f, d, &id);
 }
 
+/* The content of a message without any, or whose copy found no memory:
+ * shared, never freed. */
+static char no_content[1];
+
+void
+cache_message_drop(void *ud, void *rec)
+{
+	struct cache *c = ud;
+	struct cache_message *m = rec;
+
+	/* No content holds a NUL (the scan refuses \u0000): strlen is its length. */
+	if (m->content != NULL && m->content != no_content) {
+		c->content_bytes -= strlen(m->content) + 1;
+		free(m->content);
+	}
+	m->content = no_content;
+}
+
+/* m's content from string token i, like get_str: null empties it; absent
+ * or not a string leaves it alone. */
+static void
+set_content(struct cache *c, struct cache_message *m, const struct frame *f, int i)
+{
+	char buf[CACHE_CONTENT_MAX], *p = no_content;
+	int n = 0;
+
+	if (m->content == NULL)
+		m->content = no_content;
+	buf[0] = '\0';
+	if (!frame_is_null(f, i) && (n = frame_copy_str(f, i, buf, sizeof(buf))) < 0)
+		return;
+	if (strcmp(buf, m->content) == 0)
+		return;
+	if (n > 0 && (p = malloc((size_t)n + 1)) == NULL)
+		return;
+	if (p != no_content)
+		memcpy(p, buf, (size_t)n + 1);
+	cache_message_drop(c, m);
+	m->content = p;
+	if (p != no_content)
+		c->content_bytes += (size_t)n + 1;
+}
+
 /* MESSAGE_CREATE, and MESSAGE_UPDATE: a full update is stored like a new
  * message; a partial one (no author) only edits a cached message. */
 static int
@@ -283,7 +327,7 @@ apply_message(struct cache *c, const struct frame *f, int d)
 	if (author != 0)
 		m->author_id = author;
 	(void)get_id(f, d, "channel_id", &m->channel_id);
-	get_str(f, d, "content", m->content, sizeof(m->content));
+	set_content(c, m, f, frame_get(f, d, "content"));
 	return 1;
 }
 
