@@ -24,6 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "bot/frame.h"
 #include "bot/frame-scan.h"
@@ -210,6 +213,21 @@ plain8(const unsigned char *p)
 	    highs) == 0;
 }
 
+#ifdef __SSE2__
+/* How many of the 16 bytes at p are plain (16 when all are). A signed
+ * compare with 0x20 catches control bytes and every byte >= 0x80 at once. */
+static unsigned
+plain16(const unsigned char *p)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))), _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+	unsigned m = (unsigned)_mm_movemask_epi8(stop);
+
+	return m == 0 ? 16 : (unsigned)__builtin_ctz(m);
+}
+#endif
+
 static bool
 string(struct scan *sc)
 {
@@ -218,6 +236,10 @@ string(struct scan *sc)
 
 	/* The hot loop of the check: most string bytes are plain ASCII. */
 	for (;;) {
+#ifdef __SSE2__
+		for (unsigned k = 16; k == 16 && i + 16 <= n; i += k)
+			k = plain16(s + i);
+#endif
 		while (i + 8 <= n && plain8(s + i))
 			i += 8;
 		while (i < n && plain(s[i]))
@@ -458,7 +480,18 @@ close_with(struct scan *sc, unsigned char c)
 	return true;
 }
 
-/* One step of the grammar at a non-blank byte. */
+/* Blanks, then true when a byte follows (else the caller's loop reports
+ * the truncation with the same want). */
+static bool
+more(struct scan *sc)
+{
+	skip_ws(sc);
+	return sc->i < sc->n;
+}
+
+/* One step of the grammar at a non-blank byte. The common runs (a key,
+ * its colon and its value; a comma and what follows it) are taken in one
+ * step: each trip round the caller's loop costs a dispatch. */
 static bool
 step(struct scan *sc, enum want *want)
 {
@@ -476,7 +509,13 @@ step(struct scan *sc, enum want *want)
 		/* FALLTHROUGH */
 	case W_KEY:
 		*want = W_COLON;
-		return c == '"' ? key(sc) : bad(sc, "expected a key");
+		if (c != '"')
+			return bad(sc, "expected a key");
+		if (!key(sc) || !more(sc) || sc->s[sc->i] != ':')
+			return sc->why == NULL;
+		sc->i++;
+		*want = W_VALUE;
+		return !more(sc) || value(sc, want);
 	case W_COLON:
 		*want = W_VALUE;
 		return c == ':' ? (sc->i++, true) : bad(sc, "expected ':'");
@@ -486,7 +525,7 @@ step(struct scan *sc, enum want *want)
 		if (c == ',' && sc->open > 0) {
 			*want = top_is_obj(sc) ? W_KEY : W_VALUE;
 			sc->i++;
-			return true;
+			return !more(sc) || step(sc, want);
 		}
 		return close_with(sc, c);
 	}
