@@ -62,8 +62,10 @@ void cache_free(struct cache *c);
  * 1 when the cache changed, 0 when the event is not one it keeps, -1 when a
  * known event lacks the fields it needs (the caller logs it). */
 int cache_apply(struct cache *c, const struct frame *f);
-/* True when cache_apply reads the `d` of dispatch t. */
-bool cache_reads(const char *t);
+/* What cache_apply reads of the `d` of dispatch t, for the decoder
+ * (frame_decoder_want): NONE, or SOME with the keys of d whose objects or
+ * arrays it reads in *nested. */
+enum frame_reads cache_reads(const char *t, const char *const **nested);
 /* Empties everything for a new session; counted in stats.wipes. */
 void cache_wipe(struct cache *c);
 /* A new session of one shard of shard_count: empties that shard's guilds

@@ -42,6 +42,8 @@ struct scan {
 	const char *why;
 	struct frame_scan *out;            /* NULL: check only */
 	int mute;                          /* no tokens at this depth and below */
+	const char *const *pending;        /* READS_SOME: d's keys read, until d opens */
+	const char *const *nested;         /* the same while d's object is open */
 	int last_key;                      /* the key whose value comes next */
 	int cont[MAX_DEPTH];               /* token of each open container */
 };
@@ -398,6 +400,7 @@ static void
 at_d(struct scan *sc, int key)
 {
 	struct frame_scan *o = sc->out;
+	const char *const *nested = NULL;
 	const jsmntok_t *t;
 
 	if (o == NULL || o->want_d == NULL || sc->open != 1 || key < 0 || (unsigned)key >= o->cap)
@@ -405,10 +408,31 @@ at_d(struct scan *sc, int key)
 	t = &o->tok[key];
 	if (t->end - t->start != 1 || sc->s[t->start] != 'd')
 		return;
-	if (!o->want_d(o->ud, o->tok, key)) {
+	switch (o->want_d(o->ud, o->tok, key, &nested)) {
+	case FRAME_READS_NONE:
 		sc->mute = 2;
 		o->d_muted = true;
+		break;
+	case FRAME_READS_SOME:
+		sc->pending = nested;
+		break;
+	case FRAME_READS_ALL:
+		break;
 	}
+}
+
+/* A key of d's object (start..end raw): its value's inside is muted unless
+ * the key is one READS_SOME listed. */
+static void
+at_nested(struct scan *sc, size_t start, size_t end)
+{
+	size_t n = end - start;
+
+	for (const char *const *k = sc->nested; *k != NULL; k++) {
+		if (strlen(*k) == n && memcmp(*k, sc->s + start, n) == 0)
+			return;
+	}
+	sc->mute = 3;
 }
 
 /* A value starts at s[i]; returns what must follow it. */
@@ -424,6 +448,13 @@ value(struct scan *sc, enum want *next)
 	*next = W_AFTER;
 	if (sc->out != NULL && sc->open > 0 && sc->open < sc->mute)
 		tok_grow(sc, top_is_obj(sc) ? sc->last_key : sc->cont[sc->open - 1]);
+	if (sc->open == 1 && sc->pending != NULL) {    /* d's value */
+		if (c == '{') {
+			sc->nested = sc->pending;
+			sc->out->d_partial = true;
+		}
+		sc->pending = NULL;
+	}
 	switch (c) {
 	case '{':
 	case '[':
@@ -452,7 +483,8 @@ value(struct scan *sc, enum want *next)
 static bool
 key(struct scan *sc)
 {
-	int k = tok_new(sc, JSMN_STRING, sc->i + 1);
+	size_t start = sc->i + 1;
+	int k = tok_new(sc, JSMN_STRING, start);
 	bool ok;
 
 	if (k >= 0)
@@ -460,9 +492,12 @@ key(struct scan *sc)
 	ok = string(sc);
 	tok_end(sc, k, sc->i - 1);
 	sc->last_key = k;
-	if (ok)
-		at_d(sc, k);
-	return ok;
+	if (!ok)
+		return false;
+	at_d(sc, k);
+	if (sc->nested != NULL && sc->open == 2)
+		at_nested(sc, start, sc->i - 1);
+	return true;
 }
 
 /* Closes a container with c if it is the right bracket. */
@@ -475,6 +510,8 @@ close_with(struct scan *sc, unsigned char c)
 		tok_end(sc, sc->cont[sc->open - 1], sc->i + 1);
 	if (sc->open == sc->mute)
 		sc->mute = MAX_DEPTH + 1;      /* d is over: what follows it is tokenized */
+	if (sc->open == 2)
+		sc->nested = NULL;             /* d's object is over */
 	sc->open--;
 	sc->i++;
 	return true;
@@ -548,6 +585,7 @@ scan(const char *buf, size_t len, struct frame_scan *out, char *err, size_t errl
 	if (out != NULL) {
 		out->ntok = 0;
 		out->d_muted = false;
+		out->d_partial = false;
 	}
 	for (;;) {
 		skip_ws(&sc);

@@ -25,6 +25,13 @@ struct fx {
 	char buf[8192];
 };
 
+static enum frame_reads
+cache_wants(void *ud, const char *t, const char *const **nested)
+{
+	(void)ud;
+	return cache_reads(t, nested);
+}
+
 static struct fx *
 fx_new(const struct cache_limits *l)
 {
@@ -32,6 +39,8 @@ fx_new(const struct cache_limits *l)
 
 	assert_non_null(fx);
 	frame_decoder_init(&fx->dec);
+	/* As the core decodes: only what the cache reads is tokenized. */
+	frame_decoder_want(&fx->dec, cache_wants, NULL);
 	fx->c = cache_new(l);
 	assert_non_null(fx->c);
 	return fx;
