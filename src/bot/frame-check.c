@@ -426,10 +426,13 @@ at_d(struct scan *sc, int key)
 static void
 at_nested(struct scan *sc, size_t start, size_t end)
 {
+	const char *key = (const char *)sc->s + start;
 	size_t n = end - start;
 
+	/* Once per key of d: most differ from every listed key in the first
+	 * byte, so that is compared first. */
 	for (const char *const *k = sc->nested; *k != NULL; k++) {
-		if (strlen(*k) == n && memcmp(*k, sc->s + start, n) == 0)
+		if (n > 0 && (*k)[0] == key[0] && strncmp(*k, key, n) == 0 && (*k)[n] == '\0')
 			return;
 	}
 	sc->mute = 3;
