@@ -42,14 +42,3 @@ clfx_teardown(void **state)
 	clfx_down(*state);
 	return 0;
 }
-
-void
-clfx_dump(const struct clfx *f)
-{
-	for (int i = 0; i < CLFX_PROCS; i++) {
-		if (f->v[i].dir[0] != '\0') {
-			fprintf(stderr, "--- vigil %d\n", i);
-			netv_dump(&f->v[i]);
-		}
-	}
-}

@@ -2,7 +2,7 @@
  * The cluster's process fixture (docs/cluster.md "Tests"): a redis-server
  * of the test's own with a password, one vigil-sim, and room for a few
  * headless vigils sharing them. CLFX_CHECK dumps every vigil's log before
- * failing.
+ * failing (NETV_CHECK).
  */
 #ifndef VIGIL_TEST_CLUSTER_FIXTURE_H
 #define VIGIL_TEST_CLUSTER_FIXTURE_H
@@ -21,12 +21,7 @@ struct clfx {
 	char config[512];               /* the cluster's keys, then `extra` */
 };
 
-#define CLFX_CHECK(f, cond) do {                                         \
-	if (!(cond)) {                                                   \
-		clfx_dump(f);                                            \
-		fail_msg("%s:%d: %s", __FILE__, __LINE__, #cond);        \
-	}                                                                \
-} while (0)
+#define CLFX_CHECK(f, cond) NETV_CHECK((f)->v, CLFX_PROCS, cond)
 
 /* Redis with password, the emulator with sim_args (may be NULL), and
  * config: `cluster` on Redis's unix socket, cluster_name, redis_password,
@@ -37,7 +32,5 @@ int clfx_up(struct clfx *f, const char *name, const char *password,
 void clfx_down(struct clfx *f);
 /* clfx_down as a cmocka teardown (state is the struct clfx). */
 int clfx_teardown(void **state);
-/* Every started vigil's log, to stderr. */
-void clfx_dump(const struct clfx *f);
 
 #endif
