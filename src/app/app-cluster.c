@@ -184,6 +184,22 @@ session_got(void *ud, const struct cluster_session *s, const char *err)
 	start_bot(sh);
 }
 
+/* Resumes (or reconnects) a shard that is ours again. The stop that lost
+ * it may still be closing its connection, and the core refuses a new
+ * attempt until it has: app_cluster_turn tries again each turn. */
+static bool
+take_up(struct app_shard *sh)
+{
+	struct vtime now = app_now(sh->app);
+	char why[160];
+	int rc = sh->bot.session_id[0] != '\0' ? bot_cmd_resume(&sh->bot, now, why, sizeof(why))
+	    : bot_cmd_reconnect(&sh->bot, now, why, sizeof(why));
+
+	if (rc == 0)
+		sh->take_up = false;
+	return rc == 0;
+}
+
 /* The shard came back after it was lost (to another process, or fenced):
  * take it up again from the store's session, the newest there is. */
 static void
@@ -192,8 +208,6 @@ session_again(void *ud, const struct cluster_session *s, const char *err)
 	struct app_shard *sh = ud;
 	struct app *a = sh->app;
 	struct vtime now = app_now(a);
-	char why[160];
-	int rc;
 
 	/* Quitting, or the lease went again while the store answered. */
 	if (a->quitting || !cluster_owns(a->cluster, sh->bot.cfg.shard_id))
@@ -203,10 +217,10 @@ session_again(void *ud, const struct cluster_session *s, const char *err)
 		bot_forget_session(&sh->bot);
 		bot_adopt_session(&sh->bot, now, s->id, s->seq, s->url);
 	}
-	rc = sh->bot.session_id[0] != '\0' ? bot_cmd_resume(&sh->bot, now, why, sizeof(why))
-	    : bot_cmd_reconnect(&sh->bot, now, why, sizeof(why));
-	if (rc < 0)
-		LOGF(app_log(a), LOG_WARN, "cluster", "shard %d: %s", sh->bot.cfg.shard_id, why);
+	sh->take_up = true;
+	if (!take_up(sh))
+		LOGF(app_log(a), LOG_INFO, "cluster", "shard %d: taken up once its stop has "
+		    "closed", sh->bot.cfg.shard_id);
 	app_kick(a);
 }
 
@@ -258,6 +272,7 @@ on_lease(void *ud, const struct cluster_lease *l)
 	 * across processes: whoever holds the lease keeps it. The shard is
 	 * stopped, not freed: it comes back with its lease. */
 	sh->lease_lost = true;
+	sh->take_up = false;
 	LOGF(app_log(a), LOG_ERROR, "cluster", "shard %d now belongs to %s: stopping it here",
 	    l->shard, l->holder);
 	if (bot_cmd_stop(&sh->bot, app_now(a), err, sizeof(err)) < 0)
@@ -269,7 +284,7 @@ bool
 app_cluster_holds_back(const struct app *a)
 {
 	for (int i = 0; a->cluster != NULL && i < a->nshards; i++) {
-		if (a->shards[i].lease_lost)
+		if (a->shards[i].lease_lost || a->shards[i].take_up)
 			return true;
 	}
 	return false;
@@ -417,6 +432,8 @@ app_cluster_turn(struct app *a)
 		struct app_shard *sh = &a->shards[i];
 		const char *state = bot_state_name(sh->bot.state);
 
+		if (sh->take_up && take_up(sh))
+			app_kick(a);
 		if (!sh->started || strcmp(state, sh->published) == 0)
 			continue;
 		snprintf(sh->published, sizeof(sh->published), "%s", state);

@@ -42,6 +42,7 @@ struct app_shard {
 	struct app *app;
 	bool started;                   /* bot_start ran (the lease was ours) */
 	bool lease_lost;                /* stopped here: another process holds the lease */
+	bool take_up;                   /* ours again while its stop still closed: resumed after */
 	char published[CLUSTER_STATE_MAX];     /* the state last published */
 	int64_t put_seq;                /* the session last written to the store */
 	char put_id[BOT_SESSION_ID_MAX];
