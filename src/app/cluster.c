@@ -57,6 +57,11 @@ struct cluster {
 	int64_t claim_from_ms;
 	int64_t renew_sent_ms, renewed_ms;      /* the last renewal sent; the last that went through */
 	lws_sorted_usec_list_t renew;
+	/* The view of every shard (cfg.view_shards, at most
+	 * CLUSTER_SHARDS_MAX), read after each renewal. */
+	struct cluster_shard_view *kept;
+	int nkept;
+	bool viewing;
 };
 
 static void
@@ -664,6 +669,44 @@ lease_changed(struct cluster *c, int i, bool ours, int64_t pttl, const char *hol
 }
 
 static void
+view_kept(void *ud, const struct cluster_shard_view *v, int n, const char *err)
+{
+	struct cluster *c = ud;
+
+	c->viewing = false;
+	if (err != NULL || n != c->cfg.view_shards)
+		return;
+	memcpy(c->kept, v, (size_t)n * sizeof(*v));
+	c->nkept = n;
+}
+
+static void
+view_keep(struct cluster *c)
+{
+	char err[200];
+
+	if (c->kept == NULL || c->viewing)
+		return;
+	if (cluster_view(c, c->cfg.view_shards, view_kept, c, err, sizeof(err)) == 0)
+		c->viewing = true;
+	else
+		LOGF(c->log, LOG_DEBUG, "cluster", "view not read: %s", err);
+}
+
+enum cluster_owner
+cluster_shard_owner(const struct cluster *c, int shard)
+{
+	const struct cluster_shard_view *v;
+
+	if (shard < 0 || shard >= c->nkept)
+		return CO_UNKNOWN;
+	v = &c->kept[shard];
+	if (v->owner[0] != '\0')
+		return strcmp(v->owner, c->cfg.owner) == 0 ? CO_HERE : CO_ELSEWHERE;
+	return v->state[0] != '\0' ? CO_LAPSED : CO_NOBODY;
+}
+
+static void
 lease_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 {
 	(void)ud;
@@ -686,6 +729,7 @@ lease_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 		}
 		if (c->hooks.on_renewed != NULL)
 			c->hooks.on_renewed(c->hooks.ud);
+		view_keep(c);
 	}
 	renew_arm(c);
 }
@@ -1018,6 +1062,12 @@ cluster_new(struct loop *loop, struct logring *log, const struct cluster_config 
 		c->cfg.rest_burst = CLUSTER_REST_BURST;
 	snprintf(c->prefix, sizeof(c->prefix), "vigil:{%s}:", c->cfg.name);
 	c->claim_from_ms = INT64_MAX;
+	if (c->cfg.view_shards > 0 && c->cfg.view_shards <= CLUSTER_SHARDS_MAX &&
+	    (c->kept = calloc((size_t)c->cfg.view_shards, sizeof(*c->kept))) == NULL) {
+		snprintf(err, errlen, "cluster: out of memory");
+		free(c);
+		return NULL;
+	}
 	snprintf(c->epoch, sizeof(c->epoch), "%s", c->cfg.epoch);
 	c->st.starts_left = -1;
 	rh.ud = c;
@@ -1026,6 +1076,7 @@ cluster_new(struct loop *loop, struct logring *log, const struct cluster_config 
 	c->r = redis_lws_new(loop, log, &c->cfg.redis, &rh, err, errlen);
 	explicit_bzero(c->cfg.redis.password, sizeof(c->cfg.redis.password));
 	if (c->r == NULL) {
+		free(c->kept);
 		free(c);
 		return NULL;
 	}
@@ -1040,6 +1091,7 @@ cluster_free(struct cluster *c)
 	c->dying = true;
 	lws_sul_cancel(&c->renew);
 	redis_lws_free(c->r);
+	free(c->kept);
 	free(c);
 }
 
@@ -1071,6 +1123,9 @@ cluster_get_stats(const struct cluster *c, struct cluster_stats *out)
 	out->owned = 0;
 	for (int i = 0; i < c->nshards; i++)
 		out->owned += c->ours[i];
+	memset(out->by_owner, 0, sizeof(out->by_owner));
+	for (int s = 0; s < c->nkept; s++)
+		out->by_owner[cluster_shard_owner(c, s)]++;
 }
 
 int

@@ -56,6 +56,9 @@ struct cluster_config {
 	int rest_rate, rest_burst;      /* <= 0: the defaults above */
 	bool fence;                     /* cluster_fence: give up the shards when no renewal
 	                                 * went through for half a lease (docs/cluster.md) */
+	int view_shards;                /* the bot's shard count: the view of them all is
+	                                 * read after each renewal and kept
+	                                 * (cluster_shard_owner); 0: none kept */
 	char epoch[64];                 /* the store's epoch as last seen ("" none): kept
 	                                 * by the caller across restarts (on_epoch), so a
 	                                 * store that lost its data meanwhile is noticed */
@@ -101,6 +104,17 @@ struct cluster_shard_view {
 	char published_by[CLUSTER_OWNER_MAX];
 };
 
+/* Who runs a shard, by the view read after the last renewal (cfg
+ * view_shards). */
+enum cluster_owner {
+	CO_UNKNOWN,             /* no view read yet, or past view_shards */
+	CO_HERE,                /* this process holds its lease */
+	CO_ELSEWHERE,           /* another process does */
+	CO_LAPSED,              /* its last owner's lease is gone and nobody took it */
+	CO_NOBODY,              /* no lease and nothing ever published */
+};
+#define CO_COUNT (CO_NOBODY + 1)
+
 struct cluster_hooks {
 	void *ud;
 	/* This process's own count of starts in the last 24 h and Discord's
@@ -126,6 +140,7 @@ struct cluster_stats {
 	uint64_t rest_waits;            /* REST takes told to wait */
 	uint64_t reseeds;               /* the store found without its data */
 	int nshards, owned;             /* claimed, held */
+	int by_owner[CO_COUNT];         /* the cluster's shards in the view kept */
 };
 
 struct cluster;
@@ -193,6 +208,8 @@ void cluster_session_put(struct cluster *c, int shard, const char *id, int64_t s
     const char *url, int64_t ttl_ms);
 int cluster_session_get(struct cluster *c, int shard, cluster_session_fn cb, void *ud,
     char *err, size_t errlen);
+
+enum cluster_owner cluster_shard_owner(const struct cluster *c, int shard);
 
 /* Publishes a shard's state for the cluster view (fire and forget). */
 void cluster_publish(struct cluster *c, int shard, const char *state);

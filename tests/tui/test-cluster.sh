@@ -6,18 +6,7 @@
 # instead of identifying; `reconnect -f --local` overrides that once.
 . "$(dirname "$0")/lib.sh"
 
-REDIS_PID=
-trap 'if [ -n "$REDIS_PID" ]; then kill -9 "$REDIS_PID" 2>/dev/null; fi; cleanup' EXIT
-
-redis-server --port 0 --unixsocket "$WORK/redis.sock" --dir "$WORK" --save "" \
-    --appendonly no >"$WORK/redis.log" 2>&1 &
-REDIS_PID=$!
-tries=50
-while [ "$tries" -gt 0 ] && ! [ -S "$WORK/redis.sock" ]; do
-	sleep 0.1
-	tries=$((tries - 1))
-done
-
+start_redis
 start_vigil --cluster "unix://$WORK/redis.sock" --cluster-name tui --cluster-lease 2s
 resize 80 24
 check "starts Connected (its shard's lease taken)" expect_state Connected 20
