@@ -23,10 +23,11 @@
 #include "net/statefile.h"
 #include "script/script-host.h"
 
-/* REST requests held for the cluster's shared 50/s; past this many, they
- * go on the local limit alone. The strings are the core's (borrowed until
- * bot_on_http). */
-#define APP_HTTP_WAIT 256
+/* REST requests held for the cluster's shared 50/s: room for every request
+ * the fleet's queue can have out at once, so none ever skips the shared
+ * limit (a long global pause fills it). The strings are the core's
+ * (borrowed until bot_on_http). */
+#define APP_HTTP_WAIT RLQ_MAX_PENDING
 
 struct app_http_wait {
 	uint64_t id;
