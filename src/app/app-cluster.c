@@ -464,7 +464,7 @@ app_cluster_owner(const struct app *a, int shard)
 
 /* ---- the console's report ---- */
 
-#define REPORT_LINES (CLUSTER_SHARDS_MAX + 2)
+#define REPORT_LINES (2 + CLUSTER_KEYS_MAX + CLUSTER_SHARDS_MAX)
 #define REPORT_W     256              /* fits a shard's line with the longest names */
 
 struct report {
@@ -511,6 +511,37 @@ report_view(void *ud, const struct cluster_shard_view *v, int n, const char *err
 	report_end(r, err);
 }
 
+/* The identify queue's keys: Discord's max_concurrency once read. */
+static int
+lock_count(const struct app *a)
+{
+	int n = a->fleet.budget.discord_known ? a->fleet.budget.d_max_concurrency : 1;
+
+	return n < 1 ? 1 : n > CLUSTER_KEYS_MAX ? CLUSTER_KEYS_MAX : n;
+}
+
+static void
+report_locks(void *ud, const struct cluster_shard_view *v, int n, const char *err)
+{
+	struct report *r = ud;
+	char e[160];
+
+	if (err != NULL) {
+		report_end(r, err);
+		return;
+	}
+	for (int k = 0; k < n; k++) {
+		if (v[k].owner[0] == '\0')
+			snprintf(r->text[r->n++], REPORT_W, "identify key %d: free", k);
+		else
+			snprintf(r->text[r->n++], REPORT_W, "identify key %d: held by %s for %lld ms",
+			    k, v[k].owner, (long long)v[k].pttl_ms);
+	}
+	if (cluster_view(r->a->cluster, r->a->cfg.bot.shard_count, report_view, r, e,
+	    sizeof(e)) < 0)
+		report_end(r, e);
+}
+
 static void
 report_budget(void *ud, int used, int left, int64_t next_free_wall_ms, const char *err)
 {
@@ -526,8 +557,7 @@ report_budget(void *ud, int used, int left, int64_t next_free_wall_ms, const cha
 		    (long long)((next_free_wall_ms - app_now(r->a).wall_ms) / MS_PER_S));
 	snprintf(r->text[r->n++], REPORT_W, "shared budget: %d session starts used in 24 h, %d left "
 	    "(reserve %d)%s", used, left, r->a->cfg.bot.budget_reserve, next);
-	if (cluster_view(r->a->cluster, r->a->cfg.bot.shard_count, report_view, r, e,
-	    sizeof(e)) < 0)
+	if (cluster_locks(r->a->cluster, lock_count(r->a), report_locks, r, e, sizeof(e)) < 0)
 		report_end(r, e);
 }
 

@@ -941,21 +941,23 @@ cluster_publish(struct cluster *c, int shard, const char *state)
 }
 
 struct view_req {
-	int n;
+	int n, cols;                    /* 3: a shard view; 2: identify locks */
 	cluster_view_fn cb;
 	void *ud;
 };
 
 static void
-view_one(const redisReply *rep, int s, struct cluster_shard_view *v)
+view_one(const redisReply *rep, int s, int cols, struct cluster_shard_view *v)
 {
 	char pub[CLUSTER_OWNER_MAX + CLUSTER_STATE_MAX + 32], *bar, *bar2;
 
 	memset(v, 0, sizeof(*v));
 	v->shard = s;
-	elem_str(rep, (size_t)s * 3, v->owner, sizeof(v->owner));
-	v->pttl_ms = elem_int(rep, (size_t)s * 3 + 1);
-	elem_str(rep, (size_t)s * 3 + 2, pub, sizeof(pub));
+	elem_str(rep, (size_t)s * cols, v->owner, sizeof(v->owner));
+	v->pttl_ms = elem_int(rep, (size_t)s * cols + 1);
+	if (cols < 3)
+		return;
+	elem_str(rep, (size_t)s * cols + 2, pub, sizeof(pub));
 	/* "owner|state|at" */
 	bar = strchr(pub, '|');
 	bar2 = bar != NULL ? strchr(bar + 1, '|') : NULL;
@@ -977,7 +979,7 @@ view_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 
 	if (v != NULL) {
 		for (int s = 0; s < q->n; s++)
-			view_one(rep, s, &v[s]);
+			view_one(rep, s, q->cols, &v[s]);
 	}
 	if (!c->dying)
 		q->cb(q->ud, v, v != NULL ? q->n : 0, v != NULL ? NULL
@@ -986,33 +988,52 @@ view_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 	free(q);
 }
 
-int
-cluster_view(struct cluster *c, int shards, cluster_view_fn cb, void *ud, char *err,
-    size_t errlen)
+/* Who holds the n keys of CS_VIEW (the shards' leases, with their
+ * published states) or of CS_HOLDERS (the identify locks). */
+static int
+holders(struct cluster *c, enum cluster_script s, int n, cluster_view_fn cb, void *ud,
+    char *err, size_t errlen)
 {
+	bool view = s == CS_VIEW;
+	int max = view ? CLUSTER_SHARDS_MAX : CLUSTER_KEYS_MAX;
 	struct view_req *q;
-	char k0[KEY_MAX], pre[KEY_MAX], n[16];
-	const char *keys[1] = { k0 }, *args[2] = { pre, n };
+	char k0[KEY_MAX], pre[KEY_MAX], count[16];
+	const char *keys[1] = { k0 }, *args[2] = { pre, count };
 
-	if (shards < 1 || shards > CLUSTER_SHARDS_MAX) {
-		snprintf(err, errlen, "cluster: 1 to %d shards", CLUSTER_SHARDS_MAX);
+	if (n < 1 || n > max) {
+		snprintf(err, errlen, "cluster: 1 to %d %s", max, view ? "shards" : "concurrency keys");
 		return -1;
 	}
 	if ((q = calloc(1, sizeof(*q))) == NULL) {
 		snprintf(err, errlen, "cluster: out of memory");
 		return -1;
 	}
-	q->n = shards;
+	q->n = n;
+	q->cols = view ? 3 : 2;
 	q->cb = cb;
 	q->ud = ud;
-	key(c, k0, sizeof(k0), "state", -1);
-	snprintf(pre, sizeof(pre), "%sowner:", c->prefix);
-	snprintf(n, sizeof(n), "%d", shards);
-	if (eval(c, CS_VIEW, 1, keys, 2, args, view_done, q, err, errlen) < 0) {
+	key(c, k0, sizeof(k0), view ? "state" : "epoch", -1);
+	snprintf(pre, sizeof(pre), "%s%s:", c->prefix, view ? "owner" : "identify");
+	snprintf(count, sizeof(count), "%d", n);
+	if (eval(c, s, 1, keys, 2, args, view_done, q, err, errlen) < 0) {
 		free(q);
 		return -1;
 	}
 	return 0;
+}
+
+int
+cluster_view(struct cluster *c, int shards, cluster_view_fn cb, void *ud, char *err,
+    size_t errlen)
+{
+	return holders(c, CS_VIEW, shards, cb, ud, err, errlen);
+}
+
+int
+cluster_locks(struct cluster *c, int keys, cluster_view_fn cb, void *ud, char *err,
+    size_t errlen)
+{
+	return holders(c, CS_HOLDERS, keys, cb, ud, err, errlen);
 }
 
 /* ---- life ---- */

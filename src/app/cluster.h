@@ -215,5 +215,10 @@ enum cluster_owner cluster_shard_owner(const struct cluster *c, int shard);
 void cluster_publish(struct cluster *c, int shard, const char *state);
 int cluster_view(struct cluster *c, int shards, cluster_view_fn cb, void *ud, char *err,
     size_t errlen);
+/* Who holds each identify lock 0..keys-1 (at most CLUSTER_KEYS_MAX), as the
+ * view's rows: shard is the key, owner its holder ("owner shard N"), pttl
+ * how long it rests; state empty. 0, or -1 with a message. */
+int cluster_locks(struct cluster *c, int keys, cluster_view_fn cb, void *ud, char *err,
+    size_t errlen);
 
 #endif
