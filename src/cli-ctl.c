@@ -23,6 +23,7 @@
 
 #include "cli.h"
 #include "app/app.h"
+#include "app/paths.h"
 #include "net/ctlsock.h"
 
 #define CTL_TIMEOUT_S 30
@@ -61,7 +62,10 @@ find_vigil(char *path, size_t len, FILE *err)
 	int fd = -1, found = 0;
 
 	app_config_defaults(&def);
-	ctlsock_default_dir(def.state_dir, dir, sizeof(dir));
+	if (paths_runtime(def.state_dir, dir, sizeof(dir)) < 0) {
+		fprintf(err, "vigil ctl: the runtime directory's path is too long: use --socket\n");
+		return -1;
+	}
 	snprintf(pat[0], sizeof(pat[0]), "%s/*.sock", dir);
 	snprintf(pat[1], sizeof(pat[1]), "%s/*/*.sock", dir);
 	memset(&g, 0, sizeof(g));

@@ -1,11 +1,11 @@
 /*
- * The app's side of the cluster (docs/cluster.md): it answers the core's
- * ACT_PERMIT from the store, starts the shard only once its lease is ours
- * (taking over the session another process left), shares the session on
- * every persist, holds REST requests for the shared 50/s, spreads a global
- * 429, and publishes the shard's state. One shard per process for now
- * (shard_ids names it; app_cluster_new refuses several): claiming every
- * shard of shard_ids is still to do.
+ * The app's side of the cluster (docs/cluster.md): it claims every shard of
+ * the process, answers each shard's ACT_PERMIT from the store, starts a
+ * shard only once its lease is ours (taking over the session another
+ * process left), stops it when the lease goes elsewhere and takes it up
+ * again when it comes back, shares the sessions on every persist, holds
+ * REST requests for the shared 50/s, spreads a global 429, and publishes
+ * each shard's state.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -17,11 +17,15 @@
 #include "app/app-internal.h"
 #include "app/cluster-metrics.h"
 
-/* The one shard a cluster process runs (app_cluster_new refuses more). */
-static struct bot *
-cbot(struct app *a)
+/* This process's shard by its id, or NULL (shards are few: a scan). */
+static struct app_shard *
+shard_of(struct app *a, int shard_id)
 {
-	return &a->shards[0].bot;
+	for (int i = 0; i < a->nshards; i++) {
+		if (a->shards[i].bot.cfg.shard_id == shard_id)
+			return &a->shards[i];
+	}
+	return NULL;
 }
 
 static struct bot_permit
@@ -54,7 +58,7 @@ to_bot(const struct app *a, const struct cluster_permit *p)
 }
 
 struct permit_ask {
-	struct app *a;
+	struct app_shard *sh;
 	uint64_t id;
 };
 
@@ -62,19 +66,21 @@ static void
 permit_done(void *ud, const struct cluster_permit *p)
 {
 	struct permit_ask *q = ud;
-	struct bot_permit bp = to_bot(q->a, p);
+	struct app *a = q->sh->app;
+	struct bot_permit bp = to_bot(a, p);
 
-	bot_on_permit(cbot(q->a), app_now(q->a), q->id, &bp);
-	app_kick(q->a);
+	bot_on_permit(&q->sh->bot, app_now(a), q->id, &bp);
+	app_kick(a);
 	free(q);
 }
 
-/* Discord's reading, shared before the permit that follows it on the same
- * connection, so the permit is judged by it. */
+/* Discord's reading (the fleet's, one for every shard here), shared before
+ * the permit that follows it on the same connection, so the permit is
+ * judged by it. */
 static void
 share_reading(struct app *a)
 {
-	const struct budget *b = cbot(a)->budget;
+	const struct budget *b = &a->fleet.budget;
 
 	if (!b->discord_known || b->d_seen_wall_ms == a->cluster_reading_wall)
 		return;
@@ -83,36 +89,39 @@ share_reading(struct app *a)
 	    b->d_reset_wall_ms - app_now(a).wall_ms, b->d_max_concurrency);
 }
 
-void
-app_cluster_permit(struct app *a, const struct action *act)
+static void
+permit_refused(struct bot *b, struct vtime now, uint64_t id, const char *why)
 {
-	struct permit_ask *q;
 	struct bot_permit bp;
-	char err[200];
 
 	memset(&bp, 0, sizeof(bp));
 	bp.status = BOT_PERMIT_UNREACHABLE;
-	if (a->cluster == NULL) {
-		/* The core asks only when told there is a cluster. */
-		bp.status = BOT_PERMIT_GRANTED;
-		snprintf(bp.why, sizeof(bp.why), "no cluster");
-		bot_on_permit(cbot(a), app_now(a), act->permit_id, &bp);
+	snprintf(bp.why, sizeof(bp.why), "%.90s", why);
+	bot_on_permit(b, now, id, &bp);
+}
+
+void
+app_cluster_permit(struct app *a, const struct action *act)
+{
+	struct app_shard *sh = shard_of(a, act->shard);
+	struct permit_ask *q;
+	char err[200];
+
+	/* The core asks only when told there is a cluster, for its own shard. */
+	if (a->cluster == NULL || sh == NULL)
 		return;
-	}
 	share_reading(a);
 	q = calloc(1, sizeof(*q));
 	if (q == NULL) {
-		snprintf(bp.why, sizeof(bp.why), "out of memory");
-		bot_on_permit(cbot(a), app_now(a), act->permit_id, &bp);
+		permit_refused(&sh->bot, app_now(a), act->permit_id, "out of memory");
 		return;
 	}
-	q->a = a;
+	q->sh = sh;
 	q->id = act->permit_id;
 	if (cluster_permit(a->cluster, act->shard, act->key, permit_done, q, err,
 	    sizeof(err)) < 0) {
 		free(q);
-		snprintf(bp.why, sizeof(bp.why), "%.90s", err);
-		bot_on_permit(cbot(a), app_now(a), act->permit_id, &bp);
+		permit_refused(&sh->bot, app_now(a), act->permit_id, err);
 	}
 }
 
@@ -123,38 +132,72 @@ app_cluster_sent(struct app *a, const struct action *act)
 		cluster_identified(a->cluster, act->shard, act->key);
 }
 
-void
-app_cluster_persisted(struct app *a)
+/* The shard's session to the store, while its lease is ours and it runs
+ * here (before, the store's copy is the one to adopt); unless it is the
+ * one written last (always: the renewal keeps it from expiring). */
+static void
+session_put(struct app *a, struct app_shard *sh, bool always)
 {
-	const struct bot *b = cbot(a);
+	const struct bot *b = &sh->bot;
 
-	if (a->cluster == NULL || !cluster_owns(a->cluster, b->cfg.shard_id))
+	if (!sh->started || !cluster_owns(a->cluster, b->cfg.shard_id))
 		return;
+	if (!always && b->seq == sh->put_seq && strcmp(b->session_id, sh->put_id) == 0)
+		return;
+	sh->put_seq = b->seq;
+	snprintf(sh->put_id, sizeof(sh->put_id), "%s", b->session_id);
 	cluster_session_put(a->cluster, b->cfg.shard_id, b->session_id, b->seq, b->resume_url,
 	    b->cfg.resume_window_ms);
 }
 
+void
+app_cluster_persisted(struct app *a)
+{
+	for (int i = 0; a->cluster != NULL && i < a->nshards; i++)
+		session_put(a, &a->shards[i], false);
+}
+
 /* ---- starting once the lease is ours ---- */
 
+/* Quitting, a lease or a session that comes now starts nothing. */
 static void
-start_bot(struct app *a)
+start_bot(struct app_shard *sh)
 {
-	a->cluster_started = true;
-	bot_start(cbot(a), app_now(a));
-	app_kick(a);
+	if (sh->app->quitting)
+		return;
+	sh->started = true;
+	bot_start(&sh->bot, app_now(sh->app));
+	app_kick(sh->app);
 }
 
 static void
 session_got(void *ud, const struct cluster_session *s, const char *err)
 {
-	struct app *a = ud;
+	struct app_shard *sh = ud;
+	struct app *a = sh->app;
 
 	if (err != NULL)
-		LOGF(app_log(a), LOG_WARN, "cluster", "cannot read the shard's session from the "
-		    "store (%s): starting without it", err);
+		LOGF(app_log(a), LOG_WARN, "cluster", "shard %d: cannot read its session from the "
+		    "store (%s): starting without it", sh->bot.cfg.shard_id, err);
 	else if (s->found)
-		bot_adopt_session(cbot(a), app_now(a), s->id, s->seq, s->url);
-	start_bot(a);
+		bot_adopt_session(&sh->bot, app_now(a), s->id, s->seq, s->url);
+	start_bot(sh);
+}
+
+/* Resumes (or reconnects) a shard that is ours again. The stop that lost
+ * it may still be closing its connection, and the core refuses a new
+ * attempt until it has: app_cluster_turn tries again each turn. */
+static bool
+take_up(struct app_shard *sh)
+{
+	struct vtime now = app_now(sh->app);
+	char why[160];
+	int rc = sh->bot.session_id[0] != '\0' ? bot_cmd_resume(&sh->bot, now, why, sizeof(why))
+	    : bot_cmd_reconnect(&sh->bot, now, why, sizeof(why));
+
+	if (rc == 0)
+		sh->take_up = false;
+	return rc == 0;
 }
 
 /* The shard came back after it was lost (to another process, or fenced):
@@ -162,85 +205,107 @@ session_got(void *ud, const struct cluster_session *s, const char *err)
 static void
 session_again(void *ud, const struct cluster_session *s, const char *err)
 {
-	struct app *a = ud;
+	struct app_shard *sh = ud;
+	struct app *a = sh->app;
 	struct vtime now = app_now(a);
-	char why[160];
-	int rc;
 
+	/* Quitting, or the lease went again while the store answered. */
+	if (a->quitting || !cluster_owns(a->cluster, sh->bot.cfg.shard_id))
+		return;
+	sh->lease_lost = false;
 	if (err == NULL && s->found) {
-		bot_forget_session(cbot(a));
-		bot_adopt_session(cbot(a), now, s->id, s->seq, s->url);
+		bot_forget_session(&sh->bot);
+		bot_adopt_session(&sh->bot, now, s->id, s->seq, s->url);
 	}
-	rc = cbot(a)->session_id[0] != '\0' ? bot_cmd_resume(cbot(a), now, why, sizeof(why))
-	    : bot_cmd_reconnect(cbot(a), now, why, sizeof(why));
-	if (rc < 0)
-		LOGF(app_log(a), LOG_WARN, "cluster", "shard %d: %s", cbot(a)->cfg.shard_id, why);
+	sh->take_up = true;
+	if (!take_up(sh))
+		LOGF(app_log(a), LOG_INFO, "cluster", "shard %d: taken up once its stop has "
+		    "closed", sh->bot.cfg.shard_id);
 	app_kick(a);
 }
 
 static void
-lease_ours(struct app *a)
+lease_ours(struct app *a, struct app_shard *sh)
 {
+	int shard = sh->bot.cfg.shard_id;
 	char err[200];
 
-	if (a->cluster_lease_lost) {
-		a->cluster_lease_lost = false;
-		LOGF(app_log(a), LOG_WARN, "cluster", "shard %d is ours again: taking it up",
-		    cbot(a)->cfg.shard_id);
-		if (cluster_session_get(a->cluster, cbot(a)->cfg.shard_id, session_again, a, err,
-		    sizeof(err)) < 0)
-			session_again(a, NULL, err);
+	/* Still held back (a headless vigil with every shard stopped would
+	 * quit) until the store's session is here. */
+	if (sh->lease_lost) {
+		LOGF(app_log(a), LOG_WARN, "cluster", "shard %d is ours again: taking it up", shard);
+		if (cluster_session_get(a->cluster, shard, session_again, sh, err, sizeof(err)) < 0)
+			session_again(sh, NULL, err);
 		return;
 	}
-	if (a->cluster_started)
+	if (sh->started)
 		return;
 	/* A shard that moved here resumes the session its last owner left. */
-	if (cbot(a)->session_id[0] == '\0' &&
-	    cluster_session_get(a->cluster, cbot(a)->cfg.shard_id, session_got, a, err,
-	    sizeof(err)) == 0)
+	if (sh->bot.session_id[0] == '\0' &&
+	    cluster_session_get(a->cluster, shard, session_got, sh, err, sizeof(err)) == 0)
 		return;
-	start_bot(a);
+	start_bot(sh);
 }
 
 static void
 on_lease(void *ud, const struct cluster_lease *l)
 {
 	struct app *a = ud;
+	struct app_shard *sh = shard_of(a, l->shard);
 	char err[160];
 
+	if (sh == NULL || a->quitting)
+		return;
 	if (l->ours) {
-		lease_ours(a);
+		lease_ours(a, sh);
 		return;
 	}
-	if (!a->cluster_started) {
-		if (a->ui.on_alert != NULL)
-			a->ui.on_alert(a->ui.ud, "shard claimed by another process: waiting");
+	if (!sh->started) {
+		if (a->ui.on_alert != NULL) {
+			snprintf(err, sizeof(err), "shard %d claimed by another process: waiting",
+			    l->shard);
+			a->ui.on_alert(a->ui.ud, err);
+		}
 		return;
 	}
 	/* Never two live connections for one shard (invariant 1), also
-	 * across processes: whoever holds the lease keeps it. */
-	a->cluster_lease_lost = true;
+	 * across processes: whoever holds the lease keeps it. The shard is
+	 * stopped, not freed: it comes back with its lease. */
+	sh->lease_lost = true;
+	sh->take_up = false;
 	LOGF(app_log(a), LOG_ERROR, "cluster", "shard %d now belongs to %s: stopping it here",
 	    l->shard, l->holder);
-	if (bot_cmd_stop(cbot(a), app_now(a), err, sizeof(err)) < 0)
-		LOGF(app_log(a), LOG_DEBUG, "cluster", "stop: %s", err);
+	if (bot_cmd_stop(&sh->bot, app_now(a), err, sizeof(err)) < 0)
+		LOGF(app_log(a), LOG_DEBUG, "cluster", "shard %d: stop: %s", l->shard, err);
 	app_kick(a);
+}
+
+bool
+app_cluster_holds_back(const struct app *a)
+{
+	for (int i = 0; a->cluster != NULL && i < a->nshards; i++) {
+		if (a->shards[i].lease_lost || a->shards[i].take_up)
+			return true;
+	}
+	return false;
 }
 
 bool
 app_cluster_begin(struct app *a)
 {
 	char err[160];
-	int shard = cbot(a)->cfg.shard_id;
+	int shards[CLUSTER_SHARDS_MAX]; /* app_cluster_new refused more */
 
 	if (a->cluster == NULL)
 		return false;
-	LOGF(app_log(a), LOG_INFO, "cluster", "claiming shard %d as %s", shard,
+	for (int i = 0; i < a->nshards; i++)
+		shards[i] = a->shards[i].bot.cfg.shard_id;
+	LOGF(app_log(a), LOG_INFO, "cluster", "claiming %d shard(s) (shard_ids = %s) as %s",
+	    a->nshards, a->cfg.shard_ids[0] != '\0' ? a->cfg.shard_ids : "all",
 	    cluster_owner(a->cluster));
-	if (cluster_claim(a->cluster, &shard, 1, err, sizeof(err)) < 0) {
+	if (cluster_claim(a->cluster, shards, a->nshards, err, sizeof(err)) < 0)
 		LOGF(app_log(a), LOG_ERROR, "cluster", "%s", err);
-		return false;
-	}
+	/* Never bot_start without the lease: each shard starts from on_lease. */
 	return true;
 }
 
@@ -363,20 +428,43 @@ app_cluster_http_done(struct app *a, int status, const struct rlq_headers *h)
 void
 app_cluster_turn(struct app *a)
 {
-	char state[48];
+	for (int i = 0; a->cluster != NULL && i < a->nshards; i++) {
+		struct app_shard *sh = &a->shards[i];
+		const char *state = bot_state_name(sh->bot.state);
 
-	if (a->cluster == NULL || !a->cluster_started)
-		return;
-	snprintf(state, sizeof(state), "%s", bot_state_name(cbot(a)->state));
-	if (strcmp(state, a->cluster_published) == 0)
-		return;
-	snprintf(a->cluster_published, sizeof(a->cluster_published), "%s", state);
-	cluster_publish(a->cluster, cbot(a)->cfg.shard_id, state);
+		if (sh->take_up && take_up(sh))
+			app_kick(a);
+		if (!sh->started || strcmp(state, sh->published) == 0)
+			continue;
+		snprintf(sh->published, sizeof(sh->published), "%s", state);
+		cluster_publish(a->cluster, sh->bot.cfg.shard_id, state);
+	}
+}
+
+/* ---- the console's grid ---- */
+
+int
+app_cluster_shards(const struct app *a)
+{
+	return a->cluster != NULL ? a->fleet.shard_count : 0;
+}
+
+enum app_owner
+app_cluster_owner(const struct app *a, int shard)
+{
+	static const enum app_owner to_app[CO_COUNT] = {
+		[CO_UNKNOWN] = APP_OWNER_UNKNOWN, [CO_HERE] = APP_OWNER_HERE,
+		[CO_ELSEWHERE] = APP_OWNER_ELSEWHERE, [CO_LAPSED] = APP_OWNER_LAPSED,
+		[CO_NOBODY] = APP_OWNER_NOBODY,
+	};
+
+	return a->cluster != NULL ? to_app[cluster_shard_owner(a->cluster, shard)]
+	    : APP_OWNER_UNKNOWN;
 }
 
 /* ---- the console's report ---- */
 
-#define REPORT_LINES (CLUSTER_SHARDS_MAX + 2)
+#define REPORT_LINES (2 + CLUSTER_KEYS_MAX + CLUSTER_SHARDS_MAX)
 #define REPORT_W     256              /* fits a shard's line with the longest names */
 
 struct report {
@@ -423,6 +511,37 @@ report_view(void *ud, const struct cluster_shard_view *v, int n, const char *err
 	report_end(r, err);
 }
 
+/* The identify queue's keys: Discord's max_concurrency once read. */
+static int
+lock_count(const struct app *a)
+{
+	int n = a->fleet.budget.discord_known ? a->fleet.budget.d_max_concurrency : 1;
+
+	return n < 1 ? 1 : n > CLUSTER_KEYS_MAX ? CLUSTER_KEYS_MAX : n;
+}
+
+static void
+report_locks(void *ud, const struct cluster_shard_view *v, int n, const char *err)
+{
+	struct report *r = ud;
+	char e[160];
+
+	if (err != NULL) {
+		report_end(r, err);
+		return;
+	}
+	for (int k = 0; k < n; k++) {
+		if (v[k].owner[0] == '\0')
+			snprintf(r->text[r->n++], REPORT_W, "identify key %d: free", k);
+		else
+			snprintf(r->text[r->n++], REPORT_W, "identify key %d: held by %s for %lld ms",
+			    k, v[k].owner, (long long)v[k].pttl_ms);
+	}
+	if (cluster_view(r->a->cluster, r->a->cfg.bot.shard_count, report_view, r, e,
+	    sizeof(e)) < 0)
+		report_end(r, e);
+}
+
 static void
 report_budget(void *ud, int used, int left, int64_t next_free_wall_ms, const char *err)
 {
@@ -438,8 +557,7 @@ report_budget(void *ud, int used, int left, int64_t next_free_wall_ms, const cha
 		    (long long)((next_free_wall_ms - app_now(r->a).wall_ms) / MS_PER_S));
 	snprintf(r->text[r->n++], REPORT_W, "shared budget: %d session starts used in 24 h, %d left "
 	    "(reserve %d)%s", used, left, r->a->cfg.bot.budget_reserve, next);
-	if (cluster_view(r->a->cluster, r->a->cfg.bot.shard_count, report_view, r, e,
-	    sizeof(e)) < 0)
+	if (cluster_locks(r->a->cluster, lock_count(r->a), report_locks, r, e, sizeof(e)) < 0)
 		report_end(r, e);
 }
 
@@ -560,14 +678,17 @@ on_epoch(void *ud, const char *epoch)
 static void
 on_renewed(void *ud)
 {
-	app_cluster_persisted(ud);
+	struct app *a = ud;
+
+	for (int i = 0; i < a->nshards; i++)
+		session_put(a, &a->shards[i], true);
 }
 
 static int
 local_used(void *ud)
 {
 	struct app *a = ud;
-	const struct budget *b = cbot(a)->budget;
+	const struct budget *b = &a->fleet.budget;
 	int used = budget_used(b, app_now(a));
 	int d_used = b->discord_known ? b->d_total - b->d_remaining + b->d_used_since : 0;
 
@@ -582,9 +703,9 @@ app_cluster_new(struct app *a, char *err, size_t errlen)
 
 	if (a->cfg.cluster[0] == '\0')
 		return 0;
-	if (a->nshards != 1) {
-		snprintf(err, errlen, "cluster with %d shards in one process (shards, shard_ids): "
-		    "not supported yet; give each process one shard (shard_ids = N)", a->nshards);
+	if (a->nshards > CLUSTER_SHARDS_MAX) {
+		snprintf(err, errlen, "cluster: %d shards in one process (shards, shard_ids); at "
+		    "most %d", a->nshards, CLUSTER_SHARDS_MAX);
 		return -1;
 	}
 	memset(&cc, 0, sizeof(cc));
@@ -602,6 +723,7 @@ app_cluster_new(struct app *a, char *err, size_t errlen)
 	cc.lease_ttl_ms = (int)a->cfg.cluster_lease_ms;
 	cc.connect_ms = (int)a->cfg.bot.hello_timeout_ms;
 	cc.fence = a->cfg.cluster_fence;
+	cc.view_shards = a->cfg.bot.shard_count;
 	snprintf(a->cluster_name, sizeof(a->cluster_name), "%s", cc.name);
 	load_epoch(a, cc.name, cc.epoch, sizeof(cc.epoch));
 	h.ud = a;

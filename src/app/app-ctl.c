@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/app-internal.h"
+#include "app/paths.h"
 
 void
 app_set_commands(struct app *a, app_cmd_fn run, void *ud)
@@ -35,18 +36,32 @@ run_command(void *ud, const char *line, const struct line_out *out)
 	return a->cmd_run(a->cmd_ud, line, out);
 }
 
+/* The configured path, else NAME.sock in the runtime directory. */
+static int
+socket_path(struct app *a, char *err, size_t errlen)
+{
+	const char *name = a->cfg.endpoint[0] != '\0' ? a->cfg.endpoint : "vigil";
+	char dir[PATH_MAX];
+
+	if (a->cfg.ctl_socket[0] != '\0') {
+		snprintf(a->ctl_path, sizeof(a->ctl_path), "%s", a->cfg.ctl_socket);
+		return 0;
+	}
+	if (paths_runtime(a->cfg.state_dir, dir, sizeof(dir)) < 0) {
+		snprintf(err, errlen, "the runtime directory's path is too long");
+		return -1;
+	}
+	return ctlsock_default_path(dir, name, a->ctl_path, sizeof(a->ctl_path), err, errlen);
+}
+
 void
 app_ctl_start(struct app *a)
 {
-	const char *name = a->cfg.endpoint[0] != '\0' ? a->cfg.endpoint : "vigil";
 	char err[PATH_MAX + 128];
 
 	if (strcmp(a->cfg.ctl_socket, "off") == 0)
 		return;
-	if (a->cfg.ctl_socket[0] != '\0')
-		snprintf(a->ctl_path, sizeof(a->ctl_path), "%s", a->cfg.ctl_socket);
-	else if (ctlsock_default_path(a->cfg.state_dir, name, a->ctl_path, sizeof(a->ctl_path),
-	    err, sizeof(err)) < 0) {
+	if (socket_path(a, err, sizeof(err)) < 0) {
 		LOGF(app_log(a), LOG_WARN, "ctl", "no control socket: %s", err);
 		return;
 	}

@@ -23,10 +23,11 @@
 #include "net/statefile.h"
 #include "script/script-host.h"
 
-/* REST requests held for the cluster's shared 50/s; past this many, they
- * go on the local limit alone. The strings are the core's (borrowed until
- * bot_on_http). */
-#define APP_HTTP_WAIT 256
+/* REST requests held for the cluster's shared 50/s: room for every request
+ * the fleet's queue can have out at once, so none ever skips the shared
+ * limit (a long global pause fills it). The strings are the core's
+ * (borrowed until bot_on_http). */
+#define APP_HTTP_WAIT RLQ_MAX_PENDING
 
 struct app_http_wait {
 	uint64_t id;
@@ -34,10 +35,18 @@ struct app_http_wait {
 	size_t body_len;
 };
 
-/* One shard: its session machine. */
+/* One shard: its session machine, and its part in the cluster
+ * (app-cluster.c), driven by its lease. */
 struct app_shard {
 	struct bot bot;
 	bool ready;                     /* bot_init_shard succeeded */
+	struct app *app;
+	bool started;                   /* bot_start ran (the lease was ours) */
+	bool lease_lost;                /* stopped here: another process holds the lease */
+	bool take_up;                   /* ours again while its stop still closed: resumed after */
+	char published[CLUSTER_STATE_MAX];     /* the state last published */
+	int64_t put_seq;                /* the session last written to the store */
+	char put_id[BOT_SESSION_ID_MAX];
 };
 
 /* One gateway transport carries every shard's connection (its buffers are
@@ -105,9 +114,6 @@ struct app {
 	uint64_t persist_failures;
 	/* the cluster (app-cluster.c); cluster is NULL without `cluster` */
 	struct cluster *cluster;
-	bool cluster_started;           /* bot_start ran (the lease was ours) */
-	bool cluster_lease_lost;
-	char cluster_published[48];     /* the state last published */
 	int64_t cluster_reading_wall;   /* Discord's reading last shared */
 	struct app_http_wait http_wait[APP_HTTP_WAIT];
 	int http_head, http_count;
@@ -134,13 +140,18 @@ void app_flush_logs(struct app *a);
  * nothing without `cluster`. */
 int app_cluster_new(struct app *a, char *err, size_t errlen);
 void app_cluster_free(struct app *a);
-/* Instead of bot_start: claims the shard and starts once its lease is ours
- * (taking over a session another process left). False without a cluster. */
+/* Instead of bot_start: claims every shard of the process and starts each
+ * once its lease is ours (taking over a session another process left).
+ * False without a cluster. */
 bool app_cluster_begin(struct app *a);
+/* True while a shard is stopped here because another process holds its
+ * lease: it restarts when the lease comes back. */
+bool app_cluster_holds_back(const struct app *a);
 void app_cluster_permit(struct app *a, const struct action *act);
 /* After an IDENTIFY's ACT_SEND: its key rests 5 s from now. */
 void app_cluster_sent(struct app *a, const struct action *act);
-/* After ACT_PERSIST: the session goes to the store too. */
+/* After ACT_PERSIST (one save holds every shard): each shard's session
+ * that changed goes to the store too. */
 void app_cluster_persisted(struct app *a);
 /* ACT_HTTP: true when held for the shared limit (it is sent later). */
 bool app_cluster_http(struct app *a, const struct action *act);
@@ -149,7 +160,7 @@ void app_cluster_http_done(struct app *a, int status, const struct rlq_headers *
 /* Quitting, once the gateway is closed: true when the leases are released
  * (or there is nothing to release or nobody to tell). */
 bool app_cluster_released(struct app *a);
-/* Once per loop turn: publishes the shard's state when it changed. */
+/* Once per loop turn: publishes each shard's state when it changed. */
 void app_cluster_turn(struct app *a);
 /* app-shards.c: the fleet and this process's shards from the config (shards,
  * shard_ids; `auto` asks GET /gateway/bot). 0, or -1 with a message naming

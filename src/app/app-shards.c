@@ -126,6 +126,7 @@ app_make_shards(struct app *a, char *err, size_t errlen)
 		if (bot_init_shard(&a->shards[i].bot, &a->fleet, &c, loop_now(), err, errlen) < 0)
 			return -1;
 		a->shards[i].ready = true;
+		a->shards[i].app = a;
 	}
 	if (n > 1) {
 		shard_set_format(&set, why, sizeof(why));

@@ -305,7 +305,7 @@ turn_end(struct app *a)
 	app_cluster_turn(a);
 	if (a->cfg.logout)
 		logout_step(a, now);
-	if (!a->quitting && a->cfg.headless && all_stopped(a) && !a->cluster_lease_lost) {
+	if (!a->quitting && a->cfg.headless && all_stopped(a) && !app_cluster_holds_back(a)) {
 		/* Nothing can restart a stopped bot without a console (but a
 		 * shard stopped for its lease restarts when the lease is back). */
 		a->status = 1;

@@ -139,6 +139,18 @@ typedef void (*app_cluster_report_fn)(void *ud, const char *const *lines, int n,
     const char *err);
 int app_cluster_report(struct app *a, app_cluster_report_fn done, void *ud, char *err,
     size_t errlen);
+/* In a cluster the console's grid shows every shard of the bot (0 without
+ * one): this process's from their bots, the others' as the store showed
+ * them at the last lease renewal (docs/cluster.md "The cluster view"). */
+enum app_owner {
+	APP_OWNER_UNKNOWN,      /* not read yet */
+	APP_OWNER_HERE,
+	APP_OWNER_ELSEWHERE,    /* another process holds its lease */
+	APP_OWNER_LAPSED,       /* its owner's lease is gone and nobody took it */
+	APP_OWNER_NOBODY,       /* never claimed */
+};
+int app_cluster_shards(const struct app *a);
+enum app_owner app_cluster_owner(const struct app *a, int shard);
 /* The state directory in use (for the console's history file). */
 const char *app_state_dir(const struct app *a);
 

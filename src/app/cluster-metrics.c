@@ -20,6 +20,9 @@ cluster_metrics(void *ud, FILE *f)
 	static const char *const results[CP_UNREACHABLE + 1] = {
 		"granted", "key_held", "budget", "unreachable",
 	};
+	static const char *const owners[CO_COUNT] = {
+		"unknown", "here", "elsewhere", "lapsed", "nobody",
+	};
 	struct cluster *c = ud;
 	struct cluster_stats st;
 	const int *shards;
@@ -53,4 +56,9 @@ cluster_metrics(void *ud, FILE *f)
 	    "1 for a claimed shard whose lease this process holds, 0 while it waits.");
 	for (int i = 0; i < n; i++)
 		fprintf(f, "vigil_cluster_shard_owned{shard=\"%d\"} %d\n", shards[i], ours[i]);
+	family(f, "vigil_cluster_shards", "gauge", "Every shard of the bot by who runs it, "
+	    "from the cluster view read at each lease renewal: here, elsewhere, lapsed (its "
+	    "owner's lease is gone and nobody took it), nobody (never claimed).");
+	for (int i = CO_HERE; i < CO_COUNT; i++)
+		fprintf(f, "vigil_cluster_shards{owner=\"%s\"} %d\n", owners[i], st.by_owner[i]);
 }

@@ -57,6 +57,11 @@ struct cluster {
 	int64_t claim_from_ms;
 	int64_t renew_sent_ms, renewed_ms;      /* the last renewal sent; the last that went through */
 	lws_sorted_usec_list_t renew;
+	/* The view of every shard (cfg.view_shards, at most
+	 * CLUSTER_SHARDS_MAX), read after each renewal. */
+	struct cluster_shard_view *kept;
+	int nkept;
+	bool viewing;
 };
 
 static void
@@ -664,6 +669,44 @@ lease_changed(struct cluster *c, int i, bool ours, int64_t pttl, const char *hol
 }
 
 static void
+view_kept(void *ud, const struct cluster_shard_view *v, int n, const char *err)
+{
+	struct cluster *c = ud;
+
+	c->viewing = false;
+	if (err != NULL || n != c->cfg.view_shards)
+		return;
+	memcpy(c->kept, v, (size_t)n * sizeof(*v));
+	c->nkept = n;
+}
+
+static void
+view_keep(struct cluster *c)
+{
+	char err[200];
+
+	if (c->kept == NULL || c->viewing)
+		return;
+	if (cluster_view(c, c->cfg.view_shards, view_kept, c, err, sizeof(err)) == 0)
+		c->viewing = true;
+	else
+		LOGF(c->log, LOG_DEBUG, "cluster", "view not read: %s", err);
+}
+
+enum cluster_owner
+cluster_shard_owner(const struct cluster *c, int shard)
+{
+	const struct cluster_shard_view *v;
+
+	if (shard < 0 || shard >= c->nkept)
+		return CO_UNKNOWN;
+	v = &c->kept[shard];
+	if (v->owner[0] != '\0')
+		return strcmp(v->owner, c->cfg.owner) == 0 ? CO_HERE : CO_ELSEWHERE;
+	return v->state[0] != '\0' ? CO_LAPSED : CO_NOBODY;
+}
+
+static void
 lease_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 {
 	(void)ud;
@@ -686,6 +729,7 @@ lease_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 		}
 		if (c->hooks.on_renewed != NULL)
 			c->hooks.on_renewed(c->hooks.ud);
+		view_keep(c);
 	}
 	renew_arm(c);
 }
@@ -897,21 +941,23 @@ cluster_publish(struct cluster *c, int shard, const char *state)
 }
 
 struct view_req {
-	int n;
+	int n, cols;                    /* 3: a shard view; 2: identify locks */
 	cluster_view_fn cb;
 	void *ud;
 };
 
 static void
-view_one(const redisReply *rep, int s, struct cluster_shard_view *v)
+view_one(const redisReply *rep, int s, int cols, struct cluster_shard_view *v)
 {
 	char pub[CLUSTER_OWNER_MAX + CLUSTER_STATE_MAX + 32], *bar, *bar2;
 
 	memset(v, 0, sizeof(*v));
 	v->shard = s;
-	elem_str(rep, (size_t)s * 3, v->owner, sizeof(v->owner));
-	v->pttl_ms = elem_int(rep, (size_t)s * 3 + 1);
-	elem_str(rep, (size_t)s * 3 + 2, pub, sizeof(pub));
+	elem_str(rep, (size_t)s * cols, v->owner, sizeof(v->owner));
+	v->pttl_ms = elem_int(rep, (size_t)s * cols + 1);
+	if (cols < 3)
+		return;
+	elem_str(rep, (size_t)s * cols + 2, pub, sizeof(pub));
 	/* "owner|state|at" */
 	bar = strchr(pub, '|');
 	bar2 = bar != NULL ? strchr(bar + 1, '|') : NULL;
@@ -933,7 +979,7 @@ view_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 
 	if (v != NULL) {
 		for (int s = 0; s < q->n; s++)
-			view_one(rep, s, &v[s]);
+			view_one(rep, s, q->cols, &v[s]);
 	}
 	if (!c->dying)
 		q->cb(q->ud, v, v != NULL ? q->n : 0, v != NULL ? NULL
@@ -942,33 +988,52 @@ view_done(struct cluster *c, void *ud, const redisReply *rep, const char *err)
 	free(q);
 }
 
-int
-cluster_view(struct cluster *c, int shards, cluster_view_fn cb, void *ud, char *err,
-    size_t errlen)
+/* Who holds the n keys of CS_VIEW (the shards' leases, with their
+ * published states) or of CS_HOLDERS (the identify locks). */
+static int
+holders(struct cluster *c, enum cluster_script s, int n, cluster_view_fn cb, void *ud,
+    char *err, size_t errlen)
 {
+	bool view = s == CS_VIEW;
+	int max = view ? CLUSTER_SHARDS_MAX : CLUSTER_KEYS_MAX;
 	struct view_req *q;
-	char k0[KEY_MAX], pre[KEY_MAX], n[16];
-	const char *keys[1] = { k0 }, *args[2] = { pre, n };
+	char k0[KEY_MAX], pre[KEY_MAX], count[16];
+	const char *keys[1] = { k0 }, *args[2] = { pre, count };
 
-	if (shards < 1 || shards > CLUSTER_SHARDS_MAX) {
-		snprintf(err, errlen, "cluster: 1 to %d shards", CLUSTER_SHARDS_MAX);
+	if (n < 1 || n > max) {
+		snprintf(err, errlen, "cluster: 1 to %d %s", max, view ? "shards" : "concurrency keys");
 		return -1;
 	}
 	if ((q = calloc(1, sizeof(*q))) == NULL) {
 		snprintf(err, errlen, "cluster: out of memory");
 		return -1;
 	}
-	q->n = shards;
+	q->n = n;
+	q->cols = view ? 3 : 2;
 	q->cb = cb;
 	q->ud = ud;
-	key(c, k0, sizeof(k0), "state", -1);
-	snprintf(pre, sizeof(pre), "%sowner:", c->prefix);
-	snprintf(n, sizeof(n), "%d", shards);
-	if (eval(c, CS_VIEW, 1, keys, 2, args, view_done, q, err, errlen) < 0) {
+	key(c, k0, sizeof(k0), view ? "state" : "epoch", -1);
+	snprintf(pre, sizeof(pre), "%s%s:", c->prefix, view ? "owner" : "identify");
+	snprintf(count, sizeof(count), "%d", n);
+	if (eval(c, s, 1, keys, 2, args, view_done, q, err, errlen) < 0) {
 		free(q);
 		return -1;
 	}
 	return 0;
+}
+
+int
+cluster_view(struct cluster *c, int shards, cluster_view_fn cb, void *ud, char *err,
+    size_t errlen)
+{
+	return holders(c, CS_VIEW, shards, cb, ud, err, errlen);
+}
+
+int
+cluster_locks(struct cluster *c, int keys, cluster_view_fn cb, void *ud, char *err,
+    size_t errlen)
+{
+	return holders(c, CS_HOLDERS, keys, cb, ud, err, errlen);
 }
 
 /* ---- life ---- */
@@ -1018,6 +1083,12 @@ cluster_new(struct loop *loop, struct logring *log, const struct cluster_config 
 		c->cfg.rest_burst = CLUSTER_REST_BURST;
 	snprintf(c->prefix, sizeof(c->prefix), "vigil:{%s}:", c->cfg.name);
 	c->claim_from_ms = INT64_MAX;
+	if (c->cfg.view_shards > 0 && c->cfg.view_shards <= CLUSTER_SHARDS_MAX &&
+	    (c->kept = calloc((size_t)c->cfg.view_shards, sizeof(*c->kept))) == NULL) {
+		snprintf(err, errlen, "cluster: out of memory");
+		free(c);
+		return NULL;
+	}
 	snprintf(c->epoch, sizeof(c->epoch), "%s", c->cfg.epoch);
 	c->st.starts_left = -1;
 	rh.ud = c;
@@ -1026,6 +1097,7 @@ cluster_new(struct loop *loop, struct logring *log, const struct cluster_config 
 	c->r = redis_lws_new(loop, log, &c->cfg.redis, &rh, err, errlen);
 	explicit_bzero(c->cfg.redis.password, sizeof(c->cfg.redis.password));
 	if (c->r == NULL) {
+		free(c->kept);
 		free(c);
 		return NULL;
 	}
@@ -1040,6 +1112,7 @@ cluster_free(struct cluster *c)
 	c->dying = true;
 	lws_sul_cancel(&c->renew);
 	redis_lws_free(c->r);
+	free(c->kept);
 	free(c);
 }
 
@@ -1071,6 +1144,9 @@ cluster_get_stats(const struct cluster *c, struct cluster_stats *out)
 	out->owned = 0;
 	for (int i = 0; i < c->nshards; i++)
 		out->owned += c->ours[i];
+	memset(out->by_owner, 0, sizeof(out->by_owner));
+	for (int s = 0; s < c->nkept; s++)
+		out->by_owner[cluster_shard_owner(c, s)]++;
 }
 
 int

@@ -31,8 +31,14 @@
 #define CLUSTER_LEASE_TTL_MS    15000
 #define CLUSTER_SPACING_MS      5000    /* one IDENTIFY per concurrency key */
 #define CLUSTER_SPACING_MARGIN  250     /* for the IDENTIFY's way to Discord */
-#define CLUSTER_REST_RATE       50      /* Discord's global REST limit, per s */
-#define CLUSTER_REST_BURST      10
+/* Discord's global REST limit is 50 in any second (docs/emulator.md: a
+ * sliding one), counted when requests arrive there. Slots are granted in
+ * Redis's order, but each process's requests take their own way, so some
+ * arrive later than the next ones: a GCRA of rate r and burst b lets
+ * b + r x (1 s + that lateness) arrive in one second. 45/s with no burst
+ * leaves 111 ms for it; 50/s with a burst of 10 let 59 through. */
+#define CLUSTER_REST_RATE       45
+#define CLUSTER_REST_BURST      1
 #define CLUSTER_STATE_MAX       48
 #define CLUSTER_KEYS_MAX        16      /* concurrency keys a re-seed holds (Discord's largest max_concurrency we keep) */
 
@@ -50,6 +56,9 @@ struct cluster_config {
 	int rest_rate, rest_burst;      /* <= 0: the defaults above */
 	bool fence;                     /* cluster_fence: give up the shards when no renewal
 	                                 * went through for half a lease (docs/cluster.md) */
+	int view_shards;                /* the bot's shard count: the view of them all is
+	                                 * read after each renewal and kept
+	                                 * (cluster_shard_owner); 0: none kept */
 	char epoch[64];                 /* the store's epoch as last seen ("" none): kept
 	                                 * by the caller across restarts (on_epoch), so a
 	                                 * store that lost its data meanwhile is noticed */
@@ -95,6 +104,17 @@ struct cluster_shard_view {
 	char published_by[CLUSTER_OWNER_MAX];
 };
 
+/* Who runs a shard, by the view read after the last renewal (cfg
+ * view_shards). */
+enum cluster_owner {
+	CO_UNKNOWN,             /* no view read yet, or past view_shards */
+	CO_HERE,                /* this process holds its lease */
+	CO_ELSEWHERE,           /* another process does */
+	CO_LAPSED,              /* its last owner's lease is gone and nobody took it */
+	CO_NOBODY,              /* no lease and nothing ever published */
+};
+#define CO_COUNT (CO_NOBODY + 1)
+
 struct cluster_hooks {
 	void *ud;
 	/* This process's own count of starts in the last 24 h and Discord's
@@ -120,6 +140,7 @@ struct cluster_stats {
 	uint64_t rest_waits;            /* REST takes told to wait */
 	uint64_t reseeds;               /* the store found without its data */
 	int nshards, owned;             /* claimed, held */
+	int by_owner[CO_COUNT];         /* the cluster's shards in the view kept */
 };
 
 struct cluster;
@@ -188,9 +209,16 @@ void cluster_session_put(struct cluster *c, int shard, const char *id, int64_t s
 int cluster_session_get(struct cluster *c, int shard, cluster_session_fn cb, void *ud,
     char *err, size_t errlen);
 
+enum cluster_owner cluster_shard_owner(const struct cluster *c, int shard);
+
 /* Publishes a shard's state for the cluster view (fire and forget). */
 void cluster_publish(struct cluster *c, int shard, const char *state);
 int cluster_view(struct cluster *c, int shards, cluster_view_fn cb, void *ud, char *err,
+    size_t errlen);
+/* Who holds each identify lock 0..keys-1 (at most CLUSTER_KEYS_MAX), as the
+ * view's rows: shard is the key, owner its holder ("owner shard N"), pttl
+ * how long it rests; state empty. 0, or -1 with a message. */
+int cluster_locks(struct cluster *c, int keys, cluster_view_fn cb, void *ud, char *err,
     size_t errlen);
 
 #endif

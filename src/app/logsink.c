@@ -100,10 +100,19 @@ format_json(const struct log_entry *e, char *buf, size_t len)
 	iso_time(e->wall_ms, ts, sizeof(ts));
 	pos += (size_t)snprintf(buf, len, "{\"time\":\"%s\",\"level\":\"%s\",\"source\":\"", ts, lv);
 	pos = json_str(buf, pos, len, e->source);
-	pos = add(buf, pos, len, "\",\"msg\":\"");
+	if (e->shard >= 0) {
+		char sh[24];
+		snprintf(sh, sizeof(sh), "\",\"shard\":%d", e->shard);
+		pos = add(buf, pos, len, sh);
+		pos = add(buf, pos, len, ",\"msg\":\"");
+	} else {
+		pos = add(buf, pos, len, "\",\"msg\":\"");
+	}
 	pos = json_str(buf, pos, len, e->text);
 	if (e->from >= 0 && e->from < BOT_STATES && e->to >= 0 && e->to < BOT_STATES) {
-		const char *reason = strstr(e->text, ": ");
+		/* After "FROM -> TO", past a "shard N: " prefix. */
+		const char *arrow = strstr(e->text, " -> ");
+		const char *reason = arrow != NULL ? strstr(arrow, ": ") : NULL;
 		pos = add(buf, pos, len, "\",\"from\":\"");
 		pos = add(buf, pos, len, bot_state_name((enum bot_state)e->from));
 		pos = add(buf, pos, len, "\",\"to\":\"");

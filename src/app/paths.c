@@ -29,3 +29,12 @@ paths_vigil(enum paths_base base, const char *sub, char *out, size_t len)
 		    sub ? "/" : "", sub ? sub : "");
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
+
+int
+paths_runtime(const char *state_dir, char *out, size_t len)
+{
+	const char *rt = usable(getenv("XDG_RUNTIME_DIR"));
+	int n = rt != NULL ? snprintf(out, len, "%s/vigil", rt) : snprintf(out, len, "%s", state_dir);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}

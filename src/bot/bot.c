@@ -44,14 +44,16 @@ enter(struct bot *b, struct vtime now)
 }
 
 /* Tokenize only what is read (frame.h): the core reads READY's d (and the
- * d of every non-dispatch), the cache the events it keeps, listeners what
- * they are registered for. */
-static bool
-reads_d(void *ud, const char *t)
+ * d of every non-dispatch), listeners all of what they are registered
+ * for, the cache the fields it keeps of the events it keeps. */
+static enum frame_reads
+reads_d(void *ud, const char *t, const char *const **nested)
 {
 	struct bot *b = ud;
 
-	return strcmp(t, "READY") == 0 || cache_reads(t) || listeners_want(b->listeners, t);
+	if (strcmp(t, "READY") == 0 || listeners_want(b->listeners, t))
+		return FRAME_READS_ALL;
+	return cache_reads(t, nested);
 }
 
 static int

@@ -5,6 +5,7 @@
  * type leaves the cached value alone; only a missing id makes an event
  * malformed (-1).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bot/cache-internal.h"
@@ -259,6 +260,49 @@ apply_user(struct cache *c, const struct frame *f, int d)
 	return put_user(c, f, d, &id);
 }
 
+/* The content of a message without any, or whose copy found no memory:
+ * shared, never freed. */
+static char no_content[1];
+
+void
+cache_message_drop(void *ud, void *rec)
+{
+	struct cache *c = ud;
+	struct cache_message *m = rec;
+
+	/* No content holds a NUL (the scan refuses \u0000): strlen is its length. */
+	if (m->content != NULL && m->content != no_content) {
+		c->content_bytes -= strlen(m->content) + 1;
+		free(m->content);
+	}
+	m->content = no_content;
+}
+
+/* m's content from string token i, like get_str: null empties it; absent
+ * or not a string leaves it alone. */
+static void
+set_content(struct cache *c, struct cache_message *m, const struct frame *f, int i)
+{
+	char buf[CACHE_CONTENT_MAX], *p = no_content;
+	int n = 0;
+
+	if (m->content == NULL)
+		m->content = no_content;
+	buf[0] = '\0';
+	if (!frame_is_null(f, i) && (n = frame_copy_str(f, i, buf, sizeof(buf))) < 0)
+		return;
+	if (strcmp(buf, m->content) == 0)
+		return;
+	if (n > 0 && (p = malloc((size_t)n + 1)) == NULL)
+		return;
+	if (p != no_content)
+		memcpy(p, buf, (size_t)n + 1);
+	cache_message_drop(c, m);
+	m->content = p;
+	if (p != no_content)
+		c->content_bytes += (size_t)n + 1;
+}
+
 /* MESSAGE_CREATE, and MESSAGE_UPDATE: a full update is stored like a new
  * message; a partial one (no author) only edits a cached message. */
 static int
@@ -283,7 +327,7 @@ apply_message(struct cache *c, const struct frame *f, int d)
 	if (author != 0)
 		m->author_id = author;
 	(void)get_id(f, d, "channel_id", &m->channel_id);
-	get_str(f, d, "content", m->content, sizeof(m->content));
+	set_content(c, m, f, frame_get(f, d, "content"));
 	return 1;
 }
 
@@ -308,51 +352,74 @@ apply_message_delete_bulk(struct cache *c, const struct frame *f, int d)
 	return changed;
 }
 
+/* The objects and arrays of d each handler reads (cache_reads): the rest of
+ * d, an embed or a member nobody here reads, is checked but not
+ * tokenized. A handler reading a container not listed finds it empty:
+ * tests/unit/test-cache.c decodes every event this way. */
+static const char *const scalars_only[] = { NULL };
+static const char *const ready_reads[] = { "user", "guilds", NULL };
+static const char *const guild_reads[] = { "channels", "members", NULL };
+static const char *const member_reads[] = { "user", NULL };
+static const char *const message_reads[] = { "author", NULL };
+static const char *const bulk_reads[] = { "ids", NULL };
+
 static const struct {
 	const char *t;
 	apply_fn fn;
+	const char *const *nested;
 } handlers[] = {
-	{ "READY", apply_ready },
-	{ "GUILD_CREATE", apply_guild },
-	{ "GUILD_UPDATE", apply_guild },
-	{ "GUILD_DELETE", apply_guild_delete },
-	{ "CHANNEL_CREATE", apply_channel },
-	{ "CHANNEL_UPDATE", apply_channel },
-	{ "CHANNEL_DELETE", apply_channel_delete },
-	{ "GUILD_MEMBER_ADD", apply_member },
-	{ "GUILD_MEMBER_UPDATE", apply_member },
-	{ "GUILD_MEMBER_REMOVE", apply_member_remove },
-	{ "USER_UPDATE", apply_user },
-	{ "MESSAGE_CREATE", apply_message },
-	{ "MESSAGE_UPDATE", apply_message },
-	{ "MESSAGE_DELETE", apply_message_delete },
-	{ "MESSAGE_DELETE_BULK", apply_message_delete_bulk },
+	{ "READY", apply_ready, ready_reads },
+	{ "GUILD_CREATE", apply_guild, guild_reads },
+	{ "GUILD_UPDATE", apply_guild, guild_reads },
+	{ "GUILD_DELETE", apply_guild_delete, scalars_only },
+	{ "CHANNEL_CREATE", apply_channel, scalars_only },
+	{ "CHANNEL_UPDATE", apply_channel, scalars_only },
+	{ "CHANNEL_DELETE", apply_channel_delete, scalars_only },
+	{ "GUILD_MEMBER_ADD", apply_member, member_reads },
+	{ "GUILD_MEMBER_UPDATE", apply_member, member_reads },
+	{ "GUILD_MEMBER_REMOVE", apply_member_remove, member_reads },
+	{ "USER_UPDATE", apply_user, scalars_only },
+	{ "MESSAGE_CREATE", apply_message, message_reads },
+	{ "MESSAGE_UPDATE", apply_message, message_reads },
+	{ "MESSAGE_DELETE", apply_message_delete, scalars_only },
+	{ "MESSAGE_DELETE_BULK", apply_message_delete_bulk, bulk_reads },
 };
 
-bool
-cache_reads(const char *t)
+/* The handler of dispatch t, or -1. Every event asks (twice: the decoder's
+ * want and cache_apply), so names are told apart by their first byte
+ * before any strcmp. */
+static int
+handler_of(const char *t)
 {
 	for (size_t k = 0; k < sizeof(handlers) / sizeof(handlers[0]); k++) {
-		if (strcmp(t, handlers[k].t) == 0)
-			return true;
+		if (t[0] == handlers[k].t[0] && strcmp(t, handlers[k].t) == 0)
+			return (int)k;
 	}
-	return false;
+	return -1;
+}
+
+enum frame_reads
+cache_reads(const char *t, const char *const **nested)
+{
+	int k = handler_of(t);
+
+	if (k < 0)
+		return FRAME_READS_NONE;
+	*nested = handlers[k].nested;
+	return FRAME_READS_SOME;
 }
 
 int
 cache_apply(struct cache *c, const struct frame *f)
 {
-	int rc;
+	int k = handler_of(f->t), rc;
 
-	for (size_t k = 0; k < sizeof(handlers) / sizeof(handlers[0]); k++) {
-		if (strcmp(f->t, handlers[k].t) != 0)
-			continue;
-		if (f->d < 0 || f->tok[f->d].type != JSMN_OBJECT)
-			return -1;
-		rc = handlers[k].fn(c, f, f->d);
-		if (rc > 0)
-			c->updates++;
-		return rc;
-	}
-	return 0;
+	if (k < 0)
+		return 0;
+	if (f->d < 0 || f->tok[f->d].type != JSMN_OBJECT)
+		return -1;
+	rc = handlers[k].fn(c, f, f->d);
+	if (rc > 0)
+		c->updates++;
+	return rc;
 }

@@ -14,6 +14,10 @@ struct cache {
 	struct cache_table t[CACHE_KINDS];
 	uint64_t self_id;
 	uint64_t hits, misses, updates, wipes, flushes;
+	size_t content_bytes;          /* held by the messages' contents */
 };
+
+/* The messages table's drop (cache_table_on_drop): frees the content. */
+void cache_message_drop(void *ud, void *rec);
 
 #endif

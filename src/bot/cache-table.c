@@ -22,16 +22,36 @@ cache_table_init(struct cache_table *t, size_t elem, size_t max, bool lru)
 }
 
 void
+cache_table_on_drop(struct cache_table *t, void (*drop)(void *ud, void *rec), void *ud)
+{
+	t->drop = drop;
+	t->drop_ud = ud;
+}
+
+static void *
+rec_at(const struct cache_table *t, uint32_t i)
+{
+	return t->rec + (size_t)i * t->elem;
+}
+
+void
 cache_table_clear(struct cache_table *t)
 {
 	uint64_t evictions = t->evictions, refused = t->refused;
+	void (*drop)(void *, void *) = t->drop;
+	void *ud = t->drop_ud;
 
+	for (uint32_t i = 0; drop != NULL && i < t->cap; i++) {
+		if (t->node[i].live)
+			drop(ud, rec_at(t, i));
+	}
 	free(t->rec);
 	free(t->node);
 	free(t->index);
 	cache_table_init(t, t->elem, t->max, t->lru);
 	t->evictions = evictions;
 	t->refused = refused;
+	cache_table_on_drop(t, drop, ud);
 }
 
 static uint64_t
@@ -62,12 +82,6 @@ find_pos(const struct cache_table *t, uint64_t k1, uint64_t k2, bool *found)
 			return p;
 		}
 	}
-}
-
-static void *
-rec_at(const struct cache_table *t, uint32_t i)
-{
-	return t->rec + (size_t)i * t->elem;
 }
 
 void *
@@ -152,6 +166,8 @@ remove_at(struct cache_table *t, size_t p)
 {
 	uint32_t i = t->index[p] - 1;
 
+	if (t->drop != NULL)
+		t->drop(t->drop_ud, rec_at(t, i));
 	index_remove(t, p);
 	if (t->lru)
 		lru_unlink(t, i);

@@ -33,10 +33,15 @@ struct cache_table {
 	uint32_t free_head;
 	uint32_t head, tail;           /* most and least recently used */
 	uint64_t evictions, refused;   /* kept across cache_table_clear */
+	void (*drop)(void *ud, void *rec);   /* a record leaves: frees what it owns */
+	void *drop_ud;
 };
 
 void cache_table_init(struct cache_table *t, size_t elem, size_t max, bool lru);
-/* Frees every record and the index; the counters stay. */
+/* drop(ud, rec) is called for each record that leaves the table (deleted,
+ * evicted or cleared), before its slot is reused. */
+void cache_table_on_drop(struct cache_table *t, void (*drop)(void *ud, void *rec), void *ud);
+/* Frees every record and the index; the counters and drop stay. */
 void cache_table_clear(struct cache_table *t);
 /* The record for the key or NULL; LRU order is not changed. */
 void *cache_table_get(const struct cache_table *t, uint64_t k1, uint64_t k2);

@@ -42,6 +42,7 @@ cache_new(const struct cache_limits *l)
 	for (int k = 0; k < CACHE_KINDS; k++)
 		cache_table_init(&c->t[k], elem[k], c->lim.max[k],
 		    k != CACHE_GUILD && k != CACHE_CHANNEL);
+	cache_table_on_drop(&c->t[CACHE_MESSAGE], cache_message_drop, c);
 	return c;
 }
 
@@ -137,6 +138,7 @@ cache_get_stats(const struct cache *c, struct cache_stats *out)
 		out->refused[k] = c->t[k].refused;
 		out->bytes += cache_table_bytes(&c->t[k]);
 	}
+	out->bytes += c->content_bytes;
 	out->hits = c->hits;
 	out->misses = c->misses;
 	out->updates = c->updates;

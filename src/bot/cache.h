@@ -28,7 +28,7 @@ struct cache_limits {
 
 struct cache_stats {
 	size_t entries[CACHE_KINDS];
-	size_t bytes;                  /* memory held by entries and index */
+	size_t bytes;                  /* memory held by entries, index and contents */
 	uint64_t evictions[CACHE_KINDS];
 	uint64_t refused[CACHE_KINDS]; /* guild/channel inserts past the cap */
 	uint64_t hits, misses;
@@ -40,7 +40,11 @@ struct cache_guild   { uint64_t id; char name[CACHE_NAME_MAX]; bool unavailable;
 struct cache_channel { uint64_t id, guild_id; int type; char name[CACHE_NAME_MAX]; };
 struct cache_user    { uint64_t id; char username[CACHE_NAME_MAX]; bool bot; };
 struct cache_member  { uint64_t guild_id, user_id; char nick[CACHE_NAME_MAX]; };
-struct cache_message { uint64_t id, channel_id, author_id; char content[CACHE_CONTENT_MAX]; };
+/* content is NUL-terminated, at most CACHE_CONTENT_MAX - 1 bytes, in a
+ * block of its own length owned by the cache: most messages are far
+ * shorter than the bound, and a fixed array made the 10,000 messages cost
+ * 2.2 MB (docs/gateway-transport.md "Memory"). */
+struct cache_message { uint64_t id, channel_id, author_id; char *content; };
 
 struct cache;                      /* opaque */
 
@@ -58,8 +62,10 @@ void cache_free(struct cache *c);
  * 1 when the cache changed, 0 when the event is not one it keeps, -1 when a
  * known event lacks the fields it needs (the caller logs it). */
 int cache_apply(struct cache *c, const struct frame *f);
-/* True when cache_apply reads the `d` of dispatch t. */
-bool cache_reads(const char *t);
+/* What cache_apply reads of the `d` of dispatch t, for the decoder
+ * (frame_decoder_want): NONE, or SOME with the keys of d whose objects or
+ * arrays it reads in *nested. */
+enum frame_reads cache_reads(const char *t, const char *const **nested);
 /* Empties everything for a new session; counted in stats.wipes. */
 void cache_wipe(struct cache *c);
 /* A new session of one shard of shard_count: empties that shard's guilds

@@ -152,15 +152,22 @@ static const char publish[] =
 	"redis.call('HSET', KEYS[1], ARGV[2], ARGV[1] .. '|' .. ARGV[3] .. '|' .. now)\n"
 	"return {1}\n";
 
+/* Who holds PREFIX0 .. PREFIX(n-1), and for how long; `more` adds a
+ * column per key. */
+#define HOLDERS(more) \
+	"local out = {}\n" \
+	"for s = 0, tonumber(ARGV[2]) - 1 do\n" \
+	"  local k = ARGV[1] .. s\n" \
+	"  out[#out + 1] = redis.call('GET', k) or ''\n" \
+	"  out[#out + 1] = redis.call('PTTL', k)\n" \
+	more \
+	"end\n" \
+	"return out\n"
+
 static const char view[] =
-	"local out = {}\n"
-	"for s = 0, tonumber(ARGV[2]) - 1 do\n"
-	"  local k = ARGV[1] .. s\n"
-	"  out[#out + 1] = redis.call('GET', k) or ''\n"
-	"  out[#out + 1] = redis.call('PTTL', k)\n"
-	"  out[#out + 1] = redis.call('HGET', KEYS[1], tostring(s)) or ''\n"
-	"end\n"
-	"return out\n";
+	HOLDERS("  out[#out + 1] = redis.call('HGET', KEYS[1], tostring(s)) or ''\n");
+
+static const char holders[] = HOLDERS("");
 
 static const struct cluster_script_def defs[CS_COUNT] = {
 	[CS_PERMIT] = { "permit", permit, 4 },
@@ -176,6 +183,7 @@ static const struct cluster_script_def defs[CS_COUNT] = {
 	[CS_SESSION_GET] = { "session-get", session_get, 1 },
 	[CS_PUBLISH] = { "publish", publish, 1 },
 	[CS_VIEW] = { "view", view, 1 },
+	[CS_HOLDERS] = { "holders", holders, 1 },
 };
 
 const struct cluster_script_def *

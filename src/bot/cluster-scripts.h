@@ -66,6 +66,9 @@ enum cluster_script {
 	/* KEYS state. ARGV owner-key prefix, shards.
 	 * {holder, pttl_ms, published} per shard ("" and -2 when unowned) */
 	CS_VIEW,
+	/* KEYS epoch (only to name the slot). ARGV key prefix, n: who holds
+	 * the identify locks. {holder, pttl_ms} per key ("" and -2 when free) */
+	CS_HOLDERS,
 	CS_COUNT
 };
 

@@ -24,6 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "bot/frame.h"
 #include "bot/frame-scan.h"
@@ -39,6 +42,8 @@ struct scan {
 	const char *why;
 	struct frame_scan *out;            /* NULL: check only */
 	int mute;                          /* no tokens at this depth and below */
+	const char *const *pending;        /* READS_SOME: d's keys read, until d opens */
+	const char *const *nested;         /* the same while d's object is open */
 	int last_key;                      /* the key whose value comes next */
 	int cont[MAX_DEPTH];               /* token of each open container */
 };
@@ -210,6 +215,21 @@ plain8(const unsigned char *p)
 	    highs) == 0;
 }
 
+#ifdef __SSE2__
+/* How many of the 16 bytes at p are plain (16 when all are). A signed
+ * compare with 0x20 catches control bytes and every byte >= 0x80 at once. */
+static unsigned
+plain16(const unsigned char *p)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))), _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+	unsigned m = (unsigned)_mm_movemask_epi8(stop);
+
+	return m == 0 ? 16 : (unsigned)__builtin_ctz(m);
+}
+#endif
+
 static bool
 string(struct scan *sc)
 {
@@ -218,6 +238,10 @@ string(struct scan *sc)
 
 	/* The hot loop of the check: most string bytes are plain ASCII. */
 	for (;;) {
+#ifdef __SSE2__
+		for (unsigned k = 16; k == 16 && i + 16 <= n; i += k)
+			k = plain16(s + i);
+#endif
 		while (i + 8 <= n && plain8(s + i))
 			i += 8;
 		while (i < n && plain(s[i]))
@@ -376,6 +400,7 @@ static void
 at_d(struct scan *sc, int key)
 {
 	struct frame_scan *o = sc->out;
+	const char *const *nested = NULL;
 	const jsmntok_t *t;
 
 	if (o == NULL || o->want_d == NULL || sc->open != 1 || key < 0 || (unsigned)key >= o->cap)
@@ -383,10 +408,34 @@ at_d(struct scan *sc, int key)
 	t = &o->tok[key];
 	if (t->end - t->start != 1 || sc->s[t->start] != 'd')
 		return;
-	if (!o->want_d(o->ud, o->tok, key)) {
+	switch (o->want_d(o->ud, o->tok, key, &nested)) {
+	case FRAME_READS_NONE:
 		sc->mute = 2;
 		o->d_muted = true;
+		break;
+	case FRAME_READS_SOME:
+		sc->pending = nested;
+		break;
+	case FRAME_READS_ALL:
+		break;
 	}
+}
+
+/* A key of d's object (start..end raw): its value's inside is muted unless
+ * the key is one READS_SOME listed. */
+static void
+at_nested(struct scan *sc, size_t start, size_t end)
+{
+	const char *key = (const char *)sc->s + start;
+	size_t n = end - start;
+
+	/* Once per key of d: most differ from every listed key in the first
+	 * byte, so that is compared first. */
+	for (const char *const *k = sc->nested; *k != NULL; k++) {
+		if (n > 0 && (*k)[0] == key[0] && strncmp(*k, key, n) == 0 && (*k)[n] == '\0')
+			return;
+	}
+	sc->mute = 3;
 }
 
 /* A value starts at s[i]; returns what must follow it. */
@@ -402,6 +451,13 @@ value(struct scan *sc, enum want *next)
 	*next = W_AFTER;
 	if (sc->out != NULL && sc->open > 0 && sc->open < sc->mute)
 		tok_grow(sc, top_is_obj(sc) ? sc->last_key : sc->cont[sc->open - 1]);
+	if (sc->open == 1 && sc->pending != NULL) {    /* d's value */
+		if (c == '{') {
+			sc->nested = sc->pending;
+			sc->out->d_partial = true;
+		}
+		sc->pending = NULL;
+	}
 	switch (c) {
 	case '{':
 	case '[':
@@ -430,7 +486,8 @@ value(struct scan *sc, enum want *next)
 static bool
 key(struct scan *sc)
 {
-	int k = tok_new(sc, JSMN_STRING, sc->i + 1);
+	size_t start = sc->i + 1;
+	int k = tok_new(sc, JSMN_STRING, start);
 	bool ok;
 
 	if (k >= 0)
@@ -438,9 +495,12 @@ key(struct scan *sc)
 	ok = string(sc);
 	tok_end(sc, k, sc->i - 1);
 	sc->last_key = k;
-	if (ok)
-		at_d(sc, k);
-	return ok;
+	if (!ok)
+		return false;
+	at_d(sc, k);
+	if (sc->nested != NULL && sc->open == 2)
+		at_nested(sc, start, sc->i - 1);
+	return true;
 }
 
 /* Closes a container with c if it is the right bracket. */
@@ -453,12 +513,25 @@ close_with(struct scan *sc, unsigned char c)
 		tok_end(sc, sc->cont[sc->open - 1], sc->i + 1);
 	if (sc->open == sc->mute)
 		sc->mute = MAX_DEPTH + 1;      /* d is over: what follows it is tokenized */
+	if (sc->open == 2)
+		sc->nested = NULL;             /* d's object is over */
 	sc->open--;
 	sc->i++;
 	return true;
 }
 
-/* One step of the grammar at a non-blank byte. */
+/* Blanks, then true when a byte follows (else the caller's loop reports
+ * the truncation with the same want). */
+static bool
+more(struct scan *sc)
+{
+	skip_ws(sc);
+	return sc->i < sc->n;
+}
+
+/* One step of the grammar at a non-blank byte. The common runs (a key,
+ * its colon and its value; a comma and what follows it) are taken in one
+ * step: each trip round the caller's loop costs a dispatch. */
 static bool
 step(struct scan *sc, enum want *want)
 {
@@ -476,7 +549,13 @@ step(struct scan *sc, enum want *want)
 		/* FALLTHROUGH */
 	case W_KEY:
 		*want = W_COLON;
-		return c == '"' ? key(sc) : bad(sc, "expected a key");
+		if (c != '"')
+			return bad(sc, "expected a key");
+		if (!key(sc) || !more(sc) || sc->s[sc->i] != ':')
+			return sc->why == NULL;
+		sc->i++;
+		*want = W_VALUE;
+		return !more(sc) || value(sc, want);
 	case W_COLON:
 		*want = W_VALUE;
 		return c == ':' ? (sc->i++, true) : bad(sc, "expected ':'");
@@ -486,7 +565,7 @@ step(struct scan *sc, enum want *want)
 		if (c == ',' && sc->open > 0) {
 			*want = top_is_obj(sc) ? W_KEY : W_VALUE;
 			sc->i++;
-			return true;
+			return !more(sc) || step(sc, want);
 		}
 		return close_with(sc, c);
 	}
@@ -509,6 +588,7 @@ scan(const char *buf, size_t len, struct frame_scan *out, char *err, size_t errl
 	if (out != NULL) {
 		out->ntok = 0;
 		out->d_muted = false;
+		out->d_partial = false;
 	}
 	for (;;) {
 		skip_ws(&sc);

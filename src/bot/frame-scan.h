@@ -8,9 +8,9 @@
  *
  * Tokenize only what is read: when want_d is set, it is asked, at the
  * top-level key "d" (with the tokens laid down so far: the envelope keys
- * before d), whether anything will read d. If not, d's value gets its one
- * token, with size 0, and nothing inside it is tokenized (it is still
- * checked).
+ * before d), what will be read of d (frame.h, enum frame_reads). What is
+ * not read gets its one token, with size 0, and nothing inside it is
+ * tokenized (it is still checked).
  */
 #ifndef VIGIL_BOT_FRAME_SCAN_H
 #define VIGIL_BOT_FRAME_SCAN_H
@@ -24,9 +24,11 @@ struct frame_scan {
 	jsmntok_t *tok;
 	unsigned cap;
 	int ntok;                       /* out: tokens needed */
-	bool (*want_d)(void *ud, const jsmntok_t *tok, int ntok);
+	enum frame_reads (*want_d)(void *ud, const jsmntok_t *tok, int ntok,
+	    const char *const **nested);
 	void *ud;
 	bool d_muted;                   /* out: d's inside was not tokenized */
+	bool d_partial;                 /* out: READS_SOME on an object d */
 };
 
 /* 0 with out->ntok tokens, or -1 with the byte offset and reason in err

@@ -24,7 +24,7 @@ frame_decoder_free(struct frame_decoder *dec)
 }
 
 void
-frame_decoder_want(struct frame_decoder *dec, bool (*wants)(void *ud, const char *t), void *ud)
+frame_decoder_want(struct frame_decoder *dec, frame_wants_fn wants, void *ud)
 {
 	dec->wants = wants;
 	dec->wants_ud = ud;
@@ -35,10 +35,10 @@ struct want_ctx {
 	const struct frame_decoder *dec;
 };
 
-/* At the top-level "d", with the envelope keys before it: is d read? A
- * non-dispatch, or an envelope without op or t before d, always is. */
-static bool
-want_d(void *ud, const jsmntok_t *tok, int ntok)
+/* At the top-level "d", with the envelope keys before it: what of d is
+ * read? A non-dispatch, or an envelope without op or t before d: all. */
+static enum frame_reads
+want_d(void *ud, const jsmntok_t *tok, int ntok, const char *const **nested)
 {
 	struct want_ctx *w = ud;
 	struct frame *f = w->f;
@@ -50,12 +50,12 @@ want_d(void *ud, const jsmntok_t *tok, int ntok)
 	f->ntok = ntok;
 	i = frame_get(f, 0, "op");
 	if (i < 0 || !frame_i64(f, i, &op) || op != 0)
-		return true;
+		return FRAME_READS_ALL;
 	i = frame_get(f, 0, "t");
 	if (i < 0 || f->tok[i].end - f->tok[i].start >= FRAME_NAME_MAX ||
 	    frame_copy_str(f, i, t, sizeof(t)) < 0)
-		return true;
-	return w->dec->wants(w->dec->wants_ud, t);
+		return FRAME_READS_ALL;
+	return w->dec->wants(w->dec->wants_ud, t, nested);
 }
 
 /* Checks and tokenizes into the inline array; on overflow grows the
@@ -65,7 +65,7 @@ tokenize(struct frame *f, struct frame_decoder *dec, char *err, size_t errlen)
 {
 	struct want_ctx w = { f, dec };
 	struct frame_scan sc = { f->inline_tok, FRAME_INLINE_TOKENS, 0,
-	    dec->wants != NULL ? want_d : NULL, &w, false };
+	    dec->wants != NULL ? want_d : NULL, &w, false, false };
 
 	if (frame_scan(f->buf, f->len, &sc, err, errlen) < 0)
 		return -1;
@@ -88,6 +88,7 @@ tokenize(struct frame *f, struct frame_decoder *dec, char *err, size_t errlen)
 	f->tok = sc.tok;
 	f->ntok = sc.ntok;
 	f->d_skipped = sc.d_muted;
+	f->d_partial = sc.d_partial;
 	return 0;
 }
 
@@ -187,6 +188,7 @@ frame_decode(struct frame *f, struct frame_decoder *dec, const char *buf, size_t
 	f->t[0] = '\0';
 	f->d = -1;
 	f->d_skipped = false;
+	f->d_partial = false;
 	f->tok = f->inline_tok;
 	if (len > FRAME_MAX_BYTES)
 		return fail(dec, err, errlen, "frame too big");
@@ -474,6 +476,19 @@ frame_copy_str(const struct frame *f, int i, char *out, size_t outlen)
 	if (i < 0 || i >= f->ntok || f->tok[i].type != JSMN_STRING || outlen == 0)
 		return -1;
 	frame_span(f, i, &s, &n);
+	/* Most strings have no escape: one copy, cut back to the start of
+	 * the character the bound falls in (the scan checked the UTF-8). */
+	if (memchr(s, '\\', n) == NULL) {
+		w = n;
+		if (w >= outlen) {
+			w = outlen - 1;
+			while (w > 0 && ((unsigned char)s[w] & 0xC0) == 0x80)
+				w--;
+		}
+		memcpy(out, s, w);
+		out[w] = '\0';
+		return (int)w;
+	}
 	while (k < n) {
 		if (s[k] == '\\') {
 			bn = (size_t)unescape(s + k, n - k, b, &used);

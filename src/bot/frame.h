@@ -31,11 +31,22 @@
 #define FRAME_MAX_BYTES     (16u << 20)
 #define FRAME_NAME_MAX      64
 
+/* What the readers of a dispatch read of its `d` (frame_decoder_want). */
+enum frame_reads {
+	FRAME_READS_NONE,              /* nothing: d is checked, not tokenized */
+	FRAME_READS_SOME,              /* d's keys and scalars, and the containers
+	                                * under the keys listed; the others are
+	                                * checked, not tokenized */
+	FRAME_READS_ALL,
+};
+
+typedef enum frame_reads (*frame_wants_fn)(void *ud, const char *t, const char *const **nested);
+
 struct frame_decoder {
 	jsmntok_t *heap;               /* grown for big frames, reused */
 	unsigned heap_cap;
 	uint64_t frames, malformed, grown;
-	bool (*wants)(void *ud, const char *t);    /* frame_decoder_want */
+	frame_wants_fn wants;          /* frame_decoder_want */
 	void *wants_ud;
 };
 
@@ -50,18 +61,23 @@ struct frame {
 	char t[FRAME_NAME_MAX];        /* "" unless a dispatch */
 	int d;                         /* token of "d"; -1 when absent */
 	bool d_skipped;                /* d is one token: nothing inside was tokenized */
+	bool d_partial;                /* FRAME_READS_SOME: some containers in d are one token */
 	jsmntok_t inline_tok[FRAME_INLINE_TOKENS];
 };
 
 void frame_decoder_init(struct frame_decoder *dec);
 void frame_decoder_free(struct frame_decoder *dec);
-/* Tokenize only what is read: wants(ud, t) says whether anything will read
- * the `d` of a dispatch named t. When it says no, d is still checked but
- * not tokenized (d_skipped: it reads as an empty value). A non-dispatch,
+/* Tokenize only what is read: wants(ud, t, &nested) says what will be read
+ * of the `d` of a dispatch named t. NONE: d is still checked but not
+ * tokenized (d_skipped: it reads as an empty value). SOME, with *nested a
+ * NULL-terminated list of keys: d's own keys and scalar values are
+ * tokenized, and the objects and arrays under those keys (raw compare,
+ * whole subtrees); any other object or array in d is checked and is one
+ * token that reads as empty (d_partial). ALL: everything. A non-dispatch,
  * and an envelope with d before op or t, is always tokenized whole. NULL,
- * the default, tokenizes every d. */
-void frame_decoder_want(struct frame_decoder *dec, bool (*wants)(void *ud, const char *t),
-    void *ud);
+ * the default, tokenizes every d. A malformed d is refused whatever was
+ * tokenized. */
+void frame_decoder_want(struct frame_decoder *dec, frame_wants_fn wants, void *ud);
 
 /* Tokenizes buf and reads the envelope. 0, or -1 with a reason in err when
  * the frame is not a JSON object with an integer "op" (or is too big, is

@@ -295,6 +295,10 @@ rlq_next(struct rlq_queue *q, struct vtime now, struct rlq_send *out)
 {
 	struct rlq_route *best = NULL;
 
+	/* Called after every event: with nothing queued (the usual case) it
+	 * must not walk all RLQ_MAX_ROUTES routes. */
+	if (q->queued == 0)
+		return false;
 	/* Oldest head first, so routes share the wire in submission order. */
 	for (int i = 0; i < RLQ_MAX_ROUTES; i++) {
 		struct rlq_route *r = &q->route[i];
@@ -315,6 +319,9 @@ rlq_next_deadline(const struct rlq_queue *q, struct vtime now)
 {
 	int64_t t = VTIME_NEVER;
 
+	/* Only a route with a request queued has a deadline (route_ready_at). */
+	if (q->queued == 0)
+		return t;
 	for (int i = 0; i < RLQ_MAX_ROUTES; i++) {
 		if (q->route[i].used) {
 			int64_t at = route_ready_at(q, &q->route[i], now.mono_ms);

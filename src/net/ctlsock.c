@@ -40,25 +40,12 @@ struct ctlsock {
 	int nconns;
 };
 
-void
-ctlsock_default_dir(const char *state_dir, char *out, size_t len)
-{
-	const char *rt = getenv("XDG_RUNTIME_DIR");
-
-	if (rt != NULL && rt[0] == '/')
-		snprintf(out, len, "%s/vigil", rt);
-	else
-		snprintf(out, len, "%s", state_dir);
-}
-
 int
-ctlsock_default_path(const char *state_dir, const char *name, char *out, size_t len,
+ctlsock_default_path(const char *dir, const char *name, char *out, size_t len,
     char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
 	struct sockaddr_un sa;
 
-	ctlsock_default_dir(state_dir, dir, sizeof(dir));
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return -1;

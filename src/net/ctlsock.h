@@ -27,14 +27,11 @@ typedef int (*ctl_run_fn)(void *ud, const char *line, const struct line_out *out
 
 struct ctlsock;
 
-/* The socket's default path: $XDG_RUNTIME_DIR/vigil/NAME.sock, or
- * STATE_DIR/NAME.sock without XDG_RUNTIME_DIR. Creates the directory (0700)
- * in the first case. 0, or -1 with a message (a path too long for a unix
- * socket). */
-int ctlsock_default_path(const char *state_dir, const char *name, char *out, size_t len,
+/* The socket's default path, DIR/NAME.sock (DIR comes from paths_runtime).
+ * Creates DIR (0700) if missing. 0, or -1 with a message (a path too long
+ * for a unix socket). */
+int ctlsock_default_path(const char *dir, const char *name, char *out, size_t len,
     char *err, size_t errlen);
-/* The directory `vigil ctl` looks in when no --socket is given. */
-void ctlsock_default_dir(const char *state_dir, char *out, size_t len);
 /* Listens at path: a stale socket there (nobody answers) is replaced, a
  * live one is an error. log and loop are borrowed. NULL with a message. */
 struct ctlsock *ctlsock_new(struct loop *l, struct logring *log, const char *path,

@@ -203,7 +203,6 @@ make_vhost(struct loop *l, const struct lws_protocols *gw_proto, char *err, size
 	vi.vhost_name = "vigil-client";
 	vi.port = CONTEXT_PORT_NO_LISTEN;
 	vi.protocols = protos;
-	vi.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	l->vh = lws_create_vhost(l->ctx, &vi);
 	if (l->vh == NULL) {
 		snprintf(err, errlen, "cannot create the client vhost");
@@ -229,8 +228,11 @@ loop_init(struct loop *l, const struct lws_protocols *gw_proto, struct logring *
 		mask |= LLL_NOTICE;
 	lws_set_log_level(mask, lws_log_emit);
 	memset(&info, 0, sizeof(info));
-	/* Without DO_SSL_GLOBAL_INIT every wss connect fails (pitfall 1). */
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	/* No DO_SSL_GLOBAL_INIT: no connection of this loop has lws's TLS
+	 * (tls-client.c does the gateway's, curl REST's), and the client
+	 * vhost's SSL_CTX with the system CAs it brings costs about 2 MB of
+	 * RSS (docs/gateway-transport.md). */
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.gid = -1;
 	info.uid = -1;

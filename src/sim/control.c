@@ -7,6 +7,7 @@
  *   POST /_ctl/set         {"heartbeat_interval":1000,...}, all or nothing
  *   GET  /_ctl/counters    what the emulator did
  *   GET  /_ctl/sessions    connections and sessions
+ *   GET  /_ctl/messages    the message store, oldest first
  *   POST /_ctl/scenario    a scenario file's text (scenario.c)
  *
  * Bad input is a 400 with {"error": "..."} that says what to fix.
@@ -225,6 +226,8 @@ get(struct sim *sim, struct vtime now, size_t which)
 		return sim_counters_json(sim, now);
 	case 3:
 		return sim_webhooks_json(sim);
+	case 4:
+		return sim_msg_store_json(sim);
 	default:
 		return sim_sessions_json(sim, now);
 	}
@@ -235,7 +238,7 @@ ctl_handle(struct sim *sim, struct vtime now, const struct sim_http_req *req,
     struct sim_http_resp *r)
 {
 	static const char *const gets[] = { "faults", "settings", "counters",
-	    "webhooks", "sessions" };
+	    "webhooks", "messages", "sessions" };
 	static const char *const posts[] = { "fault", "set", "scenario" };
 	const char *what = req->path + strlen("/_ctl/");
 	bool is_get = strcmp(req->method, "GET") == 0;
@@ -261,7 +264,7 @@ ctl_handle(struct sim *sim, struct vtime now, const struct sim_http_req *req,
 		return;
 	}
 	sim_resp_ctl_error(r, 404, "no control endpoint %s; there are GET "
-	    "/_ctl/{faults,settings,counters,webhooks,sessions} and POST "
+	    "/_ctl/{faults,settings,counters,webhooks,messages,sessions} and POST "
 	    "/_ctl/{fault,set,scenario}", req->path);
 }
 

@@ -291,6 +291,7 @@ void sim_msg_chatter_tick(struct sim *, struct vtime now);
 void sim_msg_chatter_reschedule(struct sim *, struct vtime now);
 void sim_msg_burst_pump(struct sim *, struct vtime now, struct sim_conn *);
 json_t *sim_msg_json(const struct sim *, const struct sim_message *, bool content);
+json_t *sim_msg_store_json(const struct sim *);
 
 /* rest.c, buckets.c, reply.c: REST */
 void sim_rest_handle(struct sim *, struct vtime now, const struct sim_http_req *,

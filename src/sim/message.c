@@ -154,6 +154,26 @@ sim_msg_list(struct sim *sim, uint64_t channel_id, int limit, uint64_t after,
 	return arr;
 }
 
+/* The whole store, oldest first, for GET /_ctl/messages: what reached the
+ * server, so a test counts deliveries at Discord's end, not the client's. */
+json_t *
+sim_msg_store_json(const struct sim *sim)
+{
+	size_t cap = (size_t)sim->cfg.message_store;
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < sim->store_len; i++) {
+		const struct sim_message *m = &sim->store[(sim->store_head + i) % cap];
+
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:i, s:I, s:s}",
+		    "id", sim_world_snowflake_json(m->id),
+		    "channel_id", sim_world_snowflake_json(m->channel_id),
+		    "author", m->author, "wall_ms", (json_int_t)m->wall_ms,
+		    "content", m->content));
+	}
+	return json_pack("{s:I, s:o}", "kept", (json_int_t)cap, "messages", arr);
+}
+
 static int64_t
 interarrival(struct sim *sim)
 {

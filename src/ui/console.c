@@ -230,7 +230,7 @@ layout(struct ui *ui)
 {
 	getmaxyx(stdscr, ui->rows, ui->cols);
 	free_windows(ui);
-	ui->grid_rows = view_grid_rows(app_shards(ui->app), ui->rows, ui->cols);
+	ui->grid_rows = view_grid_rows(view_grid_shards(ui->app), ui->rows, ui->cols);
 	ui->compact = !full_fits(ui);
 	ui->too_small = ui->rows - ui->grid_rows < 8 || ui->cols < 20;
 	if (ui->too_small)

@@ -120,12 +120,19 @@ struct status_model {
 /* The shard grid (view-grid.c), shown with more than one shard: a cell per
  * shard (or per range of shards, when they do not all fit the rows it may
  * take), coloured by the worst state in it, with the attempt when not
- * Connected; then the counts and the identify queue. */
+ * Connected; then the counts and the identify queue. In a cluster it shows
+ * every shard of the bot, the other processes' marked. */
 #define UI_GRID_CELLS 1024
 #define UI_GRID_LABEL 6                 /* "  240 " before each row of cells */
 
+/* Who runs a cell's shards, in a cluster: the larger wins the cell. */
+enum grid_mark { GRID_UNKNOWN, GRID_ELSEWHERE, GRID_HERE, GRID_LAPSED };
+
 struct grid_model {
 	int nshards;                        /* this process's */
+	int ncluster;                       /* in a cluster, every shard of the bot; else 0 */
+	unsigned char mark[UI_GRID_CELLS];  /* enum grid_mark */
+	int elsewhere, lapsed, unclaimed;   /* in a cluster, the other shards */
 	int per_cell, ncells, per_row, nrows;
 	uint16_t first[UI_GRID_CELLS], last[UI_GRID_CELLS];
 	unsigned char rank[UI_GRID_CELLS];  /* grid_rank of the worst shard in the cell */
@@ -255,6 +262,8 @@ void view_status_update(struct status_model *m, const struct bot_snapshot *v,
     double evps, int64_t uptime_ms);
 void view_status_draw(WINDOW *w, const struct status_model *m);
 
+/* The shards the grid shows: this process's, or in a cluster every one. */
+int view_grid_shards(struct app *app);
 /* The grid's rows (cells and the summary line) for nshards on a screen,
  * 0 for one shard. */
 int view_grid_rows(int nshards, int rows, int cols);

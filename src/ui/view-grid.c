@@ -100,34 +100,98 @@ queue_line(struct grid_model *m, struct app *app, struct vtime now)
 	m->next_in_s = m->next_shard >= 0 ? ui_ceil_s(best - now.mono_ms) : 0;
 }
 
+int
+view_grid_shards(struct app *app)
+{
+	int n = app_cluster_shards(app);
+
+	return n > 0 ? n : app_shards(app);
+}
+
+static void
+mark(struct grid_model *m, int c, enum grid_mark k)
+{
+	if (k > m->mark[c])
+		m->mark[c] = (unsigned char)k;
+}
+
+/* This process's shard: in the cell of its index, or in a cluster of its
+ * id among every shard. */
+static void
+own_shard(struct grid_model *m, const struct bot *b, int i, bool selected)
+{
+	int c = (m->ncluster > 0 ? b->cfg.shard_id : i) / m->per_cell, r = rank_of(b);
+
+	mark(m, c, GRID_HERE);
+	if (m->ncluster == 0)
+		m->last[c] = (uint16_t)b->cfg.shard_id;
+	if (r >= m->rank[c]) {
+		m->rank[c] = (unsigned char)r;
+		m->attempt[c] = r == RANK_CONNECTED || r == RANK_STOPPED ? 0 :
+		    (unsigned char)(b->failures + 1 > 10 ? 10 : b->failures + 1);
+	}
+	if (selected)
+		m->sel_cell = c;
+	if (r == RANK_STOPPED)
+		m->stopped++;
+	else if (waits_for_start(b))
+		m->waiting++;
+	else
+		m->counts[b->state]++;
+}
+
+/* In a cluster, the shards of other processes as the store last showed
+ * them (docs/cluster.md "The cluster view"). */
+static void
+other_shards(struct grid_model *m, struct app *app)
+{
+	int own = 0;                    /* this process's shards are in shard order */
+
+	for (int id = 0; id < m->ncluster; id++) {
+		int c = id / m->per_cell;
+
+		m->first[c] = (uint16_t)(c * m->per_cell);
+		m->last[c] = (uint16_t)id;
+		if (own < m->nshards && app_shard(app, own)->cfg.shard_id == id) {
+			own++;
+			continue;
+		}
+		switch (app_cluster_owner(app, id)) {
+		case APP_OWNER_ELSEWHERE:
+		case APP_OWNER_HERE:    /* ours by a view older than this process's shards */
+			m->elsewhere++;
+			mark(m, c, GRID_ELSEWHERE);
+			break;
+		case APP_OWNER_LAPSED:
+			m->lapsed++;
+			mark(m, c, GRID_LAPSED);
+			break;
+		case APP_OWNER_NOBODY:
+			m->unclaimed++;
+			mark(m, c, GRID_LAPSED);
+			break;
+		case APP_OWNER_UNKNOWN:
+			break;
+		}
+	}
+}
+
 void
 view_grid_update(struct grid_model *m, struct app *app, int sel, int rows, int cols,
     struct vtime now)
 {
 	memset(m, 0, sizeof(*m));
 	m->nshards = app_shards(app);
-	shape(m, m->nshards, rows, cols);
-	for (int c = 0; c < m->ncells; c++)
-		m->first[c] = (uint16_t)app_shard(app, c * m->per_cell)->cfg.shard_id;
-	for (int i = 0; i < m->nshards; i++) {
-		const struct bot *b = app_shard(app, i);
-		int c = i / m->per_cell, r = rank_of(b);
-
-		m->last[c] = (uint16_t)b->cfg.shard_id;
-		if (r >= m->rank[c]) {
-			m->rank[c] = (unsigned char)r;
-			m->attempt[c] = r == RANK_CONNECTED || r == RANK_STOPPED ? 0 :
-			    (unsigned char)(b->failures + 1 > 10 ? 10 : b->failures + 1);
-		}
-		if (i == sel)
-			m->sel_cell = c;
-		if (r == RANK_STOPPED)
-			m->stopped++;
-		else if (waits_for_start(b))
-			m->waiting++;
-		else
-			m->counts[b->state]++;
+	m->ncluster = app_cluster_shards(app);
+	shape(m, view_grid_shards(app), rows, cols);
+	if (m->ncluster > 0)
+		other_shards(m, app);
+	else {
+		for (int c = 0; c < m->ncells; c++)
+			m->first[c] = (uint16_t)app_shard(app, c * m->per_cell)->cfg.shard_id;
 	}
+	for (int i = 0; i < m->nshards; i++)
+		own_shard(m, app_shard(app, i), i, i == sel);
 	queue_line(m, app, now);
 }
 
@@ -148,7 +212,12 @@ draw_cell(WINDOW *w, const struct grid_model *m, int c, int y, int x, bool utf8)
 	char txt[8];
 	enum ui_role role = ui_state_role(state_of_rank(m->rank[c]));
 
-	if (m->rank[c] == RANK_CONNECTED)
+	if (m->mark[c] != GRID_HERE) {
+		/* Another process's (a dot), owned by nobody ("!"), not known yet. */
+		role = m->mark[c] == GRID_LAPSED ? ROLE_CRIT : ROLE_DIM;
+		snprintf(txt, sizeof(txt), "%s", m->mark[c] == GRID_LAPSED ? "!" :
+		    m->mark[c] == GRID_UNKNOWN ? "?" : utf8 ? "\u00b7" : ".");
+	} else if (m->rank[c] == RANK_CONNECTED)
 		snprintf(txt, sizeof(txt), "%s", utf8 ? "\u2588" : "#");
 	else if (m->rank[c] == RANK_STOPPED)
 		snprintf(txt, sizeof(txt), "x");
@@ -163,6 +232,18 @@ draw_cell(WINDOW *w, const struct grid_model *m, int c, int y, int x, bool utf8)
 		wattroff(w, A_REVERSE);
 }
 
+/* A count in the summary line, when there is one. */
+static void
+count_field(struct fit_line *l, bool *any, const char *sep, enum ui_role role, int n,
+    const char *what)
+{
+	if (n == 0)
+		return;
+	fit_field(l, 0);
+	fit_add(l, role, "%s%d %s", *any ? sep : " ", n, what);
+	*any = true;
+}
+
 /* One form of the summary line: level 0 says it all, 1 shortens the
  * waiting count, 2 the state names and the queue (docs/console.md
  * "Shards"). */
@@ -174,24 +255,16 @@ summary_form(struct fit_line *l, const struct grid_model *m, int level)
 	bool any = false;
 
 	fit_init(l);
-	for (int s = 0; s < BOT_STATES; s++) {
-		if (m->counts[s] == 0)
-			continue;
-		fit_field(l, 0);
-		fit_add(l, ui_state_role((enum bot_state)s), "%s%d %s", any ? sep : " ", m->counts[s],
+	for (int s = 0; s < BOT_STATES; s++)
+		count_field(l, &any, sep, ui_state_role((enum bot_state)s), m->counts[s],
 		    level < 2 ? bot_state_name((enum bot_state)s) : brief[s]);
-		any = true;
-	}
-	if (m->waiting > 0) {
-		fit_field(l, 0);
-		fit_add(l, ROLE_WARN, "%s%d %s", any ? sep : " ", m->waiting,
-		    level == 0 ? "waiting for a session start" : "waiting");
-		any = true;
-	}
-	if (m->stopped > 0) {
-		fit_field(l, 0);
-		fit_add(l, ROLE_CRIT, "%s%d stopped", any ? sep : " ", m->stopped);
-	}
+	count_field(l, &any, sep, ROLE_WARN, m->waiting,
+	    level == 0 ? "waiting for a session start" : "waiting");
+	count_field(l, &any, sep, ROLE_CRIT, m->stopped, "stopped");
+	/* In a cluster, the shards other processes run, and those nobody does. */
+	count_field(l, &any, sep, ROLE_DIM, m->elsewhere, "elsewhere");
+	count_field(l, &any, sep, ROLE_CRIT, m->lapsed, "lease lapsed");
+	count_field(l, &any, sep, ROLE_CRIT, m->unclaimed, "unclaimed");
 	if (m->per_cell > 1) {
 		fit_field(l, 2);
 		fit_add(l, ROLE_DIM, "  (%d a cell)", m->per_cell);

@@ -8,7 +8,8 @@
  *      that holds one is cut off from Redis or has just come back
  *      (docs/cluster.md "When Redis fails": a partition);
  *  C2  never two IDENTIFYs in one concurrency key within 5 s;
- *  C3  the token's session starts in any 24 h stay within the limit.
+ *  C3  the token's session starts in any 24 h stay within the limit;
+ *  C4  an IDENTIFY goes only on the store's permit for it, within its hold.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "app/cluster.h"
 #include "bot/bot.h"
+#include "bot/fleet.h"
 #include "bot/cluster-scripts.h"
 #include "bot/rng.h"
 #include "cluster-world.h"
@@ -41,7 +43,7 @@ struct cw_event {
 	uint64_t serial;
 	enum ev_kind kind;
 	int proc, slot;
-	uint64_t inc;                   /* the bot incarnation it is for */
+	uint64_t inc;                   /* the process incarnation it is for */
 	uint32_t conn;
 	int code;
 	uint64_t id;
@@ -49,18 +51,28 @@ struct cw_event {
 	struct bot_permit permit;
 };
 
+/* One shard of a process: made with the process (bot_init_shard), started
+ * once its lease is ours, stopped (kept) when the lease is lost and taken
+ * up again from the store's session when it comes back (app-cluster.c). */
 struct slot {
 	int shard;
 	bool ours;
-	struct bot *bot;
-	uint64_t inc;
-	bool stopping;
+	bool started;                   /* bot_start done */
+	bool lost;                      /* stopped because the lease went */
+	struct bot bot;
+	uint64_t granted_id;            /* the last permit the store granted it */
+	int64_t granted_at;
 };
 
+/* One vigil process: one fleet (budget, identify queue, REST queue, cache)
+ * for all the shards it claims, as src/app/app-shards.c builds it. */
 struct proc {
 	bool alive;
 	int gen;
+	uint64_t inc;
 	char owner[32];
+	struct fleet fleet;
+	int nbots;                      /* shards made so far (freed on the way down) */
 	struct slot sl[CLAIMS];
 	int64_t next_renew, restart_at, partition_until, partition_ended, claim_from;
 	int64_t renewed;                /* the last renewal that went through */
@@ -165,7 +177,7 @@ push(struct cworld *w, enum ev_kind k, int proc, int slot, int64_t in)
 	e->kind = k;
 	e->proc = proc;
 	e->slot = slot;
-	e->inc = w->p[proc].sl[slot].inc;
+	e->inc = w->p[proc].inc;
 	return e;
 }
 
@@ -230,27 +242,19 @@ es(const redisReply *r, size_t i)
 	return r->element[i]->str;
 }
 
-/* What the process knows of used starts: its own bots' counts and their
- * Discord readings (cluster.c's local_used hook, app-cluster.c). */
+/* What the process knows of used starts: its fleet's count and Discord's
+ * reading (cluster.c's local_used hook, app-cluster.c). */
 static int
 local_used(struct cworld *w, int p)
 {
-	int best = 0;
+	const struct budget *b = &w->p[p].fleet.budget;
+	int u, d;
 
-	for (int i = 0; i < CLAIMS; i++) {
-		const struct bot *b = w->p[p].sl[i].bot;
-		int u, d;
-		if (b == NULL)
-			continue;
-		u = budget_used(b->budget, vt(w));
-		d = b->budget->discord_known ? b->budget->d_total - b->budget->d_remaining +
-		    b->budget->d_used_since : 0;
-		if (u > best)
-			best = u;
-		if (d > best)
-			best = d;
-	}
-	return best;
+	if (!w->p[p].alive)
+		return 0;
+	u = budget_used(b, vt(w));
+	d = b->discord_known ? b->d_total - b->d_remaining + b->d_used_since : 0;
+	return u > d ? u : d;
 }
 
 /* cluster.c's seed(): the epoch checked, a lost store re-seeded. */
@@ -299,21 +303,30 @@ contact(struct cworld *w, int p)
 /* ---- the permit: app-cluster.c's answer to ACT_PERMIT ---- */
 
 static void
-share_reading(struct cworld *w, int p, const struct bot *b)
+share_reading(struct cworld *w, int p)
 {
+	const struct budget *b = &w->p[p].fleet.budget;
 	char k0[64], a[4][24];
 	const char *k[1] = { k0 }, *av[4] = { a[0], a[1], a[2], a[3] };
 
-	if (!b->budget->discord_known || b->budget->d_seen_wall_ms == w->p[p].reading_wall)
+	if (!b->discord_known || b->d_seen_wall_ms == w->p[p].reading_wall)
 		return;
-	w->p[p].reading_wall = b->budget->d_seen_wall_ms;
+	w->p[p].reading_wall = b->d_seen_wall_ms;
 	key(k0, sizeof(k0), "limit", -1);
-	snprintf(a[0], sizeof(a[0]), "%d", b->budget->d_total);
-	snprintf(a[1], sizeof(a[1]), "%d", b->budget->d_remaining - b->budget->d_used_since);
+	snprintf(a[0], sizeof(a[0]), "%d", b->d_total);
+	snprintf(a[1], sizeof(a[1]), "%d", b->d_remaining - b->d_used_since);
 	snprintf(a[2], sizeof(a[2]), "%lld",
-	    (long long)(b->budget->d_reset_wall_ms - vt(w).wall_ms));
-	snprintf(a[3], sizeof(a[3]), "%d", b->budget->d_max_concurrency);
+	    (long long)(b->d_reset_wall_ms - vt(w).wall_ms));
+	snprintf(a[3], sizeof(a[3]), "%d", b->d_max_concurrency);
 	freeReplyObject(eval(w, CS_LIMIT, 1, k, 4, av));
+}
+
+/* How long a granted permit holds the key: through the connect to the
+ * IDENTIFY (app-cluster.c's hold). */
+static int64_t
+permit_hold(const struct bot *b)
+{
+	return CLUSTER_SPACING_MS + b->cfg.hello_timeout_ms + CLUSTER_SPACING_MARGIN;
 }
 
 static struct bot_permit
@@ -332,7 +345,7 @@ permit(struct cworld *w, int p, int s, const struct action *act)
 	snprintf(bp.why, sizeof(bp.why), "cluster store unreachable");
 	if (!contact(w, p))
 		return bp;
-	share_reading(w, p, pr->sl[s].bot);
+	share_reading(w, p);
 	key(k[0], sizeof(k[0]), "starts", -1);
 	key(k[1], sizeof(k[1]), "limit", -1);
 	key(k[2], sizeof(k[2]), "epoch", -1);
@@ -340,8 +353,7 @@ permit(struct cworld *w, int p, int s, const struct action *act)
 	snprintf(sh, sizeof(sh), "%d", act->shard);
 	snprintf(lim, sizeof(lim), "%d", w->limit);
 	snprintf(res, sizeof(res), "%d", w->reserve);
-	snprintf(hold, sizeof(hold), "%lld", (long long)(CLUSTER_SPACING_MS +
-	    pr->sl[s].bot->cfg.hello_timeout_ms + CLUSTER_SPACING_MARGIN));
+	snprintf(hold, sizeof(hold), "%lld", (long long)permit_hold(&pr->sl[s].bot));
 	for (int tries = 0; tries < 3; tries++) {
 		freeReplyObject(r);
 		r = eval(w, CS_PERMIT, 4, kv, 6, av);
@@ -356,6 +368,8 @@ permit(struct cworld *w, int p, int s, const struct action *act)
 	switch (code) {
 	case 1:
 		bp.status = BOT_PERMIT_GRANTED;
+		pr->sl[s].granted_id = act->permit_id;
+		pr->sl[s].granted_at = w->now;
 		break;
 	case 2:
 		bp.status = BOT_PERMIT_KEY_HELD;
@@ -403,6 +417,46 @@ starts_in_day(struct cworld *w)
 	return n;
 }
 
+/* C4: an IDENTIFY goes only on the store's permit for this very request,
+ * within the permit's hold, once: so none while the store is out of reach
+ * but one granted just before. */
+static void
+permit_used(struct cworld *w, int p, int s)
+{
+	struct slot *sl = &w->p[p].sl[s];
+
+	if (sl->granted_id == 0 || sl->granted_id != sl->bot.permit_id)
+		fail(w, "C4: %s shard %d identified without the store's permit", w->p[p].owner,
+		    sl->shard);
+	else if (w->now - sl->granted_at > permit_hold(&sl->bot))
+		fail(w, "C4: %s shard %d identified %lld ms after its permit, the hold is %lld ms",
+		    w->p[p].owner, sl->shard, (long long)(w->now - sl->granted_at),
+		    (long long)permit_hold(&sl->bot));
+	if (!reachable(w, p))
+		w->st.granted_then_cut++;
+	sl->granted_id = 0;
+}
+
+/* The IDENTIFYs of the last 24 h are kept (older ones dropped when the
+ * table fills), so C3 holds over campaigns of many days. */
+static void
+record_start(struct cworld *w)
+{
+	int n = 0;
+
+	if (w->nident == IDENT_MAX) {
+		for (int i = 0; i < w->nident; i++) {
+			if (w->ident_wall[i] > vt(w).wall_ms - MS_PER_DAY)
+				w->ident_wall[n++] = w->ident_wall[i];
+		}
+		w->nident = n;
+	}
+	if (w->nident < IDENT_MAX)
+		w->ident_wall[w->nident++] = vt(w).wall_ms;
+	else
+		fail(w, "more than %d IDENTIFYs in 24 h: the table is full", IDENT_MAX);
+}
+
 static void
 identify(struct cworld *w, int p, int s, uint32_t conn, int shard)
 {
@@ -415,8 +469,8 @@ identify(struct cworld *w, int p, int s, uint32_t conn, int shard)
 		fail(w, "C2: shard %d identified %lld ms after another IDENTIFY in key %d", shard,
 		    (long long)(w->now - w->last_ident[k]), k);
 	w->last_ident[k] = w->now;
-	if (w->nident < IDENT_MAX)
-		w->ident_wall[w->nident++] = vt(w).wall_ms;
+	permit_used(w, p, s);
+	record_start(w);
 	if (starts_in_day(w) > w->limit)
 		fail(w, "C3: %d session starts in 24 h, the limit is %d", starts_in_day(w),
 		    w->limit);
@@ -465,7 +519,7 @@ static void
 gateway_send(struct cworld *w, int p, int s, const struct action *a)
 {
 	struct slot *sl = &w->p[p].sl[s];
-	struct dconn *c = conn_of(w, p, s, sl->inc, a->conn);
+	struct dconn *c = conn_of(w, p, s, w->p[p].inc, a->conn);
 	const char *t = a->payload;
 
 	if (c == NULL || t == NULL)
@@ -482,10 +536,12 @@ gateway_send(struct cworld *w, int p, int s, const struct action *a)
 		resume(w, p, s, a->conn, sl->shard, t);
 }
 
+/* The answer goes to the process's fleet, whichever shard's FIFO carried
+ * the request (its REST queue is shared). */
 static void
-rest(struct cworld *w, int p, int s, const struct action *a)
+rest(struct cworld *w, int p, const struct action *a)
 {
-	struct cw_event *e = push(w, EV_HTTP, p, s, lat(w));
+	struct cw_event *e = push(w, EV_HTTP, p, 0, lat(w));
 	char body[400];
 	int left = w->limit - starts_in_day(w);
 
@@ -505,21 +561,32 @@ rest(struct cworld *w, int p, int s, const struct action *a)
 	e->text = strdup(body);
 }
 
+/* One shard's session into the store, while its lease is ours. */
 static void
 persist(struct cworld *w, int p, int s)
 {
-	const struct bot *b = w->p[p].sl[s].bot;
+	const struct bot *b = &w->p[p].sl[s].bot;
 	char k0[64], k1[64], seq[24], ttl[24];
 	const char *k[2] = { k0, k1 };
 	const char *a[5] = { w->p[p].owner, b->session_id, seq, b->resume_url, ttl };
 
-	if (!w->p[p].sl[s].ours || !contact(w, p))
+	if (!w->p[p].sl[s].ours || b->session_id[0] == '\0' || !contact(w, p))
 		return;
 	key(k0, sizeof(k0), "owner", w->p[p].sl[s].shard);
 	key(k1, sizeof(k1), "session", w->p[p].sl[s].shard);
 	snprintf(seq, sizeof(seq), "%lld", (long long)b->seq);
 	snprintf(ttl, sizeof(ttl), "%lld", (long long)b->cfg.resume_window_ms);
 	freeReplyObject(eval(w, CS_SESSION_PUT, 2, k, 5, a));
+}
+
+/* ACT_PERSIST from any shard saves the whole fleet (one state file for
+ * all; a shard's seq may ride on another's save), so every shard it owns
+ * shares its session. */
+static void
+persist_all(struct cworld *w, int p)
+{
+	for (int i = 0; i < CLAIMS; i++)
+		persist(w, p, i);
 }
 
 static void
@@ -535,7 +602,7 @@ perform(struct cworld *w, int p, int s, struct action *a)
 			fail(w, "too many connections");
 			break;
 		}
-		w->c[w->nconn++] = (struct dconn){ true, p, s, sl->shard, sl->inc, a->conn };
+		w->c[w->nconn++] = (struct dconn){ true, p, s, sl->shard, w->p[p].inc, a->conn };
 		trace(w, "%s shard %d: open conn %u", w->p[p].owner, sl->shard, a->conn);
 		if ((e = push(w, EV_OPEN, p, s, lat(w))) != NULL)
 			e->conn = a->conn;
@@ -546,7 +613,7 @@ perform(struct cworld *w, int p, int s, struct action *a)
 	case ACT_CLOSE:
 		/* One close per conn: a conn the server dropped has its close
 		 * on the way already. */
-		if ((c = conn_of(w, p, s, sl->inc, a->conn)) == NULL)
+		if ((c = conn_of(w, p, s, w->p[p].inc, a->conn)) == NULL)
 			break;
 		conn_end(w, c);
 		trace(w, "%s shard %d: closes conn %u (%d)", w->p[p].owner, sl->shard, a->conn,
@@ -557,10 +624,10 @@ perform(struct cworld *w, int p, int s, struct action *a)
 		}
 		break;
 	case ACT_HTTP:
-		rest(w, p, s, a);
+		rest(w, p, a);
 		break;
 	case ACT_PERSIST:
-		persist(w, p, s);
+		persist_all(w, p);
 		break;
 	case ACT_PERMIT:
 		if ((e = push(w, EV_PERMIT, p, s, lat(w))) != NULL) {
@@ -582,8 +649,8 @@ drain(struct cworld *w)
 	struct action a;
 
 	for (int p = 0; p < PROCS; p++) {
-		for (int s = 0; s < CLAIMS; s++) {
-			while (w->p[p].sl[s].bot != NULL && bot_next_action(w->p[p].sl[s].bot, &a))
+		for (int s = 0; s < w->p[p].nbots; s++) {
+			while (bot_next_action(&w->p[p].sl[s].bot, &a))
 				perform(w, p, s, &a);
 		}
 	}
@@ -591,55 +658,74 @@ drain(struct cworld *w)
 
 /* ---- processes and leases ---- */
 
-static void
-slot_free(struct slot *sl)
-{
-	if (sl->bot != NULL) {
-		bot_free(sl->bot);
-		free(sl->bot);
-	}
-	sl->bot = NULL;
-	sl->stopping = false;
-}
-
-static void
-slot_start(struct cworld *w, int p, int s)
+/* The session the store holds for slot s's shard, taken before a start:
+ * a shard that moved resumes the session its last owner left. */
+static bool
+adopt_stored(struct cworld *w, int p, int s, bool replace)
 {
 	struct slot *sl = &w->p[p].sl[s];
-	struct bot_config cfg;
-	char err[160], k0[64];
+	char k0[64];
 	const char *k[1] = { k0 };
 	redisReply *r;
+	bool took = false;
 
-	bot_config_defaults(&cfg);
-	snprintf(cfg.token, sizeof(cfg.token), "sim-cluster-token");
-	cfg.shard_id = sl->shard;
-	cfg.shard_count = SHARDS;
-	cfg.cluster_permits = true;
-	cfg.budget_limit = w->limit;
-	cfg.budget_reserve = w->reserve;
-	cfg.seed = rng_u64(&w->rng);
-	sl->bot = calloc(1, sizeof(*sl->bot));
-	if (sl->bot == NULL || bot_init(sl->bot, &cfg, vt(w), err, sizeof(err)) < 0) {
-		fail(w, "bot_init: %s", sl->bot == NULL ? "out of memory" : err);
-		free(sl->bot);
-		sl->bot = NULL;
-		return;
-	}
-	sl->inc = ++w->inc_serial;
-	/* A shard that moved resumes the session its last owner left. */
 	key(k0, sizeof(k0), "session", sl->shard);
 	r = eval(w, CS_SESSION_GET, 1, k, 0, NULL);
-	if (r != NULL && el(r, 0) == 1 && bot_adopt_session(sl->bot, vt(w), es(r, 1), el(r, 2),
-	    es(r, 3)))
-		w->st.takeovers++;
+	if (r != NULL && el(r, 0) == 1) {
+		if (replace)
+			bot_forget_session(&sl->bot);
+		took = bot_adopt_session(&sl->bot, vt(w), es(r, 1), el(r, 2), es(r, 3));
+	}
 	freeReplyObject(r);
-	bot_start(sl->bot, vt(w));
+	return took;
 }
 
-/* Lost to another process or fenced: stop here (a stopped one says so);
- * reap() frees it once closed, and a lease regained starts it afresh from
- * the store's session. */
+/* app-cluster.c's session_again: the newest session there is, resumed,
+ * else a new one. Refused (a stop's close still under way), the shard
+ * would stay stopped for good, as app-cluster.c does not try again: a
+ * failure here. */
+static void
+retake(struct cworld *w, int p, int s)
+{
+	struct slot *sl = &w->p[p].sl[s];
+	char why[160];
+	int rc;
+
+	adopt_stored(w, p, s, true);
+	rc = sl->bot.session_id[0] != '\0' ? bot_cmd_resume(&sl->bot, vt(w), why, sizeof(why))
+	    : bot_cmd_reconnect(&sl->bot, vt(w), why, sizeof(why));
+	if (rc < 0) {
+		fail(w, "liveness: %s shard %d is ours again but stays stopped: %s", w->p[p].owner,
+		    sl->shard, why);
+		return;
+	}
+	w->st.retaken++;
+	trace(w, "%s shard %d: taken up again", w->p[p].owner, sl->shard);
+}
+
+/* The lease is ours: the first time, start from the store's session; after
+ * a loss, take the stopped shard up again. */
+static void
+lease_ours(struct cworld *w, int p, int s)
+{
+	struct slot *sl = &w->p[p].sl[s];
+
+	if (!sl->started) {
+		sl->started = true;
+		if (adopt_stored(w, p, s, false))
+			w->st.takeovers++;
+		bot_start(&sl->bot, vt(w));
+		return;
+	}
+	if (sl->lost) {
+		sl->lost = false;
+		retake(w, p, s);
+	}
+}
+
+/* Lost to another process or fenced: stop here, keeping the shard (its
+ * REST answers still come back to the fleet); the session stays
+ * resumable for whoever holds the lease now. */
 static void
 stop_lost(struct cworld *w, int p)
 {
@@ -647,10 +733,11 @@ stop_lost(struct cworld *w, int p)
 
 	for (int i = 0; i < CLAIMS; i++) {
 		struct slot *sl = &w->p[p].sl[i];
-		if (!sl->ours && sl->bot != NULL && !sl->stopping) {
-			sl->stopping = true;
-			bot_cmd_stop(sl->bot, vt(w), err, sizeof(err));
-		}
+		if (sl->ours || !sl->started || sl->lost)
+			continue;
+		sl->lost = true;
+		trace(w, "%s shard %d: stopped (lease lost)", w->p[p].owner, sl->shard);
+		bot_cmd_stop(&sl->bot, vt(w), err, sizeof(err));
 	}
 }
 
@@ -695,42 +782,62 @@ renew(struct cworld *w, int p)
 		pr->sl[i].ours = ours;
 	}
 	freeReplyObject(r);
+	stop_lost(w, p);
 	for (int i = 0; i < CLAIMS; i++) {
 		struct slot *sl = &pr->sl[i];
 		/* app-cluster.c's on_renewed: a quiet session stays fresh. */
-		if (sl->ours && sl->bot != NULL && sl->bot->session_id[0] != '\0')
+		if (sl->started && !sl->lost)
 			persist(w, p, i);
-		if (sl->ours && sl->bot == NULL)
-			slot_start(w, p, i);
+		if (sl->ours)
+			lease_ours(w, p, i);
 	}
-	stop_lost(w, p);
 }
 
-/* A stopped shard's core is freed once its connection is gone. */
 static void
-reap(struct cworld *w)
+proc_free(struct proc *pr)
 {
-	for (int p = 0; p < PROCS; p++) {
-		for (int s = 0; s < CLAIMS; s++) {
-			struct slot *sl = &w->p[p].sl[s];
-			if (sl->stopping && sl->bot != NULL && !sl->bot->conn_open &&
-			    !sl->bot->conn_pending && sl->bot->act_count == 0)
-				slot_free(sl);
-		}
-	}
+	for (int i = 0; i < pr->nbots; i++)
+		bot_free(&pr->sl[i].bot);
+	if (pr->nbots > 0 || pr->fleet.bots != NULL)
+		fleet_free(&pr->fleet);
+	pr->nbots = 0;
 }
 
+/* A fresh process: one fleet, its shards made now and started as their
+ * leases come (app-shards.c, app-cluster.c). */
 static void
 proc_start(struct cworld *w, int p)
 {
 	struct proc *pr = &w->p[p];
+	struct bot_config cfg;
+	char err[160];
 
 	pr->alive = true;
 	pr->gen++;
+	pr->inc = ++w->inc_serial;
 	snprintf(pr->owner, sizeof(pr->owner), "p%dg%d", p, pr->gen);
+	bot_config_defaults(&cfg);
+	snprintf(cfg.token, sizeof(cfg.token), "sim-cluster-token");
+	cfg.shard_count = SHARDS;
+	cfg.cluster_permits = true;
+	cfg.budget_limit = w->limit;
+	cfg.budget_reserve = w->reserve;
+	cfg.seed = rng_u64(&w->rng);
+	if (fleet_init(&pr->fleet, &cfg, CLAIMS, vt(w), err, sizeof(err)) < 0) {
+		fail(w, "fleet_init: %s", err);
+		pr->alive = false;
+		return;
+	}
 	for (int i = 0; i < CLAIMS; i++) {
-		pr->sl[i].shard = (p * 2 + i) % SHARDS;  /* 0-2, 2-4, 4-0: each shard twice or once */
-		pr->sl[i].ours = false;
+		struct slot *sl = &pr->sl[i];
+		memset(sl, 0, sizeof(*sl));
+		sl->shard = (p * 2 + i) % SHARDS;  /* 0-2, 2-4, 4-0: each shard twice or once */
+		cfg.shard_id = sl->shard;
+		if (bot_init_shard(&sl->bot, &pr->fleet, &cfg, vt(w), err, sizeof(err)) < 0) {
+			fail(w, "bot_init_shard: %s", err);
+			break;
+		}
+		pr->nbots = i + 1;
 	}
 	pr->next_renew = w->now;
 	pr->restart_at = VTIME_NEVER;
@@ -741,6 +848,24 @@ proc_start(struct cworld *w, int p)
 	trace(w, "start %s", pr->owner);
 	pr->reading_wall = 0;
 	pr->renewed = 0;
+}
+
+/* The process is gone: its connections drop (the sessions stay
+ * resumable), its fleet is freed whole. */
+static void
+proc_down(struct cworld *w, int p)
+{
+	struct proc *pr = &w->p[p];
+
+	for (int i = 0; i < w->nconn;) {
+		if (w->c[i].proc == p)
+			conn_end(w, &w->c[i]);
+		else
+			i++;
+	}
+	proc_free(pr);
+	pr->alive = false;
+	pr->restart_at = w->now + rng_range(&w->rng, 5 * MS_PER_S, 60 * MS_PER_S);
 }
 
 /* A clean exit (SIGTERM): each shard closes resumably and saves its
@@ -754,14 +879,8 @@ proc_exit(struct cworld *w, int p)
 
 	w->st.exits++;
 	trace(w, "%s exits cleanly", pr->owner);
-	for (int i = 0; i < w->nconn;) {
-		if (w->c[i].proc == p)
-			conn_end(w, &w->c[i]);
-		else
-			i++;
-	}
 	for (int i = 0; i < CLAIMS; i++) {
-		if (pr->sl[i].bot != NULL && pr->sl[i].bot->session_id[0] != '\0')
+		if (!pr->sl[i].lost)
 			persist(w, p, i);
 		key(k[i], sizeof(k[i]), "owner", pr->sl[i].shard);
 		kv[i] = k[i];
@@ -769,29 +888,15 @@ proc_exit(struct cworld *w, int p)
 	snprintf(ttl, sizeof(ttl), "%d", LEASE_MS);
 	if (contact(w, p))
 		freeReplyObject(eval(w, CS_RELEASE, CLAIMS, kv, 2, a));
-	for (int i = 0; i < CLAIMS; i++)
-		slot_free(&pr->sl[i]);
-	pr->alive = false;
-	pr->restart_at = w->now + rng_range(&w->rng, 5 * MS_PER_S, 60 * MS_PER_S);
+	proc_down(w, p);
 }
 
 static void
 proc_kill(struct cworld *w, int p)
 {
-	struct proc *pr = &w->p[p];
-
 	w->st.kills++;
-	trace(w, "kill -9 %s", pr->owner);
-	for (int i = 0; i < w->nconn;) {
-		if (w->c[i].proc == p)
-			conn_end(w, &w->c[i]);  /* a drop: the session stays resumable */
-		else
-			i++;
-	}
-	for (int i = 0; i < CLAIMS; i++)
-		slot_free(&pr->sl[i]);
-	pr->alive = false;
-	pr->restart_at = w->now + rng_range(&w->rng, 5 * MS_PER_S, 60 * MS_PER_S);
+	trace(w, "kill -9 %s", w->p[p].owner);
+	proc_down(w, p);
 }
 
 /* ---- faults ---- */
@@ -824,6 +929,11 @@ fault(struct cworld *w)
 		w->st.redis_restarts++;
 		trace(w, "Redis restarts empty");
 		simredis_flush(w->redis);
+		/* A restart drops every client's connection, so each process
+		 * re-syncs when it is back (cluster.c's store_up), whether or
+		 * not it asked for anything meanwhile. */
+		for (int i = 0; i < PROCS; i++)
+			w->p[i].store_down = w->p[i].alive && w->p[i].contacted;
 		w->redis_down_until = w->now + rng_range(&w->rng, MS_PER_S, 20 * MS_PER_S);
 	} else if (roll < 215) {
 		/* Out of reach for everyone, its data kept (a network outage, a
@@ -901,10 +1011,10 @@ runners(struct cworld *w, int s)
 			const struct slot *sl = &w->p[p].sl[i];
 			if (sl->shard != s || !w->p[p].alive || n >= sizeof(buf))
 				continue;
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s: %s%s%s%s ", w->p[p].owner,
-			    sl->ours ? "lease" : "no lease", sl->bot ? ", " : "",
-			    sl->bot ? bot_phase_name(sl->bot->phase) : "",
-			    sl->bot && sl->bot->phase == PHASE_WAIT ? bot_wait_name(sl->bot->wait) : "");
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s: %s%s, %s%s ", w->p[p].owner,
+			    sl->ours ? "lease" : "no lease", sl->lost ? " lost" : "",
+			    bot_phase_name(sl->bot.phase),
+			    sl->bot.phase == PHASE_WAIT ? bot_wait_name(sl->bot.wait) : "");
 		}
 	}
 	return buf;
@@ -918,8 +1028,8 @@ budget_held(const struct cworld *w, int s)
 	for (int p = 0; p < PROCS; p++) {
 		for (int i = 0; i < CLAIMS; i++) {
 			const struct slot *sl = &w->p[p].sl[i];
-			if (sl->shard == s && w->p[p].alive && sl->bot != NULL &&
-			    sl->bot->phase == PHASE_WAIT && sl->bot->wait == WAIT_BUDGET)
+			if (sl->shard == s && w->p[p].alive && sl->bot.phase == PHASE_WAIT &&
+			    sl->bot.wait == WAIT_BUDGET)
 				return true;
 		}
 	}
@@ -938,8 +1048,8 @@ check_calm(struct cworld *w)
 			if (c->shard != s)
 				continue;
 			n++;
-			b = w->p[c->proc].sl[c->slot].bot;
-			connected += b != NULL && b->state == BOT_CONNECTED;
+			b = &w->p[c->proc].sl[c->slot].bot;
+			connected += b->state == BOT_CONNECTED;
 		}
 		if (n == 0 && budget_held(w, s)) {
 			w->st.budget_held++;
@@ -967,11 +1077,9 @@ next_time(struct cworld *w)
 			continue;
 		}
 		t = pr->next_renew < t ? pr->next_renew : t;
-		for (int s = 0; s < CLAIMS; s++) {
-			if (pr->sl[s].bot != NULL) {
-				int64_t d = bot_next_deadline(pr->sl[s].bot, vt(w));
-				t = d < t ? d : t;
-			}
+		for (int s = 0; s < pr->nbots; s++) {
+			int64_t d = bot_next_deadline(&pr->sl[s].bot, vt(w));
+			t = d < t ? d : t;
 		}
 	}
 	return t;
@@ -980,11 +1088,11 @@ next_time(struct cworld *w)
 static void
 deliver(struct cworld *w, struct cw_event *e)
 {
-	struct slot *sl = &w->p[e->proc].sl[e->slot];
-	struct bot *b = sl->bot;
+	struct proc *pr = &w->p[e->proc];
+	struct bot *b = &pr->sl[e->slot].bot;
 	struct rlq_headers h;
 
-	if (!w->p[e->proc].alive || b == NULL || sl->inc != e->inc)
+	if (!pr->alive || pr->inc != e->inc || e->slot >= pr->nbots)
 		return;
 	switch (e->kind) {
 	case EV_OPEN:
@@ -1003,7 +1111,7 @@ deliver(struct cworld *w, struct cw_event *e)
 		break;
 	case EV_HTTP:
 		rlq_headers_init(&h);
-		bot_on_http(b, vt(w), e->id, e->code, &h, e->text, strlen(e->text), NULL);
+		fleet_on_http(&pr->fleet, vt(w), e->id, e->code, &h, e->text, strlen(e->text), NULL);
 		break;
 	case EV_PERMIT:
 		bot_on_permit(b, vt(w), e->id, &e->permit);
@@ -1055,14 +1163,13 @@ step(struct cworld *w)
 		drain(w);
 	}
 	for (int p = 0; p < PROCS; p++) {
-		for (int s = 0; s < CLAIMS && w->p[p].alive; s++) {
-			struct bot *b = w->p[p].sl[s].bot;
-			if (b != NULL && bot_next_deadline(b, vt(w)) <= w->now)
+		for (int s = 0; s < w->p[p].nbots; s++) {
+			struct bot *b = &w->p[p].sl[s].bot;
+			if (bot_next_deadline(b, vt(w)) <= w->now)
 				bot_tick(b, vt(w));
 		}
 	}
 	drain(w);
-	reap(w);
 	check(w);
 }
 
@@ -1125,7 +1232,10 @@ cw_summary(const struct cworld *w, FILE *f)
 	fprintf(f, "cluster seed %llu: %.2f days, mc %d, limit %d%s: %llu steps, %llu identifies, "
 	    "%llu resumes (%llu taken over), %llu kills, %llu clean exits, %llu Redis restarts, %llu outages, %llu partitions, "
 	    "%llu drops, %llu op 9, %llu permits refused, %llu unreachable, %llu shards fenced, %llu times a shard "
-	    "was connected twice while its holder was cut off, %llu shards held by the budget at the end\n", (unsigned long long)w->o.seed,
+	    "was connected twice while its holder was cut off, %llu shards held by the budget at the end, "
+	    "%llu shards taken up again after a lost lease, "
+	    "%llu IDENTIFYs on a permit granted before the store went out of reach\n",
+	    (unsigned long long)w->o.seed,
 	    (double)w->end / MS_PER_DAY, w->mc, w->limit, w->fence ? ", fenced" : "",
 	    (unsigned long long)s->steps,
 	    (unsigned long long)s->identifies, (unsigned long long)s->resumes,
@@ -1136,7 +1246,9 @@ cw_summary(const struct cworld *w, FILE *f)
 	    (unsigned long long)s->drops, (unsigned long long)s->op9,
 	    (unsigned long long)s->permits_refused, (unsigned long long)s->permits_unreachable,
 	    (unsigned long long)s->fenced,
-	    (unsigned long long)s->double_excused, (unsigned long long)s->budget_held);
+	    (unsigned long long)s->double_excused, (unsigned long long)s->budget_held,
+	    (unsigned long long)s->retaken,
+	    (unsigned long long)s->granted_then_cut);
 }
 
 void
@@ -1154,10 +1266,8 @@ cw_free(struct cworld *w)
 {
 	if (w == NULL)
 		return;
-	for (int p = 0; p < PROCS; p++) {
-		for (int s = 0; s < CLAIMS; s++)
-			slot_free(&w->p[p].sl[s]);
-	}
+	for (int p = 0; p < PROCS; p++)
+		proc_free(&w->p[p]);
 	for (int i = 0; i < w->nev; i++)
 		free(w->ev[i].text);
 	simredis_free(w->redis);

@@ -1,7 +1,7 @@
 /*
  * The deterministic simulation of a cluster (docs/cluster.md,
- * docs/simulation.md "The cluster"): several vigil processes, each running
- * bot cores for the shards whose lease it holds, sharing one simulated Redis
+ * docs/simulation.md "The cluster"): several vigil processes, each one
+ * fleet whose shards run while their leases are ours, sharing one simulated Redis
  * (redis-sim.h, the very scripts) and one simulated Discord gateway, on one
  * virtual clock with one seeded generator. Faults: processes killed (kill
  * -9) and restarted in a fresh state directory, Redis restarts that lose
@@ -30,7 +30,8 @@ struct cw_opts {
 struct cw_stats {
 	uint64_t steps, identifies, resumes, kills, exits, redis_restarts, redis_outages, partitions,
 	    drops, op9, fenced,
-	    takeovers, permits_refused, permits_unreachable, double_excused, budget_held;
+	    takeovers, permits_refused, permits_unreachable, double_excused, budget_held,
+	    retaken, granted_then_cut;
 };
 
 struct cworld;

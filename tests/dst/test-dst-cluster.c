@@ -3,7 +3,7 @@
  * "The cluster"): several seeds of a few simulated days each, three vigil
  * processes over six shards sharing one simulated Redis that runs the very
  * cluster scripts, with kills, Redis restarts and outages, partitions,
- * drops and op 9 false; C1-C3 after every step and every shard connected
+ * drops and op 9 false; C1-C4 after every step and every shard connected
  * after the final calm. DST_CLUSTER_SEED, DST_CLUSTER_SEEDS and
  * DST_CLUSTER_DAYS make a longer campaign (make dst-cluster);
  * DST_CLUSTER_VERBOSE prints every step.

@@ -177,7 +177,7 @@ op(struct fx *f, struct rng *g)
 
 	snprintf(okey, sizeof(okey), P "owner:%d", shard);
 	snprintf(skey, sizeof(skey), P "session:%d", shard);
-	switch (rng_range(g, 0, 12)) {
+	switch (rng_range(g, 0, 13)) {
 	case 0: case 1: case 2: {
 		const char *k[4] = { P "starts", P "limit", P "epoch", a[0] };
 		const char *v[6] = { owner, a[1], "8", "1", "300", rng_range(g, 0, 3) ? "" : "e1" };
@@ -248,6 +248,12 @@ op(struct fx *f, struct rng *g)
 		const char *v[3] = { owner, a[0], rng_range(g, 0, 1) ? "Connected" : "Resuming" };
 		snprintf(a[0], sizeof(a[0]), "%d", shard);
 		both(f, CS_PUBLISH, 1, k, 3, v);
+		break;
+	}
+	case 11: {
+		const char *k[1] = { P "epoch" };
+		const char *v[2] = { P "identify:", "2" };
+		both(f, CS_HOLDERS, 1, k, 2, v);
 		break;
 	}
 	default: {

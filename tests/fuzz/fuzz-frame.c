@@ -13,6 +13,10 @@
  *  - Tokenizing only what is read (frame_decoder_want saying no to every
  *    dispatch) gives the same answer, the same envelope, and a `d` that is
  *    one token with nothing inside whenever it was skipped.
+ *  - Tokenizing some of d (READS_SOME, keys "a" and "author") gives the same
+ *    answer and envelope, and the same d key by key: its scalars, the
+ *    containers under the listed keys whole, the others one empty token
+ *    over the same bytes.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -27,8 +31,8 @@
  * the gateway reuses it across frames (its grown buffer must survive any
  * sequence); the frame holds 8 KB of inline tokens, too big for a stack
  * frame under ASan's redzones. */
-static struct frame_decoder dec, lazy_dec;
-static struct frame fr, lazy_fr;
+static struct frame_decoder dec, lazy_dec, some_dec;
+static struct frame fr, lazy_fr, some_fr;
 
 static void compare(int i, const json_t *j);
 
@@ -324,28 +328,94 @@ envelope_ok(const json_t *root)
 	    (t == NULL || json_is_null(t) || json_is_string(t));
 }
 
-static bool
-wants_nothing(void *ud, const char *t)
+static enum frame_reads
+wants_nothing(void *ud, const char *t, const char *const **nested)
 {
 	(void)ud;
 	(void)t;
+	(void)nested;
+	return FRAME_READS_NONE;
+}
+
+static const char *const some_keys[] = { "a", "author", NULL };
+
+static enum frame_reads
+wants_some(void *ud, const char *t, const char *const **nested)
+{
+	(void)ud;
+	(void)t;
+	*nested = some_keys;
+	return FRAME_READS_SOME;
+}
+
+static bool
+listed(const struct frame *f, int key)
+{
+	for (int k = 0; some_keys[k] != NULL; k++) {
+		if (frame_streq(f, key, some_keys[k]))
+			return true;
+	}
 	return false;
+}
+
+/* Decodes the frame again into *f, reading of d what wants says: the same
+ * answer and envelope as the full decode. True when the frame was taken. */
+static bool
+decode_again(struct frame *f, struct frame_decoder *d, frame_wants_fn wants, const char *buf,
+    size_t size, int rc)
+{
+	char err[96];
+
+	frame_decoder_want(d, wants, NULL);
+	FUZZ_CHECK(frame_decode(f, d, buf, size, err, sizeof(err)) == rc,
+	    "a decode reading less answered differently (%s)", err);
+	if (rc != 0)
+		return false;
+	FUZZ_CHECK(f->op == fr.op && f->has_s == fr.has_s && f->s == fr.s &&
+	    strcmp(f->t, fr.t) == 0 && (f->d < 0) == (fr.d < 0),
+	    "envelope differs when reading less: op %d/%d", f->op, fr.op);
+	return true;
+}
+
+/* The same frame decoded reading some of d: d compared key by key. */
+static void
+check_some(const char *buf, size_t size, int rc)
+{
+	int kf, ks;
+
+	if (!decode_again(&some_fr, &some_dec, wants_some, buf, size, rc))
+		return;
+	if (!some_fr.d_partial) {
+		FUZZ_CHECK(some_fr.ntok == fr.ntok, "not partial but %d tokens, not %d",
+		    some_fr.ntok, fr.ntok);
+		return;
+	}
+	FUZZ_CHECK(fr.op == 0 && fr.tok[fr.d].type == JSMN_OBJECT &&
+	    frame_count(&some_fr, some_fr.d) == frame_count(&fr, fr.d), "partial d differs");
+	kf = fr.d + 1;
+	ks = some_fr.d + 1;
+	for (int n = frame_count(&fr, fr.d); n > 0; n--) {
+		const jsmntok_t *vf = &fr.tok[kf + 1], *vs = &some_fr.tok[ks + 1];
+		int whole = frame_skip(&fr, kf + 1) - (kf + 1);
+		int got = frame_skip(&some_fr, ks + 1) - (ks + 1);
+		bool read = listed(&fr, kf) || (vf->type != JSMN_OBJECT && vf->type != JSMN_ARRAY);
+
+		FUZZ_CHECK(fr.tok[kf].start == some_fr.tok[ks].start && vf->type == vs->type &&
+		    vf->start == vs->start && vf->end == vs->end, "key of d at %d differs",
+		    fr.tok[kf].start);
+		FUZZ_CHECK(read ? got == whole && vs->size == vf->size : got == 1 && vs->size == 0,
+		    "value at %d: %d tokens of %d", vf->start, got, whole);
+		kf += 1 + whole;
+		ks += 1 + got;
+	}
 }
 
 /* The same frame decoded by a decoder that reads no dispatch's d. */
 static void
 check_lazy(const char *buf, size_t size, int rc)
 {
-	char err[96];
-
-	frame_decoder_want(&lazy_dec, wants_nothing, NULL);
-	FUZZ_CHECK(frame_decode(&lazy_fr, &lazy_dec, buf, size, err, sizeof(err)) == rc,
-	    "lazy decode answered differently (%s)", err);
-	if (rc != 0)
+	if (!decode_again(&lazy_fr, &lazy_dec, wants_nothing, buf, size, rc))
 		return;
-	FUZZ_CHECK(lazy_fr.op == fr.op && lazy_fr.has_s == fr.has_s && lazy_fr.s == fr.s &&
-	    strcmp(lazy_fr.t, fr.t) == 0 && (lazy_fr.d < 0) == (fr.d < 0),
-	    "lazy envelope differs: op %d/%d", lazy_fr.op, fr.op);
 	if (!lazy_fr.d_skipped) {
 		FUZZ_CHECK(lazy_fr.ntok == fr.ntok, "not skipped but %d tokens, not %d",
 		    lazy_fr.ntok, fr.ntok);
@@ -369,6 +439,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = frame_decode(&fr, &dec, buf, size, err, sizeof(err));
 	root = json_loadb(buf, size, 0, &jerr);
 	check_lazy(buf, size, rc);
+	check_some(buf, size, rc);
 	if (rc == 0) {
 		FUZZ_CHECK(root != NULL, "the fast path accepted what jansson refuses: "
 		    "line %d column %d: %s", jerr.line, jerr.column, jerr.text);

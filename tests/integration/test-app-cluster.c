@@ -79,6 +79,7 @@ client(int i, int limit, int reserve, int lease_ttl_ms)
 	cfg.assume_on_loss = 50;
 	cfg.lease_ttl_ms = lease_ttl_ms;
 	cfg.connect_ms = 10000;
+	cfg.view_shards = 3;
 	h.ud = k;
 	h.local_used = local_used;
 	h.on_lease = on_lease;
@@ -417,16 +418,28 @@ wait_owns(int client, int shard)
 	}
 }
 
+/* The client's /metrics families (malloc'd). */
+static char *
+metrics_of(const struct client *k)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	cluster_metrics(k->c, f);
+	fclose(f);
+	return text;
+}
+
 /* /metrics' families from the counters: no Redis call while scraping. */
 static void
 metrics_from_the_counters(void **state)
 {
 	struct client *a = client(0, 100, 0, 600);
-	char *text = NULL;
-	size_t len = 0;
+	char *text;
 	char err[200];
 	int s0 = 3;
-	FILE *f;
 
 	(void)state;
 	assert_true(tloop_until(&fx.t, all_up, NULL, 5000));
@@ -435,9 +448,7 @@ metrics_from_the_counters(void **state)
 	assert_int_equal(permit(a, 3, 0), 0);
 	assert_int_equal(permit(a, 4, 0), 0);
 	settle();
-	f = open_memstream(&text, &len);
-	cluster_metrics(a->c, f);
-	fclose(f);
+	text = metrics_of(a);
 	assert_non_null(strstr(text, "vigil_cluster_store_up 1\n"));
 	assert_non_null(strstr(text, "vigil_cluster_permits_total{result=\"granted\"} 1\n"));
 	assert_non_null(strstr(text, "vigil_cluster_permits_total{result=\"key_held\"} 1\n"));
@@ -533,7 +544,7 @@ static void
 the_cluster_view_marks_lapsed_owners(void **state)
 {
 	struct client *a = client(0, 1000, 10, 1000), *b = client(1, 1000, 10, 1000);
-	char err[200];
+	char err[200], *text;
 	int s0 = 0, s1 = 1;
 
 	(void)state;
@@ -555,6 +566,8 @@ the_cluster_view_marks_lapsed_owners(void **state)
 	assert_string_equal(view[1].state, "Resuming");
 	assert_string_equal(view[2].owner, "");
 	assert_string_equal(view[2].state, "");
+	tloop_run(&fx.t, 400);
+	assert_int_equal(cluster_shard_owner(b->c, 0), CO_ELSEWHERE);
 	cluster_free(a->c);
 	a->c = NULL;
 	tloop_run(&fx.t, 1300);
@@ -563,6 +576,16 @@ the_cluster_view_marks_lapsed_owners(void **state)
 	assert_true(view[0].lapsed);
 	assert_string_equal(view[0].published_by, "proc0");
 	assert_false(view[1].lapsed);
+	/* The view b reads after each renewal, for its grid and /metrics. */
+	assert_int_equal(cluster_shard_owner(b->c, 0), CO_LAPSED);
+	assert_int_equal(cluster_shard_owner(b->c, 1), CO_HERE);
+	assert_int_equal(cluster_shard_owner(b->c, 2), CO_NOBODY);
+	text = metrics_of(b);
+	assert_non_null(strstr(text, "vigil_cluster_shards{owner=\"here\"} 1\n"));
+	assert_non_null(strstr(text, "vigil_cluster_shards{owner=\"elsewhere\"} 0\n"));
+	assert_non_null(strstr(text, "vigil_cluster_shards{owner=\"lapsed\"} 1\n"));
+	assert_non_null(strstr(text, "vigil_cluster_shards{owner=\"nobody\"} 1\n"));
+	free(text);
 }
 
 static bool

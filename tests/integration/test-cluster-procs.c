@@ -1,10 +1,10 @@
 /*
  * The cluster with real processes over loopback (docs/cluster.md): headless
  * vigils sharing one redis-server of the test's own, against one vigil-sim.
- * One shard per process until the shards work lands (issue 12), so these
- * are the cases one shard can show: a shard claimed twice, a migration by
- * kill -9 that RESUMES elsewhere with 0 new IDENTIFYs, and Redis killed and
- * restarted with no IDENTIFY while it is down, even under op 9 false.
+ * One shard per process here (several: test-cluster-three): a shard
+ * claimed twice, a migration by kill -9 that RESUMES elsewhere with 0 new
+ * IDENTIFYs, and Redis killed and restarted with no IDENTIFY while it is
+ * down, even under op 9 false.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,64 +16,17 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../support/net-vigil.h"
-#include "../support/redis-proc.h"
-#include "../support/sim-proc.h"
+#include "../support/cluster-fixture.h"
 
-struct fx {
-	struct redisproc rp;
-	struct simproc sim;
-	struct netv v[2];
-	char api[96];
-	char config[512];
-};
+static struct clfx fx;
 
-static struct fx fx;
-
-#define CHECK(cond) do {                                                 \
-	if (!(cond)) {                                                   \
-		for (int i_ = 0; i_ < 2; i_++) {                         \
-			if (fx.v[i_].dir[0] != '\0') {                   \
-				fprintf(stderr, "--- vigil %d\n", i_);   \
-				netv_dump(&fx.v[i_]);                    \
-			}                                                \
-		}                                                        \
-		fail_msg("%s:%d: %s", __FILE__, __LINE__, #cond);        \
-	}                                                                \
-} while (0)
+#define CHECK(cond) CLFX_CHECK(&fx, cond)
 
 static int
 setup(void **state)
 {
 	(void)state;
-	memset(&fx, 0, sizeof(fx));
-	for (int i = 0; i < 2; i++) {
-		fx.v[i].pid = -1;
-		fx.v[i].out = -1;
-	}
-	if (redisproc_start(&fx.rp, "itest-redis-pw") < 0)
-		return -1;
-	if (simproc_start(&fx.sim, NULL) < 0) {
-		redisproc_stop(&fx.rp);
-		return -1;
-	}
-	snprintf(fx.api, sizeof(fx.api), "%s/api", fx.sim.base);
-	snprintf(fx.config, sizeof(fx.config), "cluster = unix://%s\ncluster_name = itest\n"
-	    "redis_password = itest-redis-pw\ncluster_lease = 3s\n", fx.rp.sock);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	for (int i = 0; i < 2; i++) {
-		if (fx.v[i].dir[0] != '\0')
-			netv_cleanup(&fx.v[i]);
-	}
-	simproc_stop(&fx.sim);
-	redisproc_stop(&fx.rp);
-	return 0;
+	return clfx_up(&fx, "itest", "itest-redis-pw", NULL, "cluster_lease = 3s\n");
 }
 
 static int
@@ -230,15 +183,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(claimed_twice_then_migrated_by_kill_9, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(clean_exit_hands_over_at_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_restart_notices_a_store_that_lost_its_data, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(fence_gives_the_shard_up_and_takes_it_back, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(redis_down_means_no_identify_until_it_is_back,
-		    setup, teardown),
+		cmocka_unit_test_prestate_setup_teardown(claimed_twice_then_migrated_by_kill_9, setup,
+		    clfx_teardown, &fx),
+		cmocka_unit_test_prestate_setup_teardown(clean_exit_hands_over_at_once, setup,
+		    clfx_teardown, &fx),
+		cmocka_unit_test_prestate_setup_teardown(a_restart_notices_a_store_that_lost_its_data,
+		    setup, clfx_teardown, &fx),
+		cmocka_unit_test_prestate_setup_teardown(fence_gives_the_shard_up_and_takes_it_back,
+		    setup, clfx_teardown, &fx),
+		cmocka_unit_test_prestate_setup_teardown(redis_down_means_no_identify_until_it_is_back,
+		    setup, clfx_teardown, &fx),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

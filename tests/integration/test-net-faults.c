@@ -200,13 +200,18 @@ malformed_and_oversize(void **state)
 	/* Logged with an excerpt and counted, never fatal. */
 	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"malformed\"}"));
 	NET_CHECK(f, netv_wait(&f->v, 3000, NULL, "malformed frame") != NULL);
-	/* 2 MB is reassembled and handled; over 16 MB is dropped whole. */
+	/* 2 MB is reassembled and handled: the event after it follows its seq
+	 * with no gap. Over 16 MB is dropped whole, and nothing follows it, so
+	 * its lost seq shows no gap either. */
 	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"oversize\",\"bytes\":2000000}"));
+	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"burst\",\"count\":1}"));
 	NET_CHECK(f, netfx_fault(f, "{\"fault\":\"oversize\",\"bytes\":17000000}"));
 	NET_CHECK(f, netv_wait(&f->v, 8000, NULL, "message over 16777216 bytes dropped") != NULL);
 	NET_CHECK(f, netv_stop(&f->v, SIGTERM, 5000) == 0);
 	NET_CHECK(f, netv_count(&f->v, "Disconnected", NULL) == 1);   /* the quit */
 	NET_CHECK(f, netv_stat(&f->v, "malformed") == 1);
+	NET_CHECK(f, netv_stat(&f->v, "seq_gaps") == 0);
+	NET_CHECK(f, netv_stat(&f->v, "messages") == 1);
 	NET_CHECK(f, netfx_counter(f, "identifies") == 1);
 }
 

@@ -25,8 +25,10 @@ static struct simproc sp;
 
 SIMPROC_FIXTURES(sp, NULL)
 
+/* A settled session: READY (its id to sid, when asked) and the three
+ * GUILD_CREATEs. */
 static struct wsc *
-identify(void)
+identify_as(char *sid, size_t sidlen)
 {
 	struct wsc *c = wsc_connect(sp.port, PATH, WAIT);
 	json_t *j;
@@ -34,13 +36,24 @@ identify(void)
 
 	assert_non_null(c);
 	wsc_send(c, IDENTIFY);
-	/* READY and the three GUILD_CREATEs: the session is settled. */
+	j = wsc_wait_dispatch(c, "READY", WAIT);
+	assert_non_null(j);
+	if (sid != NULL)
+		snprintf(sid, sidlen, "%s", json_string_value(json_object_get(json_object_get(j,
+		    "d"), "session_id")));
+	json_decref(j);
 	for (i = 0; i < 3; i++) {
 		j = wsc_wait_dispatch(c, "GUILD_CREATE", WAIT);
 		assert_non_null(j);
 		json_decref(j);
 	}
 	return c;
+}
+
+static struct wsc *
+identify(void)
+{
+	return identify_as(NULL, 0);
 }
 
 static void
@@ -271,10 +284,26 @@ test_rest_faults(void **state)
 static void
 test_expire_and_token_reset(void **state)
 {
-	struct wsc *c = identify();
+	char sid[64];
+	struct wsc *c = identify_as(sid, sizeof(sid));
+	json_t *j;
 
 	(void)state;
+	assert_true(sid[0] != '\0');
+	/* The expired session cannot be resumed from a new connection. */
 	fault("{\"fault\":\"expire_sessions\"}");
+	wsc_drop(c);
+	wsc_free(c);
+	c = wsc_connect(sp.port, PATH, WAIT);
+	assert_non_null(c);
+	wsc_send(c, "{\"op\":6,\"d\":{\"token\":\"sim-token\",\"session_id\":\"%s\","
+	    "\"seq\":4}}", sid);
+	j = wsc_wait_op(c, 9, WAIT);
+	assert_non_null(j);
+	assert_false(json_is_true(json_object_get(j, "d")));
+	json_decref(j);
+	wsc_free(c);
+	c = identify();
 	fault("{\"fault\":\"token_reset\"}");
 	assert_int_equal(wsc_wait_closed(c, WAIT), 4004);
 	wsc_free(c);

@@ -302,3 +302,14 @@ netv_dump(const struct netv *v)
 		free(s);
 	}
 }
+
+void
+netv_dump_all(const struct netv *vs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (vs[i].dir[0] == '\0')
+			continue;
+		fprintf(stderr, "--- vigil %d\n", i);
+		netv_dump(&vs[i]);
+	}
+}

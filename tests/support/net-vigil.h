@@ -46,5 +46,16 @@ int netv_stop(struct netv *v, int sig, int timeout_ms);
 void netv_cleanup(struct netv *v);
 /* Prints everything it logged to stderr (on failure). */
 void netv_dump(const struct netv *v);
+/* The same for each started one of vs[0..n-1], headed "--- vigil I". */
+void netv_dump_all(const struct netv *vs, int n);
+
+/* A cmocka check over several vigils: on failure, what each logged, then
+ * the failed condition (the file using it includes cmocka.h). */
+#define NETV_CHECK(vs, n, cond) do {                                     \
+	if (!(cond)) {                                                   \
+		netv_dump_all((vs), (n));                                \
+		fail_msg("%s:%d: %s", __FILE__, __LINE__, #cond);        \
+	}                                                                \
+} while (0)
 
 #endif

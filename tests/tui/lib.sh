@@ -18,11 +18,13 @@ TMUX_CMD="tmux -L $SOCK -f /dev/null"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-tui.XXXXXX")
 PANE=vigil:0.0
 SIM_PID=
+REDIS_PID=
 . tests/support/checks.sh
 
 cleanup() {
 	$TMUX_CMD kill-server 2>/dev/null
 	[ -z "$SIM_PID" ] || kill "$SIM_PID" 2>/dev/null
+	[ -z "$REDIS_PID" ] || kill -9 "$REDIS_PID" 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -152,6 +154,19 @@ start_external_sim() {
 	run="$(vigil_env VIGIL_TOKEN=sim-token) $VIGIL_BUILD/vigil --api $api $*"
 	$TMUX_CMD new-session -d -s vigil -x 120 -y 40 \
 	    "$run; echo VIGIL-EXITED \$?; sleep 600"
+}
+
+# start_redis: a redis-server of the test's own on $WORK/redis.sock (no
+# TCP port, nothing saved), killed by cleanup; REDIS_PID is its pid.
+start_redis() {
+	redis-server --port 0 --unixsocket "$WORK/redis.sock" --dir "$WORK" --save "" \
+	    --appendonly no >"$WORK/redis.log" 2>&1 &
+	REDIS_PID=$!
+	tries=50
+	while [ "$tries" -gt 0 ] && ! [ -S "$WORK/redis.sock" ]; do
+		sleep 0.1
+		tries=$((tries - 1))
+	done
 }
 
 # The number after a label on the screen, e.g. screen_number 'used ' for

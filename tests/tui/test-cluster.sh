@@ -1,29 +1,21 @@
 #!/bin/sh
 # The console in a cluster (docs/cluster.md) at 80x24, with a redis-server
 # of its own on a unix socket in the test's directory: `cluster` shows the
-# store, the shared budget and the shard owned by this process; with Redis
-# killed, op 9 false leaves the shard waiting ("cluster store unreachable")
-# instead of identifying; `reconnect -f --local` overrides that once.
+# store, the shared budget, the identify key's holder and the shard owned
+# by this process; with Redis killed, op 9 false leaves the shard waiting
+# ("cluster store unreachable") instead of identifying; `reconnect -f
+# --local` overrides that once.
 . "$(dirname "$0")/lib.sh"
 
-REDIS_PID=
-trap 'if [ -n "$REDIS_PID" ]; then kill -9 "$REDIS_PID" 2>/dev/null; fi; cleanup' EXIT
-
-redis-server --port 0 --unixsocket "$WORK/redis.sock" --dir "$WORK" --save "" \
-    --appendonly no >"$WORK/redis.log" 2>&1 &
-REDIS_PID=$!
-tries=50
-while [ "$tries" -gt 0 ] && ! [ -S "$WORK/redis.sock" ]; do
-	sleep 0.1
-	tries=$((tries - 1))
-done
-
+start_redis
 start_vigil --cluster "unix://$WORK/redis.sock" --cluster-name tui --cluster-lease 2s
 resize 80 24
 check "starts Connected (its shard's lease taken)" expect_state Connected 20
 send 'cluster'
 check "cluster: the shard is this process's" wait_for_text 'shard 0: Connected by [^ ]+ \(this' 5
 check "cluster: the shared budget" wait_for_text 'shared budget: 1 session starts used' 5
+check "cluster: who holds the identify key" \
+    wait_for_text 'identify key 0: (free|held by [^ ]+ shard 0)' 5
 
 kill -9 "$REDIS_PID"
 REDIS_PID=

@@ -22,6 +22,7 @@ json_transition(void **state)
 
 	(void)state;
 	memset(&e, 0, sizeof(e));
+	e.shard = -1;
 	e.wall_ms = 1700000000123LL;
 	e.level = LOG_INFO;
 	e.from = BOT_CONNECTED;
@@ -39,8 +40,21 @@ json_transition(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "to")), "Disconnected");
 	assert_string_equal(json_string_value(json_object_get(j, "reason")),
 	    "zombie \"quoted\" \x01 ? end");
+	assert_null(json_object_get(j, "shard"));
 	json_decref(j);
+	/* Several shards: the line names its shard as a field too, and the
+	 * reason is found past the "shard N: " prefix. */
+	e.shard = 3;
+	snprintf(e.text, sizeof(e.text), "shard 3: Connected -> Disconnected: zombie");
+	logsink_format(&e, true, buf, sizeof(buf));
+	j = json_loads(buf, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(j, "shard")), 3);
+	assert_string_equal(json_string_value(json_object_get(j, "reason")), "zombie");
+	json_decref(j);
+	e.shard = -1;
 	e.from = e.to = -1;
+	snprintf(e.text, sizeof(e.text), "Connected -> Disconnected: zombie");
 	logsink_format(&e, false, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "2023-11-14T22:13:20.123Z INFO  session  Connected"));
 }

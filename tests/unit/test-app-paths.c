@@ -88,6 +88,26 @@ too_long(void **state)
 	assert_int_equal(paths_vigil(PATHS_STATE, "history", out, sizeof(out)), -1);
 }
 
+/* The control socket's directory: an absolute $XDG_RUNTIME_DIR, else the
+ * state directory (a relative one would move with the working directory). */
+static void
+runtime_dir(void **state)
+{
+	char out[64];
+
+	(void)state;
+	env("XDG_RUNTIME_DIR", "/run/user/1000");
+	assert_int_equal(paths_runtime("/var/lib/vigil", out, sizeof(out)), 0);
+	assert_string_equal(out, "/run/user/1000/vigil");
+	env("XDG_RUNTIME_DIR", "run/user");
+	assert_int_equal(paths_runtime("/var/lib/vigil", out, sizeof(out)), 0);
+	assert_string_equal(out, "/var/lib/vigil");
+	env("XDG_RUNTIME_DIR", NULL);
+	assert_int_equal(paths_runtime("/var/lib/vigil", out, sizeof(out)), 0);
+	assert_string_equal(out, "/var/lib/vigil");
+	assert_int_equal(paths_runtime("/var/lib/vigil", out, 8), -1);
+}
+
 int
 main(void)
 {
@@ -97,6 +117,7 @@ main(void)
 		cmocka_unit_test(empty_and_unset_xdg),
 		cmocka_unit_test(no_home),
 		cmocka_unit_test(too_long),
+		cmocka_unit_test(runtime_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,13 @@ struct fx {
 	char buf[8192];
 };
 
+static enum frame_reads
+cache_wants(void *ud, const char *t, const char *const **nested)
+{
+	(void)ud;
+	return cache_reads(t, nested);
+}
+
 static struct fx *
 fx_new(const struct cache_limits *l)
 {
@@ -32,6 +39,8 @@ fx_new(const struct cache_limits *l)
 
 	assert_non_null(fx);
 	frame_decoder_init(&fx->dec);
+	/* As the core decodes: only what the cache reads is tokenized. */
+	frame_decoder_want(&fx->dec, cache_wants, NULL);
 	fx->c = cache_new(l);
 	assert_non_null(fx->c);
 	return fx;
@@ -344,6 +353,34 @@ test_content_truncated_on_boundary(void **state)
 	fx_free(fx);
 }
 
+/* The cache owns each content, sized to it: a change replaces it, null
+ * empties it, a partial update without one leaves it, and the bytes are
+ * counted while held. ASan and valgrind see each block freed. */
+static void
+test_content_owned(void **state)
+{
+	struct fx *fx = fx_new(NULL);
+	struct cache_stats a, b;
+
+	(void)state;
+	message(fx, 1, 2, "");
+	cache_get_stats(fx->c, &a);
+	assert_string_equal(cache_message(fx->c, 1)->content, "");
+	message(fx, 1, 2, "twelve bytes");
+	cache_get_stats(fx->c, &b);
+	assert_int_equal(b.bytes - a.bytes, sizeof("twelve bytes"));
+	assert_int_equal(apply(fx, "{\"op\":0,\"t\":\"MESSAGE_UPDATE\",\"d\":{\"id\":\"1\","
+	    "\"channel_id\":\"11\"}}"), 1);
+	assert_string_equal(cache_message(fx->c, 1)->content, "twelve bytes");
+	assert_int_equal(apply(fx, "{\"op\":0,\"t\":\"MESSAGE_UPDATE\",\"d\":{\"id\":\"1\","
+	    "\"content\":null}}"), 1);
+	assert_string_equal(cache_message(fx->c, 1)->content, "");
+	cache_get_stats(fx->c, &b);
+	assert_int_equal(b.bytes, a.bytes);
+	message(fx, 1, 2, "again");
+	fx_free(fx);
+}
+
 /* 100,000 distinct messages from distinct authors: entries stay at the
  * caps and memory stops growing once they are reached. */
 static void
@@ -370,11 +407,18 @@ test_flood_is_bounded(void **state)
 	assert_int_equal(st.bytes, bytes_at_cap);
 	printf("flood: %zu bytes for %zu messages + %zu users\n", st.bytes,
 	    st.entries[CACHE_MESSAGE], st.entries[CACHE_USER]);
-	/* Record slots at most the cap, index at most 4x it. */
-	assert_true(st.bytes <= l.max[CACHE_MESSAGE] * (sizeof(struct cache_message) + 48) +
+	/* Record slots at most the cap, index at most 4x it, and each
+	 * message's content in a block of its length. */
+	assert_true(st.bytes <= l.max[CACHE_MESSAGE] * (sizeof(struct cache_message) + 48 +
+	    sizeof("spam spam spam")) + l.max[CACHE_USER] * (sizeof(struct cache_user) + 48));
+	/* A fixed 200-byte content would cost more than the whole entry. */
+	assert_true(st.bytes < l.max[CACHE_MESSAGE] * CACHE_CONTENT_MAX +
 	    l.max[CACHE_USER] * (sizeof(struct cache_user) + 48));
 	assert_non_null(cache_message(fx->c, 1100000));
 	assert_null(cache_message(fx->c, 1000001));
+	cache_flush(fx->c);
+	cache_get_stats(fx->c, &st);
+	assert_int_equal(st.bytes, 0);
 	fx_free(fx);
 }
 
@@ -431,6 +475,7 @@ main(void)
 		cmocka_unit_test(test_updates),
 		cmocka_unit_test(test_malformed_and_ignored),
 		cmocka_unit_test(test_content_truncated_on_boundary),
+		cmocka_unit_test(test_content_owned),
 		cmocka_unit_test(test_flood_is_bounded),
 		cmocka_unit_test(test_table_model),
 	};

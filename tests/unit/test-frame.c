@@ -294,12 +294,91 @@ envelope_ambiguity_refused(void **state)
 
 static int wants_asked;
 
-static bool
-wants_messages(void *ud, const char *t)
+static enum frame_reads
+wants_messages(void *ud, const char *t, const char *const **nested)
 {
 	(void)ud;
+	(void)nested;
 	wants_asked++;
-	return strcmp(t, "MESSAGE_CREATE") == 0;
+	return strcmp(t, "MESSAGE_CREATE") == 0 ? FRAME_READS_ALL : FRAME_READS_NONE;
+}
+
+/* MESSAGE_CREATE as the cache reads it: d's scalars and its author. */
+static enum frame_reads
+wants_author(void *ud, const char *t, const char *const **nested)
+{
+	static const char *const author[] = { "author", "mem", NULL };
+
+	(void)ud;
+	(void)t;
+	*nested = author;
+	return FRAME_READS_SOME;
+}
+
+/* Only the listed containers of d are tokenized; the others are one empty
+ * token over the same bytes, still checked to the byte: malformed JSON
+ * inside a part not tokenized is refused as it would be in full. */
+static void
+partial_d(void **state)
+{
+	static const char msg[] = "{\"op\":0,\"t\":\"MESSAGE_CREATE\",\"s\":3,\"d\":{"
+	    "\"embeds\":[{\"title\":\"x\",\"fields\":[{\"n\":1},{\"n\":[true,null]}]}],"
+	    "\"id\":\"11\",\"author\":{\"id\":\"7\",\"flags\":{\"a\":[1]}},"
+	    "\"member\":{\"roles\":[\"1\"],\"nick\":\"n\"},\"content\":\"hi\",\"mentions\":[],"
+	    "\"tts\":false},\"z\":{\"q\":[1]}}";
+	static const char *const broken[] = {
+		/* inside embeds, which is not tokenized */
+		"{\"op\":0,\"t\":\"M\",\"d\":{\"embeds\":[{\"a\":1,}],\"id\":\"1\"}}",
+		"{\"op\":0,\"t\":\"M\",\"d\":{\"embeds\":[{\"a\":\"\\u0000\"}]}}",
+		"{\"op\":0,\"t\":\"M\",\"d\":{\"embeds\":[{\"a\" 1}]}}",
+		"{\"op\":0,\"t\":\"M\",\"d\":{\"member\":{\"n\":01}}}",
+		"{\"op\":0,\"t\":\"M\",\"d\":{\"member\":{\"n\":\"\xc3\"}}}",
+		"{\"op\":0,\"t\":\"M\",\"d\":{\"member\":[1,2}}}",
+		"{\"op\":0,\"t\":\"M\",\"d\":{\"member\":{\"n\":[[[",
+		"{\"op\":0,\"t\":\"M\",\"d\":{\"member\":{\"n\":99999999999999999999}}}",
+	};
+	int full, e, m, a;
+	int64_t n;
+
+	(void)state;
+	assert_int_equal(decode(msg), 0);
+	full = fr.ntok;
+	frame_decoder_want(&dec, wants_author, NULL);
+	assert_int_equal(decode(msg), 0);
+	assert_true(fr.d_partial);
+	assert_false(fr.d_skipped);
+	assert_true(fr.ntok < full);
+	assert_int_equal(fr.s, 3);
+	assert_int_equal(frame_count(&fr, fr.d), 7);
+	/* Read: scalars of d, and the author whole. */
+	assert_true(frame_streq(&fr, frame_get(&fr, fr.d, "id"), "11"));
+	assert_true(frame_streq(&fr, frame_get(&fr, fr.d, "content"), "hi"));
+	assert_true(frame_streq(&fr, frame_get(&fr, fr.d, "author.id"), "7"));
+	a = frame_get(&fr, fr.d, "author.flags.a");
+	assert_int_equal(frame_count(&fr, a), 1);
+	assert_true(frame_i64(&fr, frame_first(&fr, a), &n) && n == 1);
+	/* Not read: one token each, spanning the same bytes, empty. */
+	e = frame_get(&fr, fr.d, "embeds");
+	assert_int_equal(fr.tok[e].type, JSMN_ARRAY);
+	assert_int_equal(frame_count(&fr, e), 0);
+	assert_int_equal(fr.buf[fr.tok[e].start], '[');
+	assert_int_equal(fr.buf[fr.tok[e].end - 1], ']');
+	assert_int_equal(frame_skip(&fr, e), e + 1);
+	/* "mem" is listed: a key it only begins is not. */
+	m = frame_get(&fr, fr.d, "member");
+	assert_int_equal(frame_count(&fr, m), 0);
+	assert_int_equal(frame_get(&fr, m, "nick"), -1);
+	/* An empty array is one token either way. */
+	assert_int_equal(frame_get(&fr, fr.d, "mentions") + 1, frame_get(&fr, fr.d, "tts") - 1);
+	/* After d, tokenized again. */
+	assert_int_equal(frame_count(&fr, frame_get(&fr, 0, "z.q")), 1);
+	for (size_t k = 0; k < sizeof(broken) / sizeof(broken[0]); k++) {
+		assert_int_equal(decode(broken[k]), -1);
+		assert_non_null(strstr(err, "invalid JSON"));
+	}
+	frame_decoder_want(&dec, NULL, NULL);
+	for (size_t k = 0; k < sizeof(broken) / sizeof(broken[0]); k++)
+		assert_int_equal(decode(broken[k]), -1);
 }
 
 /* Tokenize only what is read: a d nobody reads is checked, not tokenized;
@@ -358,6 +437,7 @@ main(void)
 		cmocka_unit_test(truncation_keeps_whole_characters),
 		cmocka_unit_test(big_frame_grows_once),
 		cmocka_unit_test(malformed_frames),
+		cmocka_unit_test(partial_d),
 		cmocka_unit_test(valid_literals_accepted),
 		cmocka_unit_test(snowflake_bounds),
 		cmocka_unit_test(lax_structure_refused),
