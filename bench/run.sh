@@ -123,7 +123,9 @@ awk -v z="$zname" -v n="$N" -v ev="${events:-0}" -v gaps="${gaps:-?}" -v t0="$t0
 	printf "throughput       %.0f events/s (%.2f s wall)\n", n / secs, secs
 	printf "vigil CPU        %.2f us per event (%.2f s user+sys)\n", cpu * 1e6 / n, cpu
 	printf "vigil peak RSS   %.1f MB (VmHWM)\n", hwm / 1024
-	printf "vigil-sim CPU    %.2f us per event (the sender: it sets the pace when it is the slower)\n", (s1 - s0) / hz * 1e6 / n
+	sim = (s1 - s0) / hz * 1e6 / n
+	slower = sim > cpu * 1e6 / n ? "vigil-sim" : "vigil"
+	printf "vigil-sim CPU    %.2f us per event (the sender; the side with more CPU per event sets the pace: %s)\n", sim, slower
 }'
 printf 'resume after 4000  %s (close frame to RESUMED, over loopback)\n' "$resume_close"
 printf 'resume after drop  %s (no close frame: the socket error to RESUMED)\n' "$resume_drop"

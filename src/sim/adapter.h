@@ -15,16 +15,22 @@
 
 /* What one slow client may have queued before it is dropped. */
 #define OUTQ_MAX   (64u << 20)
+/* What one lws_write() is handed over TLS: lws keeps what the socket did
+ * not take and sends it before the next WRITEABLE. Also the protocol's
+ * tx_packet_size, so lws hands it to TLS in one piece. */
+#define TLS_WRITE_MAX (64u << 10)
+/* A websocket frame's header at most: 2 bytes, and 8 of a 64-bit length. */
+#define WS_HEAD_MAX 10
 /* Client messages above SIM_MAX_PAYLOAD are refused by length alone, so
  * the adapter keeps only this much of one. */
 #define INBUF_MAX  (SIM_MAX_PAYLOAD + 1)
 #define HELD_MAX   256
 
-struct outbuf {
-	struct outbuf *next;
-	size_t len;
-	bool binary;
-	unsigned char data[];         /* LWS_PRE, then len bytes */
+/* Frames ready for the wire, headers and all, oldest first: a turn writes
+ * many with one call (docs/emulator.md "Sending"). */
+struct outq {
+	unsigned char *buf;           /* cap bytes; the data at [head, head+len) */
+	size_t head, len, cap;        /* head is always at a frame's start */
 };
 
 struct gw_pss {
@@ -37,8 +43,9 @@ struct gw_pss {
 	int peer_code;                /* from the client's close frame, or -1 */
 	bool zlib;
 	struct zstream z;
-	struct outbuf *head, *tail;
-	size_t queued;
+	unsigned char *zbuf;          /* one compressed message, zcap bytes */
+	size_t zcap;
+	struct outq q;
 	char in[INBUF_MAX];
 	size_t in_len, in_total;
 };

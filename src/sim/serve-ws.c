@@ -1,11 +1,15 @@
 /*
  * The gateway websocket on lws: new TCP connections (held while the stall
  * fault runs), the upgrade (refused when the core says so), reassembly of
- * client messages, an outbound queue drained on WRITEABLE (compressed per
- * connection for zlib-stream), and the four ways the core ends a
- * connection: a close frame, a drop, a black hole, or the client's close.
+ * client messages, an outbound queue of frames ready for the wire
+ * (compressed per connection for zlib-stream and zstd-stream), written many
+ * at a time on WRITEABLE (docs/emulator.md "Sending"), and the four ways the
+ * core ends a connection: a close frame, a drop, a black hole, or the
+ * client's close.
  */
+#include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -14,45 +18,131 @@
 
 #include "sim/adapter.h"
 
-/* Frames written per WRITEABLE before giving the loop back. */
-#define WRITES_PER_TURN 64
+/* Bytes one WRITEABLE writes at most before giving the loop back, so the
+ * other connections and this one's heartbeats are read meanwhile. */
+#define TURN_MAX   (1u << 20)
+/* What an empty queue keeps of its buffer: a burst batch's worth, and
+ * more. */
+#define QUEUE_KEEP (1u << 20)
 
 static void
-queue_free(struct gw_pss *pss)
+queue_free(struct outq *q)
 {
-	struct outbuf *b, *next;
-
-	for (b = pss->head; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
-	pss->head = pss->tail = NULL;
-	pss->queued = 0;
+	free(q->buf);
+	memset(q, 0, sizeof(*q));
 }
 
-static struct outbuf *
-outbuf_new(struct gw_pss *pss, const char *data, size_t len)
+/* Room for need more bytes at the tail: 0, or -1. */
+static int
+queue_reserve(struct outq *q, size_t need)
 {
-	struct outbuf *b;
-	unsigned char *z;
-	size_t zlen;
+	size_t ncap;
+	unsigned char *nbuf;
 
-	if (!pss->zlib) {
-		if ((b = malloc(sizeof(*b) + LWS_PRE + len)) == NULL)
-			return NULL;
-		memcpy(b->data + LWS_PRE, data, len);
-		b->len = len;
-		b->binary = false;
-		return b;
+	if (q->head + q->len + need <= q->cap)
+		return 0;
+	if (q->head > 0) {
+		memmove(q->buf, q->buf + q->head, q->len);
+		q->head = 0;
+		if (q->len + need <= q->cap)
+			return 0;
 	}
-	/* Compressed in place behind room for the struct and LWS_PRE. */
-	z = sim_zstream_message(&pss->z, data, len,
-	    offsetof(struct outbuf, data) + LWS_PRE, &zlen);
-	if ((b = (struct outbuf *)(void *)z) == NULL)
-		return NULL;
-	b->len = zlen;
-	b->binary = true;
-	return b;
+	for (ncap = q->cap != 0 ? q->cap : 64u << 10; ncap < q->len + need;)
+		ncap *= 2;
+	if ((nbuf = realloc(q->buf, ncap)) == NULL)
+		return -1;
+	q->buf = nbuf;
+	q->cap = ncap;
+	return 0;
+}
+
+/* RFC 6455 §5.2, server to client: FIN, the opcode, no mask, and the
+ * length in the fewest bytes. Its length. */
+static size_t
+ws_head(unsigned char *h, bool binary, size_t len)
+{
+	int i;
+
+	h[0] = 0x80 | (binary ? 0x2 : 0x1);
+	if (len < 126) {
+		h[1] = (unsigned char)len;
+		return 2;
+	}
+	if (len <= 0xffff) {
+		h[1] = 126;
+		h[2] = (unsigned char)(len >> 8);
+		h[3] = (unsigned char)len;
+		return 4;
+	}
+	h[1] = 127;
+	for (i = 0; i < 8; i++)
+		h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+	return 10;
+}
+
+/* A whole frame's length, from its header (ws_head()'s). */
+static size_t
+frame_len(const unsigned char *h)
+{
+	size_t len = h[1] & 0x7f;
+	int i;
+
+	if (len < 126)
+		return 2 + len;
+	if (len == 126)
+		return 4 + ((size_t)h[2] << 8 | h[3]);
+	for (len = 0, i = 0; i < 8; i++)
+		len = len << 8 | h[2 + i];
+	return 10 + len;
+}
+
+/* What of a frame the first n bytes of the queue end inside: 0 when they
+ * end at a frame's end. The head is at a frame's start. */
+static size_t
+frame_rest(const struct outq *q, size_t n)
+{
+	size_t at = q->head, left = n;
+
+	while (left > 0) {
+		size_t flen = frame_len(q->buf + at);
+
+		if (left < flen)
+			return flen - left;
+		left -= flen;
+		at += flen;
+	}
+	return 0;
+}
+
+static void
+queue_consume(struct outq *q, size_t n)
+{
+	q->head += n;
+	q->len -= n;
+	if (q->len == 0)
+		q->head = 0;
+	/* Empty: give back what a slow reader grew it to. */
+	if (q->len == 0 && q->cap > QUEUE_KEEP)
+		queue_free(q);
+}
+
+/* The message itself, or compressed into pss->zbuf: NULL on failure. */
+static const void *
+payload(struct gw_pss *pss, const char *data, size_t *len)
+{
+	size_t bound;
+	unsigned char *z;
+
+	if (!pss->zlib)
+		return data;
+	if ((bound = sim_zstream_bound(&pss->z, *len)) > pss->zcap) {
+		if ((z = realloc(pss->zbuf, bound)) == NULL)
+			return NULL;
+		pss->zbuf = z;
+		pss->zcap = bound;
+	}
+	*len = sim_zstream_message(&pss->z, data, *len, pss->zbuf);
+	return *len != 0 ? pss->zbuf : NULL;
 }
 
 /* The core forgets the connection; so do we, from the core's side. */
@@ -66,11 +156,12 @@ detach(struct gw_pss *pss)
 void
 sim_ws_queue(struct gw_pss *pss, const char *data, size_t len)
 {
-	struct outbuf *b;
+	struct outq *q = &pss->q;
+	const void *p;
 
 	if (pss->blackholed || pss->closing)
 		return;
-	if (pss->queued + len > OUTQ_MAX) {
+	if (q->len + len > OUTQ_MAX) {
 		/* A client this far behind is gone in all but name. */
 		uint32_t id = pss->conn;
 
@@ -78,15 +169,12 @@ sim_ws_queue(struct gw_pss *pss, const char *data, size_t len)
 		sim_conn_closed(pss->srv->sim, sim_srv_now(), id, -1);
 		return;
 	}
-	if ((b = outbuf_new(pss, data, len)) == NULL)
+	if ((p = payload(pss, data, &len)) == NULL ||
+	    queue_reserve(q, WS_HEAD_MAX + len) != 0)
 		return;
-	b->next = NULL;
-	if (pss->tail != NULL)
-		pss->tail->next = b;
-	else
-		pss->head = b;
-	pss->tail = b;
-	pss->queued += b->len;
+	q->len += ws_head(q->buf + q->head + q->len, pss->zlib, len);
+	memcpy(q->buf + q->head + q->len, p, len);
+	q->len += len;
 	if (pss->established)
 		lws_callback_on_writable(pss->wsi);
 }
@@ -107,7 +195,7 @@ sim_ws_drop(struct gw_pss *pss, bool rst)
 {
 	struct linger lg = { 1, 0 };
 
-	queue_free(pss);
+	queue_free(&pss->q);
 	detach(pss);
 	if (rst)
 		setsockopt(lws_get_socket_fd(pss->wsi), SOL_SOCKET, SO_LINGER,
@@ -120,7 +208,8 @@ void
 sim_ws_blackhole(struct gw_pss *pss)
 {
 	pss->blackholed = true;
-	queue_free(pss);
+	/* A frame cut short is lws's by now: it still goes out whole. */
+	queue_free(&pss->q);
 	lws_rx_flow_control(pss->wsi, 0);
 }
 
@@ -191,54 +280,93 @@ on_receive(struct gw_pss *pss, struct lws *wsi, const void *in, size_t len)
 	sim_srv_drain(pss->srv);
 }
 
-/* Writes what the socket takes now: how many frames, or -1. */
-static int
-write_queue(struct gw_pss *pss)
+/* Hands the socket what it takes of len bytes now: how many, or -1. Plain
+ * TCP is written directly: lws calls WRITEABLE only once it has nothing of
+ * its own left to send, so nothing of lws's is behind or between. */
+static ssize_t
+send_some(struct gw_pss *pss, unsigned char *buf, size_t len)
 {
-	struct outbuf *b;
-	int n;
+	ssize_t n;
 
-	for (n = 0; (b = pss->head) != NULL && n < WRITES_PER_TURN; n++) {
-		if (n > 0 && lws_send_pipe_choked(pss->wsi))
-			break;
-		if (lws_write(pss->wsi, b->data + LWS_PRE, b->len,
-		    b->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) <
-		    (int)b->len)
-			return -1;
-		pss->head = b->next;
-		if (pss->head == NULL)
-			pss->tail = NULL;
-		pss->queued -= b->len;
-		free(b);
+	if (pss->srv->tls) {
+		if (len > TLS_WRITE_MAX)
+			len = TLS_WRITE_MAX;
+		return lws_write(pss->wsi, buf, len, LWS_WRITE_RAW) < (int)len ?
+		    -1 : (ssize_t)len;
 	}
+	n = send(lws_get_socket_fd(pss->wsi), buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ?
+		    0 : -1;
 	return n;
 }
 
+/*
+ * Writes what the socket takes of the queue, adding to *sent: -1 on error,
+ * else 1 if all of it went straight in (the socket may take more now). A
+ * frame a short write cut goes to lws whole, which sends what it holds
+ * before anything of its own (a pong, the echo of a client's close frame)
+ * and before the next WRITEABLE: so those never land inside a frame.
+ */
+static int
+write_queue(struct gw_pss *pss, size_t *sent)
+{
+	struct outq *q = &pss->q;
+	size_t want = q->len, rest;
+	ssize_t n;
+
+	if (want == 0)
+		return 1;
+	if ((n = send_some(pss, q->buf + q->head, want)) < 0)
+		return -1;
+	rest = frame_rest(q, (size_t)n);
+	queue_consume(q, (size_t)n);
+	*sent += (size_t)n;
+	if (rest > 0) {
+		if (lws_write(pss->wsi, q->buf + q->head, rest, LWS_WRITE_RAW) <
+		    (int)rest)
+			return -1;
+		queue_consume(q, rest);
+		*sent += rest;
+		return 0;
+	}
+	return (size_t)n == want && !pss->srv->tls;
+}
+
+/*
+ * Writes the queue; each time it is all out, a burst refills it, until the
+ * socket is full or TURN_MAX is written. Over TLS, one write a turn: lws
+ * buffers what the socket refused.
+ */
 static int
 on_writeable(struct gw_pss *pss)
 {
-	int n;
+	size_t turn = 0;
+	int more;
 
 	if (pss->blackholed)
 		return 0;
-	if ((n = write_queue(pss)) < 0)
-		return -1;
+	for (;;) {
+		if ((more = write_queue(pss, &turn)) < 0)
+			return -1;
+		if (!more || pss->q.len > 0 || pss->closing || pss->conn == 0 ||
+		    turn >= TURN_MAX)
+			break;
+		sim_conn_drained(pss->srv->sim, sim_srv_now(), pss->conn);
+		sim_srv_drain(pss->srv);
+		if (pss->q.len == 0)
+			return 0;
+	}
 	/* The close frame waits for a turn of its own: lws drops it if
 	 * frames written just now are still in its buffer. */
-	if (pss->head != NULL || (pss->closing && n > 0)) {
-		lws_callback_on_writable(pss->wsi);
-		return 0;
-	}
-	if (pss->closing) {
+	if (pss->closing && pss->q.len == 0 && turn == 0) {
 		lws_close_reason(pss->wsi, (enum lws_close_status)
 		    pss->close_code, (unsigned char *)pss->close_reason,
 		    strlen(pss->close_reason));
 		return -1;
 	}
-	if (pss->conn != 0) {
-		sim_conn_drained(pss->srv->sim, sim_srv_now(), pss->conn);
-		sim_srv_drain(pss->srv);
-	}
+	if (pss->q.len > 0 || pss->closing || pss->conn != 0)
+		lws_callback_on_writable(pss->wsi);
 	return 0;
 }
 
@@ -252,7 +380,9 @@ on_closed(struct gw_pss *pss)
 	if (pss->conn != 0 && !srv->stopping)
 		sim_conn_closed(srv->sim, sim_srv_now(), pss->conn, pss->peer_code);
 	detach(pss);
-	queue_free(pss);
+	queue_free(&pss->q);
+	free(pss->zbuf);
+	pss->zbuf = NULL;
 	if (pss->zlib)
 		sim_zstream_end(&pss->z);
 	pss->srv = NULL;
@@ -296,7 +426,7 @@ sim_srv_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return on_filter(srv, wsi, pss);
 	case LWS_CALLBACK_ESTABLISHED:
 		pss->established = true;
-		if (pss->head != NULL || pss->closing)
+			if (pss->q.len > 0 || pss->closing)
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:

@@ -195,7 +195,8 @@ fill_vhost_info(struct sim_server *srv, int port, const char *cert, const char *
     struct lws_context_creation_info *info)
 {
 	srv->protocols[0] = (struct lws_protocols){ "vigil-sim-gateway",
-	    sim_srv_ws_callback, sizeof(struct gw_pss), 4096, 0, NULL, 0 };
+	    sim_srv_ws_callback, sizeof(struct gw_pss), 4096, 0, NULL,
+	    TLS_WRITE_MAX };
 	srv->protocols[1] = (struct lws_protocols){ "vigil-sim-http",
 	    sim_srv_http_callback, sizeof(struct http_pss), 0, 0, NULL, 0 };
 	srv->mounts[0].mountpoint = "/api";

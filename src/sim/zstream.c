@@ -5,6 +5,18 @@
 
 #include "sim/zstream.h"
 
+/*
+ * deflateInit()'s own header for a 32 KB window at the default level. The
+ * stream is raw deflate behind it: the bytes are the same as a zlib stream's,
+ * but deflate skips the Adler-32 of every byte, which only a Z_FINISH trailer
+ * would carry and a gateway stream never finishes.
+ */
+static const unsigned char zlib_header[2] = { 0x78, 0x9c };
+
+/* Slack over the bounds: the flush marker (5 bytes), the header, the odd
+ * bits a previous flush left. */
+#define ZSTREAM_SLACK 16
+
 int
 sim_zstream_init(struct zstream *zs, bool zstd)
 {
@@ -13,80 +25,66 @@ sim_zstream_init(struct zstream *zs, bool zstd)
 	if (zstd) {
 		if ((zs->zc = ZSTD_createCCtx()) == NULL)
 			return -1;
-	} else if (deflateInit(&zs->z, Z_DEFAULT_COMPRESSION) != Z_OK) {
+	} else if (deflateInit2(&zs->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15,
+	    8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		return -1;
 	}
 	zs->ready = true;
 	return 0;
 }
 
-/* One zstd-stream message: everything of it flushed out. */
-static unsigned char *
-zstd_message(struct zstream *zs, const char *in, size_t len, size_t headroom,
-    size_t *outlen)
+size_t
+sim_zstream_bound(struct zstream *zs, size_t len)
 {
-	size_t cap = headroom + ZSTD_compressBound(len) + 16, left;
-	unsigned char *buf = malloc(cap);
-	ZSTD_inBuffer src = { in, len, 0 };
-	ZSTD_outBuffer dst;
+	if (zs->zstd)
+		return ZSTD_compressBound(len) + ZSTREAM_SLACK;
+	return deflateBound(&zs->z, (uLong)len) + ZSTREAM_SLACK;
+}
 
-	if (buf == NULL)
-		return NULL;
-	dst = (ZSTD_outBuffer){ buf + headroom, cap - headroom, 0 };
-	left = ZSTD_compressStream2(zs->zc, &dst, &src, ZSTD_e_flush);
+/* One zstd-stream message: everything of it flushed out. */
+static size_t
+zstd_message(struct zstream *zs, const char *in, size_t len, unsigned char *out)
+{
+	ZSTD_inBuffer src = { in, len, 0 };
+	ZSTD_outBuffer dst = { out, sim_zstream_bound(zs, len), 0 };
+	size_t left = ZSTD_compressStream2(zs->zc, &dst, &src, ZSTD_e_flush);
+
 	/* The bound leaves room for all of it: anything left is an error. */
-	if (ZSTD_isError(left) || left != 0) {
-		free(buf);
-		return NULL;
-	}
-	*outlen = dst.pos;
-	return buf;
+	return ZSTD_isError(left) || left != 0 ? 0 : dst.pos;
 }
 
 /* One zlib-stream message, ending in the Z_SYNC_FLUSH marker. */
-static unsigned char *
-zlib_message(struct zstream *zs, const char *in, size_t len, size_t headroom,
-    size_t *outlen)
+static size_t
+zlib_message(struct zstream *zs, const char *in, size_t len, unsigned char *out)
 {
-	size_t cap = headroom + deflateBound(&zs->z, (uLong)len) + 16;
-	unsigned char *buf = malloc(cap), *nbuf;
-	size_t used = headroom;
+	size_t cap = sim_zstream_bound(zs, len), used = 0;
 	int rc;
 
-	if (buf == NULL)
-		goto fail;
+	if (!zs->started) {
+		memcpy(out, zlib_header, sizeof(zlib_header));
+		used = sizeof(zlib_header);
+		zs->started = true;
+	}
 	zs->z.next_in = (Bytef *)(uintptr_t)in;
 	zs->z.avail_in = (uInt)len;
-	for (;;) {
-		zs->z.next_out = buf + used;
-		zs->z.avail_out = (uInt)(cap - used);
-		rc = deflate(&zs->z, Z_SYNC_FLUSH);
-		used = cap - zs->z.avail_out;
-		if (rc != Z_OK && rc != Z_BUF_ERROR)
-			goto fail;
-		/* Done once deflate left room: the flush marker is out. */
-		if (zs->z.avail_out != 0)
-			break;
-		cap *= 2;
-		if ((nbuf = realloc(buf, cap)) == NULL)
-			goto fail;
-		buf = nbuf;
-	}
-	*outlen = used - headroom;
-	return buf;
-fail:
-	free(buf);
-	return NULL;
+	zs->z.next_out = out + used;
+	zs->z.avail_out = (uInt)(cap - used);
+	rc = deflate(&zs->z, Z_SYNC_FLUSH);
+	/* Room left over means the flush marker is out: all of it. */
+	if ((rc != Z_OK && rc != Z_BUF_ERROR) || zs->z.avail_out == 0 ||
+	    zs->z.avail_in != 0)
+		return 0;
+	return cap - zs->z.avail_out;
 }
 
-unsigned char *
+size_t
 sim_zstream_message(struct zstream *zs, const char *in, size_t len,
-    size_t headroom, size_t *outlen)
+    unsigned char *out)
 {
 	if (!zs->ready)
-		return NULL;
-	return zs->zstd ? zstd_message(zs, in, len, headroom, outlen) :
-	    zlib_message(zs, in, len, headroom, outlen);
+		return 0;
+	return zs->zstd ? zstd_message(zs, in, len, out) :
+	    zlib_message(zs, in, len, out);
 }
 
 void

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,30 +202,39 @@ test_zstream(void **state)
 	    "{\"t\":\"READY\",\"s\":1,\"op\":0,\"d\":{\"v\":10}}",
 	    "{\"op\":11,\"d\":null}" };
 	struct zstream zs;
-	z_stream in;
-	unsigned char out[256];
+	z_stream in, ref;
+	unsigned char out[256], z[256], want[256];
 	size_t i, len;
 
 	(void)state;
 	assert_int_equal(sim_zstream_init(&zs, false), 0);
 	memset(&in, 0, sizeof(in));
+	memset(&ref, 0, sizeof(ref));
 	assert_int_equal(inflateInit(&in), Z_OK);
+	assert_int_equal(deflateInit(&ref, Z_DEFAULT_COMPRESSION), Z_OK);
 	for (i = 0; i < 3; i++) {
-		unsigned char *z = sim_zstream_message(&zs, msgs[i],
-		    strlen(msgs[i]), 16, &len);
-
-		assert_non_null(z);
-		assert_memory_equal(z + 16 + len - 4, "\x00\x00\xff\xff", 4);
-		in.next_in = z + 16;
+		assert_true(sim_zstream_bound(&zs, strlen(msgs[i])) <= sizeof(z));
+		len = sim_zstream_message(&zs, msgs[i], strlen(msgs[i]), z);
+		assert_true(len > 4);
+		assert_memory_equal(z + len - 4, "\x00\x00\xff\xff", 4);
+		/* The same bytes as a zlib stream's, header and all. */
+		ref.next_in = (Bytef *)(uintptr_t)msgs[i];
+		ref.avail_in = (uInt)strlen(msgs[i]);
+		ref.next_out = want;
+		ref.avail_out = sizeof(want);
+		assert_int_equal(deflate(&ref, Z_SYNC_FLUSH), Z_OK);
+		assert_int_equal(len, sizeof(want) - ref.avail_out);
+		assert_memory_equal(z, want, len);
+		in.next_in = z;
 		in.avail_in = (uInt)len;
 		in.next_out = out;
 		in.avail_out = sizeof(out);
 		assert_int_equal(inflate(&in, Z_SYNC_FLUSH), Z_OK);
 		assert_int_equal(sizeof(out) - in.avail_out, strlen(msgs[i]));
 		assert_memory_equal(out, msgs[i], strlen(msgs[i]));
-		free(z);
 	}
 	inflateEnd(&in);
+	deflateEnd(&ref);
 	sim_zstream_end(&zs);
 }
 
