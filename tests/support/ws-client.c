@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <libwebsockets.h>
 
@@ -15,6 +16,7 @@
 struct wsc_msg {
 	struct wsc_msg *next;
 	size_t len;
+	bool ping;                        /* out: a ping, not a text message */
 	char data[];
 };
 
@@ -32,20 +34,23 @@ struct wsc {
 	size_t in_len, in_cap;
 	bool zlib, z_ready;
 	z_stream z;
-	unsigned long nmsgs;
+	ZSTD_DStream *zd;                 /* zstd-stream */
+	unsigned long nmsgs, npongs;
 	size_t nbytes;
 };
 
-static void
+/* The message appended, or NULL. */
+static struct wsc_msg *
 push(struct wsc_msg **head, struct wsc_msg **tail, const void *data,
     size_t len)
 {
 	struct wsc_msg *m = malloc(sizeof(*m) + len + 1);
 
 	if (m == NULL)
-		return;
+		return NULL;
 	m->next = NULL;
 	m->len = len;
+	m->ping = false;
 	memcpy(m->data, data, len);
 	m->data[len] = '\0';
 	if (*tail != NULL)
@@ -53,26 +58,52 @@ push(struct wsc_msg **head, struct wsc_msg **tail, const void *data,
 	else
 		*head = m;
 	*tail = m;
+	return m;
 }
 
-/* Inflates one zlib-stream message; NULL on a corrupt stream. */
-static unsigned char *
-inflate_msg(struct wsc *c, const unsigned char *in, size_t len, size_t *out)
+/* One step of decompressing src into buf[*used..cap): -1 on a corrupt
+ * stream, 1 when the message is all out, 0 when it needs more room. */
+static int
+unpack_step(struct wsc *c, ZSTD_inBuffer *src, unsigned char *buf,
+    size_t cap, size_t *used)
 {
+	ZSTD_outBuffer dst = { buf, cap, *used };
+	size_t zrc;
+	int rc;
+
+	if (c->zd != NULL) {
+		zrc = ZSTD_decompressStream(c->zd, &dst, src);
+		*used = dst.pos;
+		if (ZSTD_isError(zrc))
+			return -1;
+		return src->pos == src->size && dst.pos < cap;
+	}
+	c->z.next_in = (Bytef *)(uintptr_t)src->src + src->pos;
+	c->z.avail_in = (uInt)(src->size - src->pos);
+	c->z.next_out = buf + *used;
+	c->z.avail_out = (uInt)(cap - *used);
+	rc = inflate(&c->z, Z_SYNC_FLUSH);
+	src->pos = src->size - c->z.avail_in;
+	*used = cap - c->z.avail_out;
+	if (rc != Z_OK && rc != Z_BUF_ERROR)
+		return -1;
+	return c->z.avail_in == 0 && c->z.avail_out != 0;
+}
+
+/* Decompresses one zlib-stream or zstd-stream message; NULL on a corrupt
+ * stream. */
+static unsigned char *
+unpack_msg(struct wsc *c, const unsigned char *in, size_t len, size_t *out)
+{
+	ZSTD_inBuffer src = { in, len, 0 };
 	size_t cap = len * 4 + 1024, used = 0;
 	unsigned char *buf = malloc(cap), *nbuf;
 	int rc;
 
-	c->z.next_in = (Bytef *)(uintptr_t)in;
-	c->z.avail_in = (uInt)len;
 	while (buf != NULL) {
-		c->z.next_out = buf + used;
-		c->z.avail_out = (uInt)(cap - used);
-		rc = inflate(&c->z, Z_SYNC_FLUSH);
-		used = cap - c->z.avail_out;
-		if (rc != Z_OK && rc != Z_BUF_ERROR)
+		if ((rc = unpack_step(c, &src, buf, cap, &used)) < 0)
 			break;
-		if (c->z.avail_in == 0 && c->z.avail_out != 0) {
+		if (rc == 1) {
 			*out = used;
 			return buf;
 		}
@@ -96,8 +127,8 @@ on_message(struct wsc *c, bool binary)
 	c->nbytes += c->in_len;
 	if (!c->keep)
 		return;
-	if (binary && c->z_ready) {
-		plain = inflate_msg(c, c->in, c->in_len, &len);
+	if (binary && (c->z_ready || c->zd != NULL)) {
+		plain = unpack_msg(c, c->in, c->in_len, &len);
 		if (plain != NULL)
 			push(&c->head, &c->tail, plain, len);
 		free(plain);
@@ -128,6 +159,24 @@ on_receive(struct wsc *c, struct lws *wsi, const void *in, size_t len)
 	return 0;
 }
 
+/*
+ * The close frame, written raw rather than by lws_close_reason(): so lws
+ * takes the server's echo for the server's own close and reports its code
+ * (WS_PEER_INITIATED_CLOSE), where it drops an ack's payload unseen. RFC
+ * 6455 §5.2: FIN and close, masked (a zero key), the code and "test".
+ */
+static int
+write_close(struct wsc *c, struct lws *wsi)
+{
+	unsigned char f[LWS_PRE + 12] = { [LWS_PRE] = 0x88, 0x80 | 6 };
+
+	f[LWS_PRE + 6] = (unsigned char)(c->want_close >> 8);
+	f[LWS_PRE + 7] = (unsigned char)c->want_close;
+	memcpy(f + LWS_PRE + 8, "test", 4);
+	c->want_close = 0;
+	return lws_write(wsi, f + LWS_PRE, 12, LWS_WRITE_RAW) < 12 ? -1 : 0;
+}
+
 static int
 on_writeable(struct wsc *c, struct lws *wsi)
 {
@@ -137,17 +186,15 @@ on_writeable(struct wsc *c, struct lws *wsi)
 
 	if (c->want_drop)
 		return -1;
-	if (m == NULL && c->want_close != 0) {
-		lws_close_reason(wsi, (enum lws_close_status)c->want_close,
-		    (unsigned char *)"test", 4);
-		return -1;
-	}
+	if (m == NULL && c->want_close != 0)
+		return write_close(c, wsi);
 	if (m == NULL)
 		return 0;
 	if ((buf = malloc(LWS_PRE + m->len)) == NULL)
 		return -1;
 	memcpy(buf + LWS_PRE, m->data, m->len);
-	n = lws_write(wsi, buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+	n = lws_write(wsi, buf + LWS_PRE, m->len,
+	    m->ping ? LWS_WRITE_PING : LWS_WRITE_TEXT);
 	free(buf);
 	c->out_head = m->next;
 	if (c->out_head == NULL)
@@ -178,6 +225,9 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return on_receive(c, wsi, in, len);
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		return on_writeable(c, wsi);
+	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+		c->npongs++;
+		break;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		if (len >= 2)
 			c->close_code = p[0] << 8 | p[1];
@@ -197,10 +247,13 @@ static const struct lws_protocols protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
+/* Ends the wait in poll(): the timer can fire just before it (when due
+ * within its millisecond), which would then sleep until lws's own next
+ * timer, up to 30 s later. */
 static void
 wake(lws_sorted_usec_list_t *sul)
 {
-	(void)sul;
+	lws_cancel_service(lws_container_of(sul, struct wsc, sul)->ctx);
 }
 
 /* Services the loop until done(c) or the deadline; whether done. */
@@ -247,6 +300,8 @@ wsc_connect2(int port, const char *path, int timeout_ms, bool *failed_fast)
 	c->zlib = strstr(path, "compress=zlib-stream") != NULL;
 	if (c->zlib)
 		c->z_ready = inflateInit(&c->z) == Z_OK;
+	if (strstr(path, "compress=zstd-stream") != NULL)
+		c->zd = ZSTD_createDStream();
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
@@ -304,6 +359,7 @@ wsc_free(struct wsc *c)
 	}
 	if (c->z_ready)
 		inflateEnd(&c->z);
+	ZSTD_freeDStream(c->zd);
 	free(c->in);
 	free(c);
 }
@@ -314,15 +370,31 @@ sent(struct wsc *c)
 	return c->out_head == NULL || c->closed;
 }
 
+/* Writes data as a text message or a ping, before returning, so sends and
+ * REST calls keep order. */
+static int
+send_out(struct wsc *c, const char *data, size_t len, bool ping)
+{
+	struct wsc_msg *m;
+
+	if (c->closed || c->wsi == NULL ||
+	    (m = push(&c->out_head, &c->out_tail, data, len)) == NULL)
+		return -1;
+	m->ping = ping;
+	lws_callback_on_writable(c->wsi);
+	return run_until(c, lws_now_usecs() + 2000000, sent) ? 0 : -1;
+}
+
 int
 wsc_send_raw(struct wsc *c, const char *data, size_t len)
 {
-	if (c->closed || c->wsi == NULL)
-		return -1;
-	push(&c->out_head, &c->out_tail, data, len);
-	lws_callback_on_writable(c->wsi);
-	/* Written before returning, so sends and REST calls keep order. */
-	return run_until(c, lws_now_usecs() + 2000000, sent) ? 0 : -1;
+	return send_out(c, data, len, false);
+}
+
+int
+wsc_ping(struct wsc *c, const char *payload)
+{
+	return send_out(c, payload, strlen(payload), true);
 }
 
 int
@@ -457,6 +529,19 @@ size_t
 wsc_bytes(const struct wsc *c)
 {
 	return c->nbytes;
+}
+
+unsigned long
+wsc_pongs(const struct wsc *c)
+{
+	return c->npongs;
+}
+
+void
+wsc_hold(struct wsc *c, bool hold)
+{
+	if (c->wsi != NULL)
+		lws_rx_flow_control(c->wsi, !hold);
 }
 
 void

@@ -2,7 +2,8 @@
  * A small blocking websocket client for integration tests, on its own lws
  * context: connect, send text, wait (bounded) for the next message or the
  * close, and close with a code or drop without a close frame. Binary
- * messages are inflated when the client asked for zlib-stream.
+ * messages are decompressed when the client asked for zlib-stream or
+ * zstd-stream.
  */
 #ifndef VIGIL_TEST_WS_CLIENT_H
 #define VIGIL_TEST_WS_CLIENT_H
@@ -27,6 +28,9 @@ int wsc_send(struct wsc *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Sends raw bytes as one text message. */
 int wsc_send_raw(struct wsc *, const char *data, size_t len);
+/* Sends a ping (payload up to 125 bytes); wsc_pongs() counts the pongs. */
+int wsc_ping(struct wsc *, const char *payload);
+unsigned long wsc_pongs(const struct wsc *);
 /* The next message (caller frees *msg), or WSC_CLOSED, or WSC_TIMEOUT. */
 enum wsc_event wsc_recv(struct wsc *, int timeout_ms, char **msg,
     size_t *len);
@@ -49,5 +53,8 @@ unsigned long wsc_messages(const struct wsc *);
 size_t wsc_bytes(const struct wsc *);
 /* Runs the loop for ms, keeping only the count of messages that arrive. */
 void wsc_pump(struct wsc *, int ms, bool keep);
+/* Stops (true) or resumes reading the socket, so the server's writes come
+ * up short while held. */
+void wsc_hold(struct wsc *, bool hold);
 
 #endif
